@@ -1,0 +1,9 @@
+//! Image intake and pixel plumbing: decode many formats behind one call, then resize and warp.
+
+pub mod decode;
+pub mod limits;
+pub mod resize;
+pub mod warp;
+
+pub use decode::{ColourKind, DecodedImage, ImageFormat, SourceInfo, decode, probe};
+pub use limits::DecodeLimits;

@@ -1,0 +1,19 @@
+//! Sapa engine: from image bytes to faces, landmarks, pose and crops, on a choice of inference backends.
+//!
+//! The engine is pure computation: it reads model files once at start-up and otherwise touches no
+//! file, socket or clock. Everything here is `Send + Sync` and meant to be shared across threads.
+
+pub mod error;
+pub mod image;
+pub mod models;
+pub mod runtime;
+
+pub use error::{EngineError, Result};
+pub mod detect;
+pub mod tensor;
+pub mod landmarks;
+pub mod geometry;
+pub mod align;
+pub mod analyze;
+
+pub use analyze::{Analysis, Analyzer, AnalyzerConfig, Face, FaceLandmarks};

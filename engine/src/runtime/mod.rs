@@ -1,0 +1,129 @@
+//! Inference backends behind one small trait. tract (pure Rust) is always built; ONNX Runtime is
+//! behind the `ort` feature and loaded from a shared library at run time.
+
+mod tract;
+#[cfg(feature = "ort")]
+mod onnxruntime;
+
+use crate::error::{EngineError, Result};
+use crate::models::ModelSpec;
+use ndarray::{ArrayD, ArrayViewD};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+/// A loaded model, ready to run from many threads at once.
+pub trait Model: Send + Sync {
+    /// Runs the model on one input tensor; outputs come back in manifest order.
+    fn run(&self, input: ArrayViewD<'_, f32>) -> Result<Vec<ArrayD<f32>>>;
+}
+
+/// Which inference backend to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    /// tract-onnx: pure Rust, no system libraries. The default.
+    #[default]
+    Tract,
+    /// ONNX Runtime through the `ort` crate (build with `--features ort`, set `ORT_DYLIB_PATH`).
+    Ort,
+}
+
+impl FromStr for BackendKind {
+    type Err = EngineError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "tract" => Ok(Self::Tract),
+            "ort" => Ok(Self::Ort),
+            other => Err(EngineError::Config(format!("unknown backend {other:?}: use tract or ort"))),
+        }
+    }
+}
+
+impl fmt::Display for BackendKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Tract => "tract",
+            Self::Ort => "ort",
+        })
+    }
+}
+
+/// Backend settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BackendOptions {
+    pub kind: BackendKind,
+    /// Threads ONNX Runtime may use inside one inference. 1 suits batch work, where rayon
+    /// already keeps every core busy with whole images.
+    pub intra_threads: usize,
+}
+
+impl Default for BackendOptions {
+    fn default() -> Self {
+        Self { kind: BackendKind::Tract, intra_threads: 1 }
+    }
+}
+
+/// A constructed backend: turns model bytes into runnable [`Model`]s.
+#[derive(Clone)]
+pub struct Backend {
+    options: BackendOptions,
+    #[cfg(feature = "ort")]
+    ort: Option<Arc<onnxruntime::OrtRuntime>>,
+}
+
+impl Backend {
+    /// Prepares the chosen backend. For ort this loads the ONNX Runtime library once.
+    pub fn new(options: BackendOptions) -> Result<Self> {
+        match options.kind {
+            BackendKind::Tract => Ok(Self {
+                options,
+                #[cfg(feature = "ort")]
+                ort: None,
+            }),
+            #[cfg(feature = "ort")]
+            BackendKind::Ort => {
+                let rt = onnxruntime::OrtRuntime::init()?;
+                Ok(Self { options, ort: Some(Arc::new(rt)) })
+            }
+            #[cfg(not(feature = "ort"))]
+            BackendKind::Ort => Err(EngineError::Config(
+                "this build has no ONNX Runtime backend: rebuild with `--features ort`".into(),
+            )),
+        }
+    }
+
+    pub fn kind(&self) -> BackendKind {
+        self.options.kind
+    }
+
+    /// Prepares a model from its verified bytes.
+    pub fn load(&self, spec: &ModelSpec, bytes: &[u8]) -> Result<Arc<dyn Model>> {
+        match self.options.kind {
+            BackendKind::Tract => Ok(Arc::new(tract::TractModel::load(spec, bytes)?)),
+            #[cfg(feature = "ort")]
+            BackendKind::Ort => {
+                let rt = self.ort.as_ref().expect("ort runtime is set for the ort backend");
+                Ok(Arc::new(onnxruntime::OrtModel::load(rt, spec, bytes, self.options.intra_threads)?))
+            }
+            #[cfg(not(feature = "ort"))]
+            BackendKind::Ort => unreachable!("Backend::new refuses ort without the feature"),
+        }
+    }
+}
+
+/// Checks an input against the manifest's declared shape, so a bug upstream is an error, not UB
+/// in a native library.
+pub(crate) fn check_input(spec: &ModelSpec, input: &ArrayViewD<'_, f32>) -> Result<()> {
+    if input.shape() == spec.input.shape.as_slice() {
+        Ok(())
+    } else {
+        Err(EngineError::Inference(format!(
+            "model {} expects input {:?}, got {:?}",
+            spec.id,
+            spec.input.shape,
+            input.shape()
+        )))
+    }
+}

@@ -1,0 +1,117 @@
+//! The ONNX Runtime backend, loaded from `ORT_DYLIB_PATH` at run time (nothing is downloaded at
+//! build time). An ort `Session` runs with `&mut self`, so each model keeps a small pool of
+//! sessions: one per concurrent caller, created on demand and reused.
+
+use super::{Model, check_input};
+use crate::error::{EngineError, Result};
+use crate::models::ModelSpec;
+use ndarray::{ArrayD, ArrayViewD, IxDyn};
+use ort::environment::Environment;
+use ort::session::Session;
+use ort::session::builder::GraphOptimizationLevel;
+use ort::value::Tensor;
+use std::sync::Mutex;
+
+/// The loaded ONNX Runtime library and its environment, shared by every model.
+pub struct OrtRuntime {
+    env: Environment,
+}
+
+impl OrtRuntime {
+    pub fn init() -> Result<Self> {
+        let path = std::env::var_os("ORT_DYLIB_PATH").ok_or_else(|| {
+            EngineError::Config(
+                "the ort backend needs ORT_DYLIB_PATH: run scripts/fetch-onnxruntime.sh".into(),
+            )
+        })?;
+        let builder = ort::init_from(&path).map_err(|e| {
+            EngineError::Config(format!("cannot load ONNX Runtime from {path:?}: {e}"))
+        })?;
+        let env = builder
+            .with_name("sapa")
+            .build()
+            .map_err(|e| EngineError::Config(format!("ONNX Runtime environment: {e}")))?;
+        Ok(Self { env })
+    }
+}
+
+pub struct OrtModel {
+    spec: ModelSpec,
+    bytes: Vec<u8>,
+    intra_threads: usize,
+    env: Environment,
+    idle: Mutex<Vec<Session>>,
+}
+
+impl OrtModel {
+    pub fn load(rt: &OrtRuntime, spec: &ModelSpec, bytes: &[u8], intra_threads: usize) -> Result<Self> {
+        let model = Self {
+            spec: spec.clone(),
+            bytes: bytes.to_vec(),
+            intra_threads: intra_threads.max(1),
+            env: rt.env.clone(),
+            idle: Mutex::new(Vec::new()),
+        };
+        // Build the first session now so a broken model fails at load, not at first use.
+        let first = model.new_session()?;
+        model.idle.lock().unwrap_or_else(|p| p.into_inner()).push(first);
+        Ok(model)
+    }
+
+    fn new_session(&self) -> Result<Session> {
+        let e = |e: ort::Error| EngineError::Model(format!("ort could not load {}: {e}", self.spec.id));
+        Session::builder(&self.env)
+            .map_err(e)?
+            .with_optimization_level(GraphOptimizationLevel::Level3)
+            .map_err(|x| e(x.into()))?
+            .with_intra_threads(self.intra_threads)
+            .map_err(|x| e(x.into()))?
+            .with_inter_threads(1)
+            .map_err(|x| e(x.into()))?
+            .commit_from_memory(&self.bytes)
+            .map_err(e)
+    }
+
+    fn checkout(&self) -> Result<Session> {
+        let popped = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        match popped {
+            Some(s) => Ok(s),
+            None => self.new_session(),
+        }
+    }
+
+    fn checkin(&self, session: Session) {
+        self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(session);
+    }
+}
+
+impl Model for OrtModel {
+    fn run(&self, input: ArrayViewD<'_, f32>) -> Result<Vec<ArrayD<f32>>> {
+        check_input(&self.spec, &input)?;
+        let fail = |e: ort::Error| EngineError::Inference(format!("{}: {e}", self.spec.id));
+        let shape: Vec<i64> = input.shape().iter().map(|&d| d as i64).collect();
+        let data: Vec<f32> = input.iter().copied().collect();
+        let tensor = Tensor::from_array((shape, data)).map_err(fail)?;
+        let mut session = self.checkout()?;
+        let result = (|| {
+            let outputs = session
+                .run(ort::inputs![self.spec.input.name.as_str() => tensor])
+                .map_err(fail)?;
+            self.spec
+                .outputs
+                .iter()
+                .map(|o| {
+                    let value = outputs.get(o.name.as_str()).ok_or_else(|| {
+                        EngineError::Inference(format!("{}: no output {}", self.spec.id, o.name))
+                    })?;
+                    let (shape, data) = value.try_extract_tensor::<f32>().map_err(fail)?;
+                    let dims: Vec<usize> = shape.iter().map(|&d| d as usize).collect();
+                    ArrayD::from_shape_vec(IxDyn(&dims), data.to_vec())
+                        .map_err(|e| EngineError::Inference(format!("{}: {e}", self.spec.id)))
+                })
+                .collect::<Result<Vec<_>>>()
+        })();
+        self.checkin(session);
+        result
+    }
+}

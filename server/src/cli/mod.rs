@@ -1,0 +1,52 @@
+//! Command-line interface: argument parsing and one module per subcommand.
+
+mod analyze;
+mod files;
+mod setup;
+
+use clap::{Args, Parser, Subcommand};
+use sapa_engine::runtime::BackendKind;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(name = "sapa", version, about = "Sapa: ID-photo validation and face matching")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand shares.
+#[derive(Args, Debug, Clone)]
+pub struct GlobalArgs {
+    /// Directory holding the ONNX models and manifest.toml (default: found automatically).
+    #[arg(long, global = true, env = "SAPA_MODELS")]
+    pub models: Option<PathBuf>,
+    /// Inference backend.
+    #[arg(long, global = true, default_value = "tract", value_parser = parse_backend, env = "SAPA_BACKEND")]
+    pub backend: BackendKind,
+    /// Worker threads for batches (default: one per core).
+    #[arg(long, global = true)]
+    pub threads: Option<usize>,
+}
+
+fn parse_backend(s: &str) -> Result<BackendKind, String> {
+    s.parse().map_err(|e: sapa_engine::EngineError| e.to_string())
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Detect faces and measure landmarks, pose, eye and mouth openness.
+    Analyze(analyze::AnalyzeArgs),
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Some(n) = cli.global.threads {
+        rayon::ThreadPoolBuilder::new().num_threads(n).build_global()?;
+    }
+    match cli.command {
+        Command::Analyze(args) => analyze::run(&cli.global, args),
+    }
+}
