@@ -21,7 +21,10 @@ pub fn faces_dir() -> Option<PathBuf> {
     if dir.join("labels.csv").is_file() {
         Some(dir)
     } else {
-        eprintln!("NOTICE: real-photo fixtures not found at {}; skipping", dir.display());
+        eprintln!(
+            "NOTICE: real-photo fixtures not found at {}; skipping",
+            dir.display()
+        );
         None
     }
 }
@@ -32,7 +35,10 @@ pub fn cases_dir() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("NOTICE: model reference cases not found at {}; skipping", dir.display());
+        eprintln!(
+            "NOTICE: model reference cases not found at {}; skipping",
+            dir.display()
+        );
         None
     }
 }

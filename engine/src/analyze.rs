@@ -1,6 +1,7 @@
 //! The analysis pipeline: decode, detect every face, then mesh, measure and pose the main one.
 
-use crate::detect::{Detection, Detector, DetectorConfig};
+use crate::detect::cascade::{Cascade, Stage};
+use crate::detect::{Detection, Detector, DetectorConfig, DetectorKind};
 use crate::error::Result;
 use crate::geometry::pose_net::PoseNet;
 use crate::geometry::{FaceMeasures, HeadPose, measures, pose};
@@ -16,6 +17,7 @@ use std::path::Path;
 /// What the analyzer does and with which limits.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AnalyzerConfig {
+    /// The first detector tried; the other kind is the fallback for tight crops.
     pub detector: DetectorConfig,
     pub limits: DecodeLimits,
 }
@@ -57,7 +59,7 @@ impl Analysis {
 /// The loaded models, shared by every thread.
 pub struct Analyzer {
     config: AnalyzerConfig,
-    detector: Detector,
+    detector: Cascade,
     mesh: MeshModel,
     pose_net: PoseNet,
     backend: Backend,
@@ -66,13 +68,40 @@ pub struct Analyzer {
 impl Analyzer {
     /// Loads and verifies every model the analysis needs.
     pub fn load(models_dir: &Path, backend: Backend, config: AnalyzerConfig) -> Result<Self> {
-        let detector = Detector::new(
-            load_model(models_dir, config.detector.kind.model_id(), &backend)?,
-            config.detector,
-        );
+        let primary = config.detector;
+        let other = DetectorConfig::for_kind(match primary.kind {
+            DetectorKind::FullRange => DetectorKind::ShortRange,
+            DetectorKind::ShortRange => DetectorKind::FullRange,
+        });
+        let load = |c: DetectorConfig| -> Result<Detector> {
+            Ok(Detector::new(
+                load_model(models_dir, c.kind.model_id(), &backend)?,
+                c,
+            ))
+        };
+        let detector = Cascade::new(vec![
+            Stage {
+                detector: load(primary)?,
+                fill: 1.0,
+            },
+            Stage {
+                detector: load(other)?,
+                fill: 1.0,
+            },
+            Stage {
+                detector: load(primary)?,
+                fill: 0.5,
+            },
+        ]);
         let mesh = MeshModel::new(load_model(models_dir, MeshModel::MODEL_ID, &backend)?);
         let pose_net = PoseNet::new(load_model(models_dir, PoseNet::MODEL_ID, &backend)?);
-        Ok(Self { config, detector, mesh, pose_net, backend })
+        Ok(Self {
+            config,
+            detector,
+            mesh,
+            pose_net,
+            backend,
+        })
     }
 
     pub fn config(&self) -> &AnalyzerConfig {
@@ -97,12 +126,22 @@ impl Analyzer {
     /// Analyses decoded pixels.
     pub fn analyze(&self, img: &RgbImage, source: SourceInfo) -> Result<Analysis> {
         let detections = self.detector.detect(img)?;
-        let mut faces: Vec<Face> =
-            detections.into_iter().map(|detection| Face { detection, landmarks: None }).collect();
+        let mut faces: Vec<Face> = detections
+            .into_iter()
+            .map(|detection| Face {
+                detection,
+                landmarks: None,
+            })
+            .collect();
         if let Some(main) = faces.first_mut() {
             main.landmarks = Some(self.landmarks(img, &main.detection)?);
         }
-        Ok(Analysis { source, width: img.width(), height: img.height(), faces })
+        Ok(Analysis {
+            source,
+            width: img.width(),
+            height: img.height(),
+            faces,
+        })
     }
 
     /// Mesh, measures and both pose estimates for one detected face.
@@ -111,12 +150,20 @@ impl Analyzer {
         let measures = measures::measure(&mesh);
         let pose = pose::from_mesh(&mesh);
         let pose_net = self.pose_net.run(img, det)?;
-        Ok(FaceLandmarks { mesh, measures, pose, pose_net })
+        Ok(FaceLandmarks {
+            mesh,
+            measures,
+            pose,
+            pose_net,
+        })
     }
 
     /// Analyses many images in parallel on rayon. Each result stands alone: one bad file is an
     /// error in its own slot and never stops the others.
     pub fn analyze_many<B: AsRef<[u8]> + Sync>(&self, inputs: &[B]) -> Vec<Result<Analysis>> {
-        inputs.par_iter().map(|b| self.analyze_bytes(b.as_ref())).collect()
+        inputs
+            .par_iter()
+            .map(|b| self.analyze_bytes(b.as_ref()))
+            .collect()
     }
 }

@@ -9,11 +9,11 @@ pub mod models;
 pub mod runtime;
 
 pub use error::{EngineError, Result};
-pub mod detect;
-pub mod tensor;
-pub mod landmarks;
-pub mod geometry;
 pub mod align;
 pub mod analyze;
+pub mod detect;
+pub mod geometry;
+pub mod landmarks;
+pub mod tensor;
 
 pub use analyze::{Analysis, Analyzer, AnalyzerConfig, Face, FaceLandmarks};

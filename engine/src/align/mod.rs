@@ -43,7 +43,12 @@ pub fn five_points(mesh: &FaceMesh, measures: &FaceMeasures) -> FivePoints {
 }
 
 /// Warps `img` so that `points` land on `template` in a `size` x `size` crop.
-pub fn align(img: &RgbImage, points: &FivePoints, template: &[(f32, f32); 5], size: u32) -> Option<RgbImage> {
+pub fn align(
+    img: &RgbImage,
+    points: &FivePoints,
+    template: &[(f32, f32); 5],
+    size: u32,
+) -> Option<RgbImage> {
     let src: Vec<(f32, f32)> = points.iter().map(|p| (p.x, p.y)).collect();
     let to_crop = Affine::estimate_similarity(&src, template)?;
     let to_src = to_crop.inverse()?;

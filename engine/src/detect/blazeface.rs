@@ -53,7 +53,26 @@ pub struct DetectorConfig {
 
 impl Default for DetectorConfig {
     fn default() -> Self {
-        Self { kind: DetectorKind::FullRange, min_score: 0.6, nms_iou: 0.3 }
+        Self {
+            kind: DetectorKind::FullRange,
+            min_score: 0.6,
+            nms_iou: 0.3,
+        }
+    }
+}
+
+impl DetectorConfig {
+    /// The configuration for `kind` with MediaPipe's published score threshold for it.
+    pub fn for_kind(kind: DetectorKind) -> Self {
+        let min_score = match kind {
+            DetectorKind::FullRange => 0.6,
+            DetectorKind::ShortRange => 0.5,
+        };
+        Self {
+            kind,
+            min_score,
+            ..Self::default()
+        }
     }
 }
 
@@ -70,7 +89,11 @@ fn sigmoid(x: f32) -> f32 {
 
 impl Detector {
     pub fn new(model: Arc<dyn Model>, config: DetectorConfig) -> Self {
-        Self { model, anchors: config.kind.anchors(), config }
+        Self {
+            model,
+            anchors: config.kind.anchors(),
+            config,
+        }
     }
 
     pub fn config(&self) -> &DetectorConfig {
@@ -79,8 +102,13 @@ impl Detector {
 
     /// All faces in `img`, largest first.
     pub fn detect(&self, img: &RgbImage) -> Result<Vec<Detection>> {
+        self.detect_padded(img, 1.0)
+    }
+
+    /// Faces in `img` letterboxed to cover only `fill` of the model's input square.
+    pub fn detect_padded(&self, img: &RgbImage, fill: f32) -> Result<Vec<Detection>> {
         let size = self.config.kind.input_size();
-        let (square, lb) = letterbox(img, size)?;
+        let (square, lb) = letterbox(img, size, fill)?;
         let outputs = self.model.run(nhwc(&square, 1.0 / 127.5, -1.0).view())?;
         let (regressors, scores) = (&outputs[0], &outputs[1]);
         let reg = regressors.as_slice().expect("contiguous output");
@@ -105,7 +133,12 @@ impl Detector {
             let kp = |k: usize| to_src(r[4 + 2 * k] / s + ax, r[5 + 2 * k] / s + ay);
             candidates.push(Detection {
                 score,
-                bbox: BoundingBox { x: tl.x, y: tl.y, w: br.x - tl.x, h: br.y - tl.y },
+                bbox: BoundingBox {
+                    x: tl.x,
+                    y: tl.y,
+                    w: br.x - tl.x,
+                    h: br.y - tl.y,
+                },
                 keypoints: Keypoints {
                     right_eye: kp(0),
                     left_eye: kp(1),

@@ -2,6 +2,7 @@
 
 mod anchors;
 mod blazeface;
+pub mod cascade;
 mod nms;
 
 pub use blazeface::{Detector, DetectorConfig, DetectorKind};
@@ -46,7 +47,12 @@ impl From<BoundingBox> for [f32; 4] {
 
 impl From<[f32; 4]> for BoundingBox {
     fn from(a: [f32; 4]) -> Self {
-        BoundingBox { x: a[0], y: a[1], w: a[2], h: a[3] }
+        BoundingBox {
+            x: a[0],
+            y: a[1],
+            w: a[2],
+            h: a[3],
+        }
     }
 }
 

@@ -13,7 +13,9 @@ pub fn weighted_nms(mut candidates: Vec<Detection>, iou_threshold: f32) -> Vec<D
             .partition(|c| c.bbox.iou(&top.bbox) > iou_threshold);
         candidates = rest;
         let total: f32 = cluster.iter().map(|c| c.score).sum();
-        let avg = |f: &dyn Fn(&Detection) -> f32| cluster.iter().map(|c| f(c) * c.score).sum::<f32>() / total;
+        let avg = |f: &dyn Fn(&Detection) -> f32| {
+            cluster.iter().map(|c| f(c) * c.score).sum::<f32>() / total
+        };
         let kp = |f: &dyn Fn(&Keypoints) -> Point| {
             Point::new(avg(&|d| f(&d.keypoints).x), avg(&|d| f(&d.keypoints).y))
         };

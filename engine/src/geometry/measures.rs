@@ -33,11 +33,18 @@ fn openness(mesh: &FaceMesh, eye: [usize; 4]) -> f32 {
 pub fn measure(mesh: &FaceMesh) -> FaceMeasures {
     let right_eye = mesh.right_iris[0];
     let left_eye = mesh.left_iris[0];
-    let mouth_w = mesh.point(MOUTH_CORNERS[0]).distance(&mesh.point(MOUTH_CORNERS[1]));
-    let gap = mesh.point(INNER_LIPS[0]).distance(&mesh.point(INNER_LIPS[1]));
+    let mouth_w = mesh
+        .point(MOUTH_CORNERS[0])
+        .distance(&mesh.point(MOUTH_CORNERS[1]));
+    let gap = mesh
+        .point(INNER_LIPS[0])
+        .distance(&mesh.point(INNER_LIPS[1]));
     FaceMeasures {
         inter_eye_px: right_eye.distance(&left_eye),
-        eye_openness: EyeOpenness { right: openness(mesh, RIGHT_EYE), left: openness(mesh, LEFT_EYE) },
+        eye_openness: EyeOpenness {
+            right: openness(mesh, RIGHT_EYE),
+            left: openness(mesh, LEFT_EYE),
+        },
         mouth_openness: gap / mouth_w.max(1e-6),
         right_eye,
         left_eye,

@@ -2,9 +2,9 @@
 //!
 //! The face's own axes are built from anatomy rather than fitted to a template: the left-right
 //! axis is the mean direction between mirrored landmark pairs (eye corners, mouth corners, cheeks),
-//! and the vertical axis is the nasion-to-chin line made orthogonal to it. Zero pitch therefore
-//! means the facial profile line is vertical, which lies within a few degrees of the Frankfurt
-//! horizontal that ISO/IEC 39794-5 uses.
+//! and the vertical axis is the nasion-to-chin line made orthogonal to it. In MediaPipe's canonical
+//! face (the mesh model's own definition of a frontal face) that line leans back by
+//! [`PROFILE_LEAN_DEG`]; pitch is corrected by it, so zero pitch is the model's frontal pose.
 //!
 //! Conventions (all as the camera sees the subject):
 //! - yaw > 0: the subject turns to their own left, the nose points to the image's right;
@@ -22,6 +22,10 @@ pub struct HeadPose {
     pub roll: f32,
 }
 
+/// How far the nasion-to-chin line leans back (chin further from the camera) in MediaPipe's
+/// canonical face model: atan(0.972 / 12.674), from its vertices 168 and 152.
+pub const PROFILE_LEAN_DEG: f32 = 4.39;
+
 type V3 = [f32; 3];
 
 fn sub(a: V3, b: V3) -> V3 {
@@ -31,7 +35,11 @@ fn dot(a: V3, b: V3) -> f32 {
     a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 }
 fn cross(a: V3, b: V3) -> V3 {
-    [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
+    [
+        a[1] * b[2] - a[2] * b[1],
+        a[2] * b[0] - a[0] * b[2],
+        a[0] * b[1] - a[1] * b[0],
+    ]
 }
 fn normalize(a: V3) -> V3 {
     let n = dot(a, a).sqrt().max(1e-9);
@@ -53,7 +61,10 @@ pub fn from_mesh(mesh: &FaceMesh) -> HeadPose {
     let z = cross(x, y);
     let normal = [-z[0], -z[1], -z[2]];
     let yaw = normal[0].atan2(-normal[2]).to_degrees();
-    let pitch = (-normal[1]).atan2((normal[0].powi(2) + normal[2].powi(2)).sqrt()).to_degrees();
+    let pitch = (-normal[1])
+        .atan2((normal[0].powi(2) + normal[2].powi(2)).sqrt())
+        .to_degrees()
+        + PROFILE_LEAN_DEG;
     let roll = (-x[1]).atan2(x[0]).to_degrees();
     HeadPose { yaw, pitch, roll }
 }

@@ -10,7 +10,9 @@ pub struct Affine {
 }
 
 impl Affine {
-    pub const IDENTITY: Affine = Affine { m: [1.0, 0.0, 0.0, 0.0, 1.0, 0.0] };
+    pub const IDENTITY: Affine = Affine {
+        m: [1.0, 0.0, 0.0, 0.0, 1.0, 0.0],
+    };
 
     pub fn apply(&self, x: f32, y: f32) -> (f32, f32) {
         let m = &self.m;
@@ -20,7 +22,9 @@ impl Affine {
     /// Scale `s`, rotation `theta` (radians, in y-down pixel coordinates) and translation.
     pub fn similarity(s: f32, theta: f32, tx: f32, ty: f32) -> Self {
         let (sin, cos) = theta.sin_cos();
-        Affine { m: [s * cos, -s * sin, tx, s * sin, s * cos, ty] }
+        Affine {
+            m: [s * cos, -s * sin, tx, s * sin, s * cos, ty],
+        }
     }
 
     /// Rotation by `degrees` as a viewer sees it on screen (positive = counter-clockwise),
@@ -31,7 +35,9 @@ impl Affine {
         let (sin, cos) = t.sin_cos();
         let tx = cx - cos * cx + sin * cy;
         let ty = cy - sin * cx - cos * cy;
-        Affine { m: [cos, -sin, tx, sin, cos, ty] }
+        Affine {
+            m: [cos, -sin, tx, sin, cos, ty],
+        }
     }
 
     pub fn then(&self, next: &Affine) -> Affine {
@@ -57,7 +63,9 @@ impl Affine {
             return None;
         }
         let (a, b, d, e) = (m[4] / det, -m[1] / det, -m[3] / det, m[0] / det);
-        Some(Affine { m: [a, b, -(a * m[2] + b * m[5]), d, e, -(d * m[2] + e * m[5])] })
+        Some(Affine {
+            m: [a, b, -(a * m[2] + b * m[5]), d, e, -(d * m[2] + e * m[5])],
+        })
     }
 
     /// Least-squares similarity transform taking `src` points onto `dst` points (Umeyama, no
@@ -91,7 +99,11 @@ impl Affine {
         let (a, b) = (num_re / den, num_im / den);
         let tx = dx - (a * sx - b * sy);
         let ty = dy - (b * sx + a * sy);
-        Some(Affine { m: [a as f32, -b as f32, tx as f32, b as f32, a as f32, ty as f32] })
+        Some(Affine {
+            m: [
+                a as f32, -b as f32, tx as f32, b as f32, a as f32, ty as f32,
+            ],
+        })
     }
 }
 
@@ -145,6 +157,68 @@ pub fn warp_affine(src: &RgbImage, to_src: &Affine, w: u32, h: u32, border: [u8;
     RgbImage::from_raw(w, h, out).expect("buffer sized for w x h x 3")
 }
 
+/// Like [`warp_affine`], but first shrinks the source region with a proper low-pass resize when
+/// the map downsamples by more than 1.5x, so large faces are not aliased into the crop.
+pub fn warp_crop(src: &RgbImage, to_src: &Affine, w: u32, h: u32, border: [u8; 3]) -> RgbImage {
+    let m = &to_src.m;
+    let scale = (m[0] * m[4] - m[1] * m[3]).abs().sqrt();
+    if scale <= 1.5 {
+        return warp_affine(src, to_src, w, h, border);
+    }
+    // Source bounding box of the output rectangle.
+    let corners = [
+        (0.0, 0.0),
+        (w as f32, 0.0),
+        (0.0, h as f32),
+        (w as f32, h as f32),
+    ];
+    let pts: Vec<(f32, f32)> = corners.iter().map(|&(x, y)| to_src.apply(x, y)).collect();
+    let x0 = pts
+        .iter()
+        .map(|p| p.0)
+        .fold(f32::MAX, f32::min)
+        .floor()
+        .max(0.0);
+    let y0 = pts
+        .iter()
+        .map(|p| p.1)
+        .fold(f32::MAX, f32::min)
+        .floor()
+        .max(0.0);
+    let x1 = pts
+        .iter()
+        .map(|p| p.0)
+        .fold(f32::MIN, f32::max)
+        .ceil()
+        .min(src.width() as f32);
+    let y1 = pts
+        .iter()
+        .map(|p| p.1)
+        .fold(f32::MIN, f32::max)
+        .ceil()
+        .min(src.height() as f32);
+    if x1 - x0 < 2.0 || y1 - y0 < 2.0 {
+        return warp_affine(src, to_src, w, h, border);
+    }
+    let rw = (((x1 - x0) / scale).round() as u32).max(1);
+    let rh = (((y1 - y0) / scale).round() as u32).max(1);
+    let rect = super::resize::Rect {
+        x: x0,
+        y: y0,
+        w: x1 - x0,
+        h: y1 - y0,
+    };
+    let Ok(small) = super::resize::crop_resize(src, rect, rw, rh) else {
+        return warp_affine(src, to_src, w, h, border);
+    };
+    // small pixel (u, v) covers source (x0 + u * sx, y0 + v * sy).
+    let (sx, sy) = ((x1 - x0) / rw as f32, (y1 - y0) / rh as f32);
+    let to_small = Affine {
+        m: [1.0 / sx, 0.0, -x0 / sx, 0.0, 1.0 / sy, -y0 / sy],
+    };
+    warp_affine(&small, &to_src.then(&to_small), w, h, border)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,34 +249,4 @@ mod tests {
         let (x, y) = r.apply(1.0, 0.0);
         assert!(x.abs() < 1e-5 && (y + 1.0).abs() < 1e-5, "({x}, {y})");
     }
-}
-
-/// Like [`warp_affine`], but first shrinks the source region with a proper low-pass resize when
-/// the map downsamples by more than 1.5x, so large faces are not aliased into the crop.
-pub fn warp_crop(src: &RgbImage, to_src: &Affine, w: u32, h: u32, border: [u8; 3]) -> RgbImage {
-    let m = &to_src.m;
-    let scale = (m[0] * m[4] - m[1] * m[3]).abs().sqrt();
-    if scale <= 1.5 {
-        return warp_affine(src, to_src, w, h, border);
-    }
-    // Source bounding box of the output rectangle.
-    let corners = [(0.0, 0.0), (w as f32, 0.0), (0.0, h as f32), (w as f32, h as f32)];
-    let pts: Vec<(f32, f32)> = corners.iter().map(|&(x, y)| to_src.apply(x, y)).collect();
-    let x0 = pts.iter().map(|p| p.0).fold(f32::MAX, f32::min).floor().max(0.0);
-    let y0 = pts.iter().map(|p| p.1).fold(f32::MAX, f32::min).floor().max(0.0);
-    let x1 = pts.iter().map(|p| p.0).fold(f32::MIN, f32::max).ceil().min(src.width() as f32);
-    let y1 = pts.iter().map(|p| p.1).fold(f32::MIN, f32::max).ceil().min(src.height() as f32);
-    if x1 - x0 < 2.0 || y1 - y0 < 2.0 {
-        return warp_affine(src, to_src, w, h, border);
-    }
-    let rw = (((x1 - x0) / scale).round() as u32).max(1);
-    let rh = (((y1 - y0) / scale).round() as u32).max(1);
-    let rect = super::resize::Rect { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
-    let Ok(small) = super::resize::crop_resize(src, rect, rw, rh) else {
-        return warp_affine(src, to_src, w, h, border);
-    };
-    // small pixel (u, v) covers source (x0 + u * sx, y0 + v * sy).
-    let (sx, sy) = ((x1 - x0) / rw as f32, (y1 - y0) / rh as f32);
-    let to_small = Affine { m: [1.0 / sx, 0.0, -x0 / sx, 0.0, 1.0 / sy, -y0 / sy] };
-    warp_affine(&small, &to_src.then(&to_small), w, h, border)
 }

@@ -16,13 +16,17 @@ pub fn locate_models_dir(explicit: Option<&Path>) -> Result<PathBuf> {
         return check(PathBuf::from(dir));
     }
     let mut candidates = Vec::new();
-    if let Ok(exe) = std::env::current_exe() {
-        if let Some(bin_dir) = exe.parent() {
-            candidates.push(bin_dir.join("models"));
-            candidates.push(bin_dir.join("../share/sapa/models"));
-        }
+    if let Some(bin_dir) = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(Path::to_path_buf))
+    {
+        candidates.push(bin_dir.join("models"));
+        candidates.push(bin_dir.join("../share/sapa/models"));
     }
-    candidates.push(PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../models")));
+    candidates.push(PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../models"
+    )));
     candidates
         .into_iter()
         .find(|d| d.join("manifest.toml").is_file())
@@ -37,6 +41,9 @@ fn check(dir: PathBuf) -> Result<PathBuf> {
     if dir.is_dir() {
         Ok(dir)
     } else {
-        Err(EngineError::Model(format!("models directory {} does not exist", dir.display())))
+        Err(EngineError::Model(format!(
+            "models directory {} does not exist",
+            dir.display()
+        )))
     }
 }

@@ -1,9 +1,9 @@
 //! Inference backends behind one small trait. tract (pure Rust) is always built; ONNX Runtime is
 //! behind the `ort` feature and loaded from a shared library at run time.
 
-mod tract;
 #[cfg(feature = "ort")]
 mod onnxruntime;
+mod tract;
 
 use crate::error::{EngineError, Result};
 use crate::models::ModelSpec;
@@ -36,7 +36,9 @@ impl FromStr for BackendKind {
         match s {
             "tract" => Ok(Self::Tract),
             "ort" => Ok(Self::Ort),
-            other => Err(EngineError::Config(format!("unknown backend {other:?}: use tract or ort"))),
+            other => Err(EngineError::Config(format!(
+                "unknown backend {other:?}: use tract or ort"
+            ))),
         }
     }
 }
@@ -61,7 +63,10 @@ pub struct BackendOptions {
 
 impl Default for BackendOptions {
     fn default() -> Self {
-        Self { kind: BackendKind::Tract, intra_threads: 1 }
+        Self {
+            kind: BackendKind::Tract,
+            intra_threads: 1,
+        }
     }
 }
 
@@ -85,7 +90,10 @@ impl Backend {
             #[cfg(feature = "ort")]
             BackendKind::Ort => {
                 let rt = onnxruntime::OrtRuntime::init()?;
-                Ok(Self { options, ort: Some(Arc::new(rt)) })
+                Ok(Self {
+                    options,
+                    ort: Some(Arc::new(rt)),
+                })
             }
             #[cfg(not(feature = "ort"))]
             BackendKind::Ort => Err(EngineError::Config(
@@ -104,8 +112,16 @@ impl Backend {
             BackendKind::Tract => Ok(Arc::new(tract::TractModel::load(spec, bytes)?)),
             #[cfg(feature = "ort")]
             BackendKind::Ort => {
-                let rt = self.ort.as_ref().expect("ort runtime is set for the ort backend");
-                Ok(Arc::new(onnxruntime::OrtModel::load(rt, spec, bytes, self.options.intra_threads)?))
+                let rt = self
+                    .ort
+                    .as_ref()
+                    .expect("ort runtime is set for the ort backend");
+                Ok(Arc::new(onnxruntime::OrtModel::load(
+                    rt,
+                    spec,
+                    bytes,
+                    self.options.intra_threads,
+                )?))
             }
             #[cfg(not(feature = "ort"))]
             BackendKind::Ort => unreachable!("Backend::new refuses ort without the feature"),

@@ -44,7 +44,12 @@ pub struct OrtModel {
 }
 
 impl OrtModel {
-    pub fn load(rt: &OrtRuntime, spec: &ModelSpec, bytes: &[u8], intra_threads: usize) -> Result<Self> {
+    pub fn load(
+        rt: &OrtRuntime,
+        spec: &ModelSpec,
+        bytes: &[u8],
+        intra_threads: usize,
+    ) -> Result<Self> {
         let model = Self {
             spec: spec.clone(),
             bytes: bytes.to_vec(),
@@ -54,12 +59,17 @@ impl OrtModel {
         };
         // Build the first session now so a broken model fails at load, not at first use.
         let first = model.new_session()?;
-        model.idle.lock().unwrap_or_else(|p| p.into_inner()).push(first);
+        model
+            .idle
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(first);
         Ok(model)
     }
 
     fn new_session(&self) -> Result<Session> {
-        let e = |e: ort::Error| EngineError::Model(format!("ort could not load {}: {e}", self.spec.id));
+        let e =
+            |e: ort::Error| EngineError::Model(format!("ort could not load {}: {e}", self.spec.id));
         Session::builder(&self.env)
             .map_err(e)?
             .with_optimization_level(GraphOptimizationLevel::Level3)
@@ -81,7 +91,10 @@ impl OrtModel {
     }
 
     fn checkin(&self, session: Session) {
-        self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(session);
+        self.idle
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(session);
     }
 }
 

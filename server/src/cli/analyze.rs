@@ -4,7 +4,7 @@ use super::files::{self, CHUNK, ErrorBody, ErrorLine};
 use super::{GlobalArgs, setup};
 use clap::Args;
 use rayon::prelude::*;
-use sapa_engine::detect::{BoundingBox, DetectorKind, Keypoints};
+use sapa_engine::detect::{BoundingBox, DetectorConfig, DetectorKind, Keypoints};
 use sapa_engine::geometry::{EyeOpenness, HeadPose};
 use sapa_engine::{Analysis, AnalyzerConfig};
 use serde::Serialize;
@@ -20,6 +20,9 @@ pub struct AnalyzeArgs {
     /// Use the short-range detector: faster, for photos where the face fills the frame.
     #[arg(long)]
     fast: bool,
+    /// Minimum detector confidence for a face (default: MediaPipe's, 0.6 full range, 0.5 short).
+    #[arg(long)]
+    min_score: Option<f32>,
     /// Image files (JPEG, PNG, WebP, JPEG 2000).
     #[arg(required = true)]
     files: Vec<PathBuf>,
@@ -75,7 +78,12 @@ fn human(file: &str, result: &Result<Analysis, ErrorBody>) -> String {
     match result {
         Err(e) => format!("{file}: error {}: {}", e.code, e.message),
         Ok(a) => {
-            let mut s = format!("{file}: {}x{}, {} face(s)", a.width, a.height, a.faces.len());
+            let mut s = format!(
+                "{file}: {}x{}, {} face(s)",
+                a.width,
+                a.height,
+                a.faces.len()
+            );
             if let Some(lm) = a.main_face().and_then(|f| f.landmarks.as_ref()) {
                 s += &format!(
                     "; main face yaw {:.1}° pitch {:.1}° roll {:.1}°, eyes {:.0} px apart, eye openness {:.2}/{:.2}, mouth {:.2}",
@@ -96,8 +104,10 @@ fn human(file: &str, result: &Result<Analysis, ErrorBody>) -> String {
 pub fn run(global: &GlobalArgs, args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let mut config = AnalyzerConfig::default();
     if args.fast {
-        config.detector.kind = DetectorKind::ShortRange;
-        config.detector.min_score = 0.5;
+        config.detector = DetectorConfig::for_kind(DetectorKind::ShortRange);
+    }
+    if let Some(s) = args.min_score {
+        config.detector.min_score = s;
     }
     let analyzer = setup::analyzer(global, config)?;
     let stdout = std::io::stdout();
@@ -106,7 +116,9 @@ pub fn run(global: &GlobalArgs, args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
             .par_iter()
             .map(|path| {
                 let bytes = files::read(path)?;
-                analyzer.analyze_bytes(&bytes).map_err(|e| ErrorBody::from(&e))
+                analyzer
+                    .analyze_bytes(&bytes)
+                    .map_err(|e| ErrorBody::from(&e))
             })
             .collect();
         let mut out = stdout.lock();

@@ -1,7 +1,7 @@
 //! Reading input files in bounded chunks, so a list of a million photos never sits in memory.
 
 use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// How many files are read and processed together.
 pub const CHUNK: usize = 64;
@@ -21,7 +21,10 @@ pub struct ErrorBody {
 
 impl ErrorBody {
     pub fn new(code: &str, message: impl Into<String>) -> Self {
-        Self { code: code.to_string(), message: message.into() }
+        Self {
+            code: code.to_string(),
+            message: message.into(),
+        }
     }
 }
 
@@ -33,9 +36,10 @@ impl From<&sapa_engine::EngineError> for ErrorBody {
 
 /// Reads a file, turning an I/O failure into the `unreadable_file` code.
 pub fn read(path: &Path) -> Result<Vec<u8>, ErrorBody> {
-    std::fs::read(path).map_err(|e| ErrorBody::new("unreadable_file", format!("{}: {e}", path.display())))
+    std::fs::read(path)
+        .map_err(|e| ErrorBody::new("unreadable_file", format!("{}: {e}", path.display())))
 }
 
-pub fn display(path: &PathBuf) -> String {
+pub fn display(path: &Path) -> String {
     path.display().to_string()
 }

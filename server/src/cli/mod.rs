@@ -10,7 +10,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(name = "sapa", version, about = "Sapa: ID-photo validation and face matching")]
+#[command(
+    name = "sapa",
+    version,
+    about = "Sapa: ID-photo validation and face matching"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -33,7 +37,8 @@ pub struct GlobalArgs {
 }
 
 fn parse_backend(s: &str) -> Result<BackendKind, String> {
-    s.parse().map_err(|e: sapa_engine::EngineError| e.to_string())
+    s.parse()
+        .map_err(|e: sapa_engine::EngineError| e.to_string())
 }
 
 #[derive(Subcommand, Debug)]
@@ -44,7 +49,9 @@ pub enum Command {
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Some(n) = cli.global.threads {
-        rayon::ThreadPoolBuilder::new().num_threads(n).build_global()?;
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()?;
     }
     match cli.command {
         Command::Analyze(args) => analyze::run(&cli.global, args),

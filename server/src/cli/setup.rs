@@ -7,6 +7,9 @@ use sapa_engine::{Analyzer, AnalyzerConfig};
 
 pub fn analyzer(global: &GlobalArgs, config: AnalyzerConfig) -> anyhow::Result<Analyzer> {
     let dir = locate_models_dir(global.models.as_deref())?;
-    let backend = Backend::new(BackendOptions { kind: global.backend, intra_threads: 1 })?;
+    let backend = Backend::new(BackendOptions {
+        kind: global.backend,
+        intra_threads: 1,
+    })?;
     Ok(Analyzer::load(&dir, backend, config)?)
 }

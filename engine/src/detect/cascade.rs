@@ -1,0 +1,35 @@
+//! Detection that does not give up on a tight crop. The full-range model misses a face that fills
+//! the whole frame (a 150 px passport-style crop), the short-range model is built for exactly that,
+//! and extra padding restores the context either model expects. Later stages run only when the
+//! earlier ones found nothing, so an ordinary photo pays for one inference.
+
+use super::{Detection, Detector};
+use crate::error::Result;
+use image::RgbImage;
+
+/// One attempt: a detector and how much of its input square the image fills.
+pub struct Stage {
+    pub detector: Detector,
+    pub fill: f32,
+}
+
+pub struct Cascade {
+    stages: Vec<Stage>,
+}
+
+impl Cascade {
+    pub fn new(stages: Vec<Stage>) -> Self {
+        Self { stages }
+    }
+
+    /// The faces of the first stage that finds any, largest first.
+    pub fn detect(&self, img: &RgbImage) -> Result<Vec<Detection>> {
+        for stage in &self.stages {
+            let faces = stage.detector.detect_padded(img, stage.fill)?;
+            if !faces.is_empty() {
+                return Ok(faces);
+            }
+        }
+        Ok(Vec::new())
+    }
+}
