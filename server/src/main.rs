@@ -1,13 +1,11 @@
 //! `sapa`: validate ID-document portraits and match faces, from the command line or over HTTP.
 
-mod cli;
-
 use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let args = cli::Cli::parse();
-    match cli::run(args) {
+    let args = sapa_server::cli::Cli::parse();
+    match sapa_server::cli::run(args) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("sapa: {e:#}");
