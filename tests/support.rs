@@ -56,3 +56,83 @@ pub fn backends() -> Vec<sapa_engine::runtime::BackendKind> {
 pub fn models_dir() -> PathBuf {
     workspace_root().join("models")
 }
+
+/// An analyzer on `kind` with the default configuration and the workspace models.
+pub fn analyzer(kind: sapa_engine::runtime::BackendKind) -> sapa_engine::Analyzer {
+    use sapa_engine::runtime::{Backend, BackendOptions};
+    let backend = Backend::new(BackendOptions {
+        kind,
+        intra_threads: 1,
+    })
+    .expect("backend");
+    sapa_engine::Analyzer::load(&models_dir(), backend, Default::default()).expect("models load")
+}
+
+/// One row of `labels.csv`, with the columns the tests use.
+#[derive(Debug, Clone)]
+pub struct Label {
+    pub file: String,
+    pub identity: String,
+    pub single_face: bool,
+    pub frontal: bool,
+    pub icao_like: bool,
+    pub defects: Vec<String>,
+    pub notes: String,
+}
+
+/// Splits one CSV line, honouring double quotes (labels.csv quotes fields with commas).
+pub fn split_csv_line(line: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => fields.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    fields.push(cur);
+    fields
+}
+
+/// Reads `labels.csv` from the fixtures directory.
+pub fn labels(dir: &std::path::Path) -> Vec<Label> {
+    let text = std::fs::read_to_string(dir.join("labels.csv")).expect("labels.csv");
+    let mut lines = text.lines();
+    let header = split_csv_line(lines.next().unwrap_or_default());
+    let col = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let (f, id, sf, fr, ic, de, no) = (
+        col("file"),
+        col("identity"),
+        col("single_face"),
+        col("frontal"),
+        col("icao_like"),
+        col("defects"),
+        col("notes"),
+    );
+    lines
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let r = split_csv_line(l);
+            Label {
+                file: r[f].clone(),
+                identity: r[id].clone(),
+                single_face: r[sf] == "yes",
+                frontal: r[fr] == "yes",
+                icao_like: r[ic] == "yes",
+                defects: r[de]
+                    .split(';')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                notes: r[no].clone(),
+            }
+        })
+        .collect()
+}

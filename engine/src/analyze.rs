@@ -123,9 +123,14 @@ impl Analyzer {
         self.analyze(&decoded.rgb, decoded.source)
     }
 
+    /// Every face in `img`, largest first.
+    pub fn detect(&self, img: &RgbImage) -> Result<Vec<Detection>> {
+        self.detector.detect(img)
+    }
+
     /// Analyses decoded pixels.
     pub fn analyze(&self, img: &RgbImage, source: SourceInfo) -> Result<Analysis> {
-        let detections = self.detector.detect(img)?;
+        let detections = self.detect(img)?;
         let mut faces: Vec<Face> = detections
             .into_iter()
             .map(|detection| Face {

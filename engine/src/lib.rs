@@ -6,6 +6,7 @@
 pub mod error;
 pub mod image;
 pub mod models;
+pub mod recognition;
 pub mod runtime;
 
 pub use error::{EngineError, Result};
@@ -17,3 +18,6 @@ pub mod landmarks;
 pub mod tensor;
 
 pub use analyze::{Analysis, Analyzer, AnalyzerConfig, Face, FaceLandmarks};
+pub use recognition::{Recognizer, Template};
+pub mod quality;
+pub mod validate;

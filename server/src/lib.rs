@@ -2,3 +2,4 @@
 //! HTTP service. Everything that touches files, sockets and clocks lives here, not in the engine.
 
 pub mod cli;
+pub mod references;

@@ -62,6 +62,26 @@ pub struct SourceInfo {
     pub bits_per_channel: u8,
     /// The EXIF orientation tag, 1 (upright) to 8; 1 when absent.
     pub exif_orientation: u8,
+    /// For a JPEG, the libjpeg quality its luminance table was scaled for (1-100).
+    pub jpeg_quality: Option<u8>,
+}
+
+impl SourceInfo {
+    /// Describes pixels that did not come from a file (a kiosk frame, a test image): upright
+    /// 8-bit RGB, reported as PNG.
+    pub fn for_pixels(img: &RgbImage) -> Self {
+        Self {
+            format: ImageFormat::Png,
+            width: img.width(),
+            height: img.height(),
+            orig_width: img.width(),
+            orig_height: img.height(),
+            colour: ColourKind::Rgb,
+            bits_per_channel: 8,
+            exif_orientation: 1,
+            jpeg_quality: None,
+        }
+    }
 }
 
 /// A decoded, upright, 8-bit RGB image and what its file said about it.
@@ -75,6 +95,13 @@ pub struct DecodedImage {
 /// checked. No pixel is decoded, so this is cheap even for a huge file.
 pub fn probe(bytes: &[u8], limits: &DecodeLimits) -> Result<SourceInfo> {
     open(bytes, limits).map(|opened| opened.info)
+}
+
+fn with_quality(mut info: SourceInfo, bytes: &[u8]) -> SourceInfo {
+    if info.format == ImageFormat::Jpeg {
+        info.jpeg_quality = super::jpeg_quality::estimate(bytes);
+    }
+    info
 }
 
 /// Decodes to upright RGB8: EXIF orientation applied, alpha composited onto white, grayscale
@@ -94,7 +121,10 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<DecodedImage> {
         DynamicImage::from_decoder(decoder).map_err(from_image_error)
     })?;
     let rgb = apply_orientation(into_rgb8(pixels), orientation);
-    Ok(DecodedImage { rgb, source: info })
+    Ok(DecodedImage {
+        rgb,
+        source: with_quality(info, bytes),
+    })
 }
 
 /// A decoder positioned after the headers, with everything learned from them.
@@ -541,6 +571,7 @@ fn source_info(
         colour: header.colour.unwrap_or(colour),
         bits_per_channel: header.bits.unwrap_or(bits),
         exif_orientation: orientation.to_exif(),
+        jpeg_quality: None,
     }
 }
 

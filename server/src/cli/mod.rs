@@ -1,8 +1,10 @@
 //! Command-line interface: argument parsing and one module per subcommand.
 
 mod analyze;
+mod eval_validate;
 mod files;
 mod setup;
+mod validate;
 
 use clap::{Args, Parser, Subcommand};
 use sapa_engine::runtime::BackendKind;
@@ -45,6 +47,10 @@ fn parse_backend(s: &str) -> Result<BackendKind, String> {
 pub enum Command {
     /// Detect faces and measure landmarks, pose, eye and mouth openness.
     Analyze(analyze::AnalyzeArgs),
+    /// Check document photos against a profile (ICAO 9303, ISO 29794-5, kz-id).
+    Validate(validate::ValidateArgs),
+    /// Score validation against a labelled photo set: false rejects and recall per defect.
+    EvalValidate(eval_validate::EvalValidateArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -55,5 +61,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     match cli.command {
         Command::Analyze(args) => analyze::run(&cli.global, args),
+        Command::Validate(args) => validate::run(&cli.global, args),
+        Command::EvalValidate(args) => eval_validate::run(&cli.global, args),
     }
 }

@@ -1,0 +1,66 @@
+//! Facial expression from the mini-Xception FER model (angry, disgust, fear, happy, sad,
+//! surprise, neutral). ICAO asks for a neutral expression; the score is how far from neutral.
+
+use crate::detect::Detection;
+use crate::error::Result;
+use crate::image::warp::{Affine, warp_crop};
+use crate::runtime::Model;
+use crate::tensor::gray_nchw;
+use image::RgbImage;
+use serde::Serialize;
+use std::sync::Arc;
+
+const SIZE: u32 = 64;
+pub const LABELS: [&str; 7] = [
+    "angry", "disgust", "fear", "happy", "sad", "surprise", "neutral",
+];
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Expression {
+    pub probabilities: [f32; 7],
+}
+
+impl Expression {
+    pub fn neutral(&self) -> f32 {
+        self.probabilities[6]
+    }
+    pub fn happy(&self) -> f32 {
+        self.probabilities[3]
+    }
+    /// 0 for a clearly neutral face, 1 for a clearly expressive one.
+    pub fn non_neutral(&self) -> f32 {
+        1.0 - self.neutral()
+    }
+}
+
+pub struct ExpressionModel {
+    model: Arc<dyn Model>,
+}
+
+impl ExpressionModel {
+    pub const MODEL_ID: &'static str = "q_emotion64_hm";
+
+    pub fn new(model: Arc<dyn Model>) -> Self {
+        Self { model }
+    }
+
+    pub fn run(&self, img: &RgbImage, det: &Detection) -> Result<Expression> {
+        let b = det.bbox;
+        let side = b.w.max(b.h);
+        let c = b.center();
+        let s = side / SIZE as f32;
+        let to_src = Affine {
+            m: [s, 0.0, c.x - side / 2.0, 0.0, s, c.y - side / 2.0],
+        };
+        let crop = warp_crop(img, &to_src, SIZE, SIZE, [0, 0, 0]);
+        // The model takes NHWC [1, 64, 64, 1]; one channel makes NCHW and NHWC the same bytes.
+        let input = gray_nchw(&crop, 2.0 / 255.0, -1.0).into_shape_with_order(vec![1, 64, 64, 1]);
+        let input =
+            input.map_err(|e| crate::EngineError::Inference(format!("expression input: {e}")))?;
+        let out = self.model.run(input.view())?;
+        let v = out[0].as_slice().expect("contiguous");
+        let mut probabilities = [0f32; 7];
+        probabilities.copy_from_slice(&v[..7]);
+        Ok(Expression { probabilities })
+    }
+}

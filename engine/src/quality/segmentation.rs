@@ -1,0 +1,68 @@
+//! Person segmentation with MediaPipe's selfie model: separates the person (hair and clothes
+//! included) from the background, so background checks never judge the face, and the crown of the
+//! head can be found above the hairline.
+
+use crate::error::Result;
+use crate::image::resize::resize;
+use crate::runtime::Model;
+use crate::tensor::nhwc;
+use image::RgbImage;
+use std::sync::Arc;
+
+pub const SIZE: u32 = 256;
+
+/// A person-probability map over the whole frame, at `SIZE` x `SIZE`, with the frame it saw.
+pub struct PersonMask {
+    /// Row-major probabilities in [0, 1].
+    pub prob: Vec<f32>,
+    /// The frame resized to `SIZE` x `SIZE` (the background checks read its pixels).
+    pub small: RgbImage,
+    /// Source frame size.
+    pub width: u32,
+    pub height: u32,
+}
+
+impl PersonMask {
+    pub fn at(&self, x: u32, y: u32) -> f32 {
+        self.prob[(y * SIZE + x) as usize]
+    }
+
+    /// Topmost source row where the person covers columns `x0..x1` (source pixels), i.e. the
+    /// crown of the head including hair. `None` when no person pixel is there.
+    pub fn crown_y(&self, x0: f32, x1: f32) -> Option<f32> {
+        let sx = SIZE as f32 / self.width as f32;
+        let c0 = ((x0 * sx).floor().max(0.0) as u32).min(SIZE - 1);
+        let c1 = ((x1 * sx).ceil().max(0.0) as u32).clamp(c0 + 1, SIZE);
+        for y in 0..SIZE {
+            let hits = (c0..c1).filter(|&x| self.at(x, y) > 0.5).count();
+            if hits * 3 >= (c1 - c0) as usize {
+                return Some(y as f32 * self.height as f32 / SIZE as f32);
+            }
+        }
+        None
+    }
+}
+
+pub struct Segmenter {
+    model: Arc<dyn Model>,
+}
+
+impl Segmenter {
+    pub const MODEL_ID: &'static str = "seg_selfie256";
+
+    pub fn new(model: Arc<dyn Model>) -> Self {
+        Self { model }
+    }
+
+    pub fn run(&self, img: &RgbImage) -> Result<PersonMask> {
+        let small = resize(img, SIZE, SIZE)?;
+        let out = self.model.run(nhwc(&small, 1.0 / 255.0, 0.0).view())?;
+        let prob = out[0].iter().copied().collect();
+        Ok(PersonMask {
+            prob,
+            small,
+            width: img.width(),
+            height: img.height(),
+        })
+    }
+}

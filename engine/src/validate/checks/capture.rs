@@ -1,0 +1,221 @@
+//! How the camera and the light treated the face: focus, exposure, contrast, evenness, colour and
+//! compression, each measured on the normalised face crop (ISO/IEC 29794-5 components as OFIQ
+//! defines them, where it defines them).
+
+use crate::image::ColourKind;
+use crate::quality::face_region::{FaceRegion, srgb_to_lab};
+use crate::validate::context::Ctx;
+use crate::validate::profile::Profile;
+use crate::validate::report::{CheckResult, Threshold};
+
+/// Laplacian energy over local contrast inside the face: high for a focused face, low for a
+/// blurred one, and unchanged by brightness or contrast.
+pub fn sharpness(r: &FaceRegion) -> f32 {
+    let (w, h) = (r.width() as usize, r.height() as usize);
+    let (mut lap2, mut n) = (0f64, 0usize);
+    for y in 1..h - 1 {
+        for x in 1..w - 1 {
+            let i = y * w + x;
+            if !(r.face_mask[i]
+                && r.face_mask[i - 1]
+                && r.face_mask[i + 1]
+                && r.face_mask[i - w]
+                && r.face_mask[i + w])
+            {
+                continue;
+            }
+            let l = 4.0 * r.luma[i] - r.luma[i - 1] - r.luma[i + 1] - r.luma[i - w] - r.luma[i + w];
+            lap2 += (l as f64).powi(2);
+            n += 1;
+        }
+    }
+    let face: Vec<f32> = r.face_pixels().map(|i| r.luma[i]).collect();
+    if n == 0 || face.is_empty() {
+        return 0.0;
+    }
+    let mean = face.iter().sum::<f32>() / face.len() as f32;
+    let var = face.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / face.len() as f32;
+    ((lap2 / n as f64).sqrt() as f32) / (var.sqrt() + 5.0) * 10.0
+}
+
+fn entropy_bits(values: &[f32]) -> f32 {
+    let mut hist = [0u32; 256];
+    for &v in values {
+        hist[v.clamp(0.0, 255.0) as usize] += 1;
+    }
+    let n = values.len() as f32;
+    hist.iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f32 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// Mean CIELAB chroma of the whole image, sampled on a grid.
+fn mean_chroma(ctx: &Ctx) -> f32 {
+    let img = ctx.img;
+    let step = ((img.width() * img.height()) as f32 / 20_000.0)
+        .sqrt()
+        .max(1.0) as u32;
+    let (mut acc, mut n) = (0f32, 0u32);
+    for y in (0..img.height()).step_by(step as usize) {
+        for x in (0..img.width()).step_by(step as usize) {
+            let p = img.get_pixel(x, y).0;
+            let lab = srgb_to_lab(p);
+            acc += (lab[1].powi(2) + lab[2].powi(2)).sqrt();
+            n += 1;
+        }
+    }
+    acc / n.max(1) as f32
+}
+
+pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
+    let c = &p.capture;
+    let mut out = Vec::new();
+    let grayscale_value =
+        if ctx.source.colour == ColourKind::Gray || ctx.source.colour == ColourKind::GrayAlpha {
+            0.0
+        } else {
+            mean_chroma(ctx)
+        };
+    let gray = CheckResult::judge(
+        "grayscale",
+        "mean_chroma",
+        grayscale_value,
+        Threshold::Min { min: c.min_chroma },
+    );
+    let is_gray = !gray.passed;
+    out.push(gray);
+
+    let t_q = Threshold::Min {
+        min: c.min_jpeg_quality,
+    };
+    out.push(match ctx.source.jpeg_quality {
+        Some(q) => CheckResult::judge("compression_artifacts", "jpeg_quality", q as f32, t_q),
+        None => CheckResult::not_measured(
+            "compression_artifacts",
+            "jpeg_quality",
+            t_q,
+            "not a JPEG file",
+        ),
+    });
+
+    let Some(r) = &ctx.region else {
+        return out;
+    };
+    let face: Vec<f32> = r.face_pixels().map(|i| r.luma[i]).collect();
+    if face.is_empty() {
+        return out;
+    }
+    let n = face.len() as f32;
+    let mean = face.iter().sum::<f32>() / n;
+    let dark = face.iter().filter(|&&v| v <= 25.0).count() as f32 / n;
+    let bright = face.iter().filter(|&&v| v >= 247.0).count() as f32 / n;
+    out.push(CheckResult::judge(
+        "blur",
+        "sharpness",
+        sharpness(r),
+        Threshold::Min {
+            min: c.min_sharpness,
+        },
+    ));
+    out.push(CheckResult::judge(
+        "underexposed",
+        "dark_share",
+        dark,
+        Threshold::Max {
+            max: c.max_dark_share,
+        },
+    ));
+    out.push(CheckResult::judge(
+        "underexposed",
+        "face_luminance",
+        mean,
+        Threshold::Min {
+            min: c.min_face_luminance,
+        },
+    ));
+    out.push(CheckResult::judge(
+        "overexposed",
+        "bright_share",
+        bright,
+        Threshold::Max {
+            max: c.max_bright_share,
+        },
+    ));
+    out.push(CheckResult::judge(
+        "overexposed",
+        "face_luminance",
+        mean,
+        Threshold::Max {
+            max: c.max_face_luminance,
+        },
+    ));
+    out.push(CheckResult::judge(
+        "low_dynamic_range",
+        "entropy_bits",
+        entropy_bits(&face),
+        Threshold::Min {
+            min: c.min_entropy_bits,
+        },
+    ));
+
+    // Left and right halves of the face about the crop's vertical midline through the eyes.
+    let mid = r.width() as f32 * 0.5;
+    let w = r.width() as usize;
+    let (mut sl, mut nl, mut sr, mut nr) = (0f32, 0f32, 0f32, 0f32);
+    for i in r.face_pixels() {
+        if ((i % w) as f32) < mid {
+            sl += r.luma[i];
+            nl += 1.0;
+        } else {
+            sr += r.luma[i];
+            nr += 1.0;
+        }
+    }
+    let asym = ((sl / nl.max(1.0)) - (sr / nr.max(1.0))).abs() / mean.max(1.0);
+    out.push(CheckResult::judge(
+        "uneven_lighting",
+        "halves_luminance_gap",
+        asym,
+        Threshold::Max {
+            max: c.max_lighting_asymmetry,
+        },
+    ));
+
+    let t_a = Threshold::Range {
+        min: c.skin_a_min,
+        max: c.skin_a_max,
+    };
+    let t_b = Threshold::Range {
+        min: c.skin_b_min,
+        max: c.skin_b_max,
+    };
+    let cheeks: Vec<usize> = [50usize, 280]
+        .iter()
+        .flat_map(|&k| r.disc(r.points[k], 0.18))
+        .collect();
+    match (is_gray, r.mean_lab(&cheeks)) {
+        (false, Some(lab)) => {
+            out.push(CheckResult::judge("colour_cast", "cheek_a", lab[1], t_a));
+            out.push(CheckResult::judge("colour_cast", "cheek_b", lab[2], t_b));
+        }
+        _ => {
+            out.push(CheckResult::not_measured(
+                "colour_cast",
+                "cheek_a",
+                t_a,
+                "not a colour photo",
+            ));
+            out.push(CheckResult::not_measured(
+                "colour_cast",
+                "cheek_b",
+                t_b,
+                "not a colour photo",
+            ));
+        }
+    }
+    out
+}

@@ -1,0 +1,97 @@
+//! Geometry of the frame: head size, margins, centring and resolution (ICAO 9303 / ISO 19794-5).
+
+use crate::validate::context::Ctx;
+use crate::validate::profile::Profile;
+use crate::validate::report::{CheckResult, Threshold};
+
+pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
+    let f = &p.framing;
+    let h = &ctx.head;
+    let fr = ctx.frame;
+    let in_crop = ctx.crop.is_some() && p.frame == crate::validate::profile::FrameMode::Crop;
+    let note = |c: CheckResult| {
+        if in_crop {
+            c.with_note("judged on the proposed crop")
+        } else {
+            c
+        }
+    };
+    let mut out = Vec::new();
+
+    // The whole head in the original image, with room to spare: a crop cannot add what is not there.
+    let (w, hgt) = (ctx.img.width() as f32, ctx.img.height() as f32);
+    let margins = [h.crown_y, hgt - h.chin_y, h.left_x, w - h.right_x];
+    let min_margin = margins.iter().copied().fold(f32::MAX, f32::min) / h.eye_to_chin;
+    out.push(CheckResult::judge(
+        "head_cropped",
+        "min_margin_eye_chin",
+        min_margin,
+        Threshold::Min { min: f.min_margin },
+    ));
+
+    let head_ratio = h.height() / fr.h;
+    out.push(note(CheckResult::judge(
+        "face_too_small",
+        "head_height_ratio",
+        head_ratio,
+        Threshold::Min {
+            min: f.head_height_min,
+        },
+    )));
+    out.push(note(CheckResult::judge(
+        "face_too_large",
+        "head_height_ratio",
+        head_ratio,
+        Threshold::Max {
+            max: f.head_height_max,
+        },
+    )));
+
+    let ex = (h.eyes.x - fr.x) / fr.w;
+    let ey = (h.eyes.y - fr.y) / fr.h;
+    out.push(note(CheckResult::judge(
+        "off_center",
+        "eye_x_ratio",
+        ex,
+        Threshold::Range {
+            min: f.eye_x_min,
+            max: f.eye_x_max,
+        },
+    )));
+    out.push(note(CheckResult::judge(
+        "off_center",
+        "eye_y_ratio",
+        ey,
+        Threshold::Range {
+            min: f.eye_y_min,
+            max: f.eye_y_max,
+        },
+    )));
+
+    out.push(CheckResult::judge(
+        "low_res",
+        "inter_eye_px",
+        ctx.lm.measures.inter_eye_px,
+        Threshold::Min {
+            min: f.min_inter_eye_px,
+        },
+    ));
+    // The pixels that end up in the photo: the crop's source size, or the whole image.
+    out.push(note(CheckResult::judge(
+        "low_res",
+        "frame_width_px",
+        fr.w,
+        Threshold::Min {
+            min: f.min_width as f32,
+        },
+    )));
+    out.push(note(CheckResult::judge(
+        "low_res",
+        "frame_height_px",
+        fr.h,
+        Threshold::Min {
+            min: f.min_height as f32,
+        },
+    )));
+    out
+}

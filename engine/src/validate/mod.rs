@@ -1,0 +1,140 @@
+//! Document-photo validation: ICAO 9303 / ISO 19794-5 geometry, ISO/IEC 29794-5 quality components
+//! and the national profile, each check reporting its value, threshold and verdict.
+
+pub mod checks;
+pub mod context;
+pub mod messages;
+pub mod profile;
+pub mod report;
+
+pub use messages::Lang;
+pub use profile::Profile;
+pub use report::{CheckResult, CropProposal, Decision, Report, Severity, Threshold};
+
+use crate::analyze::{Analysis, Analyzer};
+use crate::error::Result;
+use crate::image::SourceInfo;
+use crate::image::resize::crop_resize;
+use crate::models::load_model;
+use crate::quality::expression::ExpressionModel;
+use crate::quality::face_region::FaceRegion;
+use crate::quality::segmentation::Segmenter;
+use context::Ctx;
+use image::RgbImage;
+use std::path::Path;
+
+/// The analysis a verdict was reached on, and the verdict.
+pub struct Validation {
+    pub analysis: Analysis,
+    pub report: Report,
+}
+
+/// The analyzer plus the models only validation needs.
+pub struct Validator {
+    analyzer: Analyzer,
+    segmenter: Segmenter,
+    expression: ExpressionModel,
+}
+
+impl Validator {
+    pub fn load(models_dir: &Path, analyzer: Analyzer) -> Result<Self> {
+        let backend = analyzer.backend().clone();
+        let segmenter = Segmenter::new(load_model(models_dir, Segmenter::MODEL_ID, &backend)?);
+        let expression =
+            ExpressionModel::new(load_model(models_dir, ExpressionModel::MODEL_ID, &backend)?);
+        Ok(Self {
+            analyzer,
+            segmenter,
+            expression,
+        })
+    }
+
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
+    }
+
+    /// Decodes and validates one photo. Intake problems are errors; everything about the photo
+    /// itself (no face included) is a report.
+    pub fn validate_bytes(
+        &self,
+        bytes: &[u8],
+        profile: &Profile,
+        lang: Lang,
+    ) -> Result<Validation> {
+        let decoded = self.analyzer.decode(bytes)?;
+        self.validate(&decoded.rgb, decoded.source, profile, lang)
+    }
+
+    pub fn validate(
+        &self,
+        img: &RgbImage,
+        source: SourceInfo,
+        profile: &Profile,
+        lang: Lang,
+    ) -> Result<Validation> {
+        let analysis = self.analyzer.analyze(img, source)?;
+        let report = self.judge(img, &analysis, profile, lang)?;
+        Ok(Validation { analysis, report })
+    }
+
+    /// Runs every check of `profile` on an analysed photo.
+    pub fn judge(
+        &self,
+        img: &RgbImage,
+        analysis: &Analysis,
+        profile: &Profile,
+        lang: Lang,
+    ) -> Result<Report> {
+        let Some(face) = analysis.main_face() else {
+            let no_face =
+                CheckResult::judge("no_face", "faces_found", 0.0, Threshold::Min { min: 1.0 });
+            return Ok(Report::new(&profile.name, vec![no_face], None, lang));
+        };
+        let lm = face
+            .landmarks
+            .as_ref()
+            .expect("the main face is always meshed");
+        let person = Some(self.segmenter.run(img)?);
+        let expression = Some(self.expression.run(img, &face.detection)?);
+        let region = FaceRegion::new(img, &lm.mesh, &lm.measures);
+        let head = context::head(lm, person.as_ref());
+        let crop = context::propose_crop(&head, profile, img.width(), img.height());
+        let frame = context::frame(profile, crop.as_ref(), img.width(), img.height());
+        let ctx = Ctx {
+            img,
+            source: &analysis.source,
+            analysis,
+            face,
+            lm,
+            region,
+            person,
+            expression,
+            head,
+            frame,
+            crop,
+        };
+        let mut results = vec![CheckResult::judge(
+            "no_face",
+            "faces_found",
+            analysis.faces.len() as f32,
+            Threshold::Min { min: 1.0 },
+        )];
+        results.extend(checks::faces::check(analysis, profile));
+        results.extend(checks::framing::check(&ctx, profile));
+        results.extend(checks::pose::check(&ctx, profile));
+        results.extend(checks::eyes::check(&ctx, profile));
+        results.extend(checks::mouth::check(&ctx, profile));
+        results.extend(checks::occlusion::check(&ctx, profile));
+        results.extend(checks::capture::check(&ctx, profile));
+        results.extend(checks::background::check(&ctx, profile));
+        for r in &mut results {
+            r.severity = profile.severity(r.code);
+        }
+        Ok(Report::new(&profile.name, results, crop, lang))
+    }
+
+    /// Renders the proposed ICAO crop at the profile's output size.
+    pub fn render_crop(img: &RgbImage, crop: &CropProposal) -> Result<RgbImage> {
+        crop_resize(img, crop.rect(), crop.width, crop.height)
+    }
+}

@@ -1,0 +1,222 @@
+//! Validation profiles: every threshold a check uses, read from TOML. The three built-in profiles
+//! (`profiles/*.toml` in the repository) are compiled in; any other file can be loaded at run time.
+
+use super::report::Severity;
+use crate::error::{EngineError, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// How the frame is judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FrameMode {
+    /// Judge the framing of the 35x45 crop Sapa proposes: framing a crop can fix is not a fault.
+    Crop,
+    /// Judge the frame exactly as given (strict ICAO).
+    AsGiven,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub name: String,
+    pub description: String,
+    pub frame: FrameMode,
+    /// Where each number comes from.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    pub output: OutputSpec,
+    pub faces: Faces,
+    pub framing: Framing,
+    pub pose: Pose,
+    pub eyes: Eyes,
+    pub mouth: Mouth,
+    pub occlusion: Occlusion,
+    pub capture: Capture,
+    pub background: Background,
+    /// Per-code severity overrides (`reject` is the default).
+    #[serde(default)]
+    pub severity: HashMap<String, Severity>,
+}
+
+/// The rendered crop: 35x45 mm at 300 dpi is 413x531 px.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputSpec {
+    pub width: u32,
+    pub height: u32,
+    /// Share of the crop height between its top edge and the crown.
+    pub top_margin: f32,
+    /// Chin-to-crown over crop height the crop aims for.
+    pub head_height: f32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Faces {
+    /// Area of the second-largest face over the largest above which a second person counts.
+    pub max_second_face_ratio: f32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Framing {
+    /// Chin-to-crown over frame height: below `min` the face is too small, above `max` too large.
+    pub head_height_min: f32,
+    pub head_height_max: f32,
+    /// Eye midpoint, as a share of frame width (from the left) and height (from the top).
+    pub eye_x_min: f32,
+    pub eye_x_max: f32,
+    pub eye_y_min: f32,
+    pub eye_y_max: f32,
+    /// Minimum distance between the eye centres, in source pixels.
+    pub min_inter_eye_px: f32,
+    /// Minimum frame (or crop source) size in pixels.
+    pub min_width: u32,
+    pub min_height: u32,
+    /// Minimum room between the head and each frame edge, in units of the eye-to-chin distance.
+    pub min_margin: f32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pose {
+    pub max_yaw_deg: f32,
+    pub max_pitch_deg: f32,
+    pub max_roll_deg: f32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Eyes {
+    /// Minimum lid gap over eye width for each eye.
+    pub min_openness: f32,
+    /// Maximum gaze angle (head pose plus eye-in-head), degrees.
+    pub max_gaze_deg: f32,
+    /// Maximum share of the pupil area that is flash-red.
+    pub max_red_share: f32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mouth {
+    /// Maximum inner-lip gap over mouth width.
+    pub max_openness: f32,
+    /// Maximum expression score (0 neutral, 1 clearly not).
+    pub max_expression: f32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Occlusion {
+    /// Maximum glasses score.
+    pub max_glasses: f32,
+    /// Maximum share of the lower face whose colour is not skin-like.
+    pub max_lower_face_occlusion: f32,
+    /// Maximum head-covering score.
+    pub max_head_covering: f32,
+    /// Whether a headscarf that leaves the face from chin to forehead visible is accepted.
+    pub allow_religious_headscarf: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Capture {
+    /// Minimum sharpness score of the normalised face crop.
+    pub min_sharpness: f32,
+    /// Maximum share of face pixels with luminance in [0, 25] (OFIQ under-exposure).
+    pub max_dark_share: f32,
+    /// Maximum share of face pixels with luminance in [247, 255] (OFIQ over-exposure).
+    pub max_bright_share: f32,
+    /// Face mean luminance must lie in this range.
+    pub min_face_luminance: f32,
+    pub max_face_luminance: f32,
+    /// Minimum entropy of the face luminance histogram, bits (OFIQ dynamic range).
+    pub min_entropy_bits: f32,
+    /// Maximum difference of mean luminance between face halves over the face mean.
+    pub max_lighting_asymmetry: f32,
+    /// Natural skin range of mean CIELAB a* and b* on the cheeks (OFIQ natural colour).
+    pub skin_a_min: f32,
+    pub skin_a_max: f32,
+    pub skin_b_min: f32,
+    pub skin_b_max: f32,
+    /// Minimum mean chroma of the image for it to count as a colour photo.
+    pub min_chroma: f32,
+    /// Minimum estimated JPEG quality (IJG scale 1-100).
+    pub min_jpeg_quality: f32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Background {
+    /// Maximum mean luminance gradient over the background (OFIQ background uniformity).
+    pub max_gradient: f32,
+    /// Minimum mean background luminance (0-255).
+    pub min_luminance: f32,
+    /// Below this share of the frame the background is too small to judge.
+    pub min_share: f32,
+}
+
+const BUILT_IN: [(&str, &str); 3] = [
+    ("kz-id", include_str!("../../../profiles/kz-id.toml")),
+    ("icao", include_str!("../../../profiles/icao.toml")),
+    ("kiosk", include_str!("../../../profiles/kiosk.toml")),
+];
+
+impl Profile {
+    /// Names of the compiled-in profiles; the first is the default.
+    pub fn built_in_names() -> Vec<&'static str> {
+        BUILT_IN.iter().map(|(n, _)| *n).collect()
+    }
+
+    /// A compiled-in profile by name.
+    pub fn built_in(name: &str) -> Result<Profile> {
+        let (_, text) = BUILT_IN.iter().find(|(n, _)| *n == name).ok_or_else(|| {
+            EngineError::Config(format!(
+                "no built-in profile {name:?} (have kz-id, icao, kiosk)"
+            ))
+        })?;
+        Profile::from_toml(text)
+    }
+
+    pub fn from_toml(text: &str) -> Result<Profile> {
+        let p: Profile =
+            toml::from_str(text).map_err(|e| EngineError::Config(format!("profile: {e}")))?;
+        p.check()?;
+        Ok(p)
+    }
+
+    fn check(&self) -> Result<()> {
+        let f = &self.framing;
+        let ok = f.head_height_min < f.head_height_max
+            && f.eye_x_min < f.eye_x_max
+            && f.eye_y_min < f.eye_y_max
+            && self.output.width > 0
+            && self.output.height > 0;
+        if ok {
+            Ok(())
+        } else {
+            Err(EngineError::Config(format!(
+                "profile {}: inconsistent ranges",
+                self.name
+            )))
+        }
+    }
+
+    pub fn severity(&self, code: &str) -> Severity {
+        self.severity.get(code).copied().unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_profiles_parse() {
+        for name in Profile::built_in_names() {
+            let p = Profile::built_in(name).unwrap();
+            assert_eq!(p.name, name);
+        }
+    }
+}

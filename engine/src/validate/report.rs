@@ -1,0 +1,226 @@
+//! What validation returns: one result per check, each with the measured value, the threshold it
+//! was judged against, pass/fail, a stable code and a message in the citizen's language.
+
+use super::messages::{Lang, message};
+use crate::image::resize::Rect;
+use serde::Serialize;
+
+/// How a threshold bounds a measured value.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Threshold {
+    Min { min: f32 },
+    Max { max: f32 },
+    Range { min: f32, max: f32 },
+}
+
+impl Threshold {
+    pub fn admits(&self, v: f32) -> bool {
+        match *self {
+            Threshold::Min { min } => v >= min,
+            Threshold::Max { max } => v <= max,
+            Threshold::Range { min, max } => v >= min && v <= max,
+        }
+    }
+}
+
+/// What a failed check does to the decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// A failure rejects the photo.
+    #[default]
+    Reject,
+    /// A failure is reported but the photo is accepted.
+    Warn,
+    /// The check is not run.
+    Off,
+}
+
+/// One measurement judged against its threshold.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckResult {
+    /// The stable failure code this check reports (e.g. `turned_head`).
+    pub code: &'static str,
+    /// What was measured, with its unit (e.g. `yaw_deg`).
+    pub measure: &'static str,
+    pub passed: bool,
+    /// `None` when the measurement could not be taken (the reason is in `note`).
+    pub value: Option<f32>,
+    pub threshold: Threshold,
+    pub severity: Severity,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<&'static str>,
+    pub message: String,
+}
+
+impl CheckResult {
+    /// Judges `value` against `threshold`.
+    pub fn judge(
+        code: &'static str,
+        measure: &'static str,
+        value: f32,
+        threshold: Threshold,
+    ) -> Self {
+        let passed = value.is_finite() && threshold.admits(value);
+        Self {
+            code,
+            measure,
+            passed,
+            value: Some(value),
+            threshold,
+            severity: Severity::Reject,
+            note: None,
+            message: String::new(),
+        }
+    }
+
+    /// A check that could not be measured and so passes, with the reason.
+    pub fn not_measured(
+        code: &'static str,
+        measure: &'static str,
+        threshold: Threshold,
+        why: &'static str,
+    ) -> Self {
+        Self {
+            code,
+            measure,
+            passed: true,
+            value: None,
+            threshold,
+            severity: Severity::Reject,
+            note: Some(why),
+            message: String::new(),
+        }
+    }
+
+    pub fn with_note(mut self, note: &'static str) -> Self {
+        self.note = Some(note);
+        self
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    Accept,
+    Reject,
+}
+
+/// The ICAO 35x45 crop the photo allows, in source pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CropProposal {
+    #[serde(rename = "box")]
+    pub rect: [f32; 4],
+    /// Pixel size of the rendered crop.
+    pub width: u32,
+    pub height: u32,
+}
+
+impl CropProposal {
+    pub fn rect(&self) -> Rect {
+        Rect {
+            x: self.rect[0],
+            y: self.rect[1],
+            w: self.rect[2],
+            h: self.rect[3],
+        }
+    }
+}
+
+/// The verdict on one photo.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub decision: Decision,
+    pub profile: String,
+    pub checks: Vec<CheckResult>,
+    /// Codes of the failed rejecting checks, most important to the citizen first.
+    pub failed: Vec<&'static str>,
+    /// Codes of failed checks that only warn.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crop: Option<CropProposal>,
+}
+
+/// Codes in the order a citizen should fix them: first what makes the photo unusable, then
+/// framing, then what the person does, then what the camera and the room do.
+pub const PRIORITY: &[&str] = &[
+    "no_face",
+    "multiple_faces",
+    "head_cropped",
+    "face_too_small",
+    "face_too_large",
+    "low_res",
+    "off_center",
+    "turned_head",
+    "tilted",
+    "occlusion",
+    "head_covering",
+    "glasses",
+    "closed_eyes",
+    "gaze_away",
+    "open_mouth",
+    "non_neutral_expression",
+    "red_eye",
+    "blur",
+    "underexposed",
+    "overexposed",
+    "uneven_lighting",
+    "low_dynamic_range",
+    "grayscale",
+    "colour_cast",
+    "compression_artifacts",
+    "busy_background",
+    "dark_background",
+];
+
+fn rank(code: &str) -> usize {
+    PRIORITY
+        .iter()
+        .position(|c| *c == code)
+        .unwrap_or(PRIORITY.len())
+}
+
+impl Report {
+    /// Builds the report: fills messages in `lang`, orders failures, and decides.
+    pub fn new(
+        profile: &str,
+        mut checks: Vec<CheckResult>,
+        crop: Option<CropProposal>,
+        lang: Lang,
+    ) -> Self {
+        checks.retain(|c| c.severity != Severity::Off);
+        for c in &mut checks {
+            c.message = message(c.code, c.passed, lang).to_string();
+        }
+        let mut failed: Vec<&'static str> = Vec::new();
+        let mut warnings: Vec<&'static str> = Vec::new();
+        for c in checks.iter().filter(|c| !c.passed) {
+            let list = if c.severity == Severity::Reject {
+                &mut failed
+            } else {
+                &mut warnings
+            };
+            if !list.contains(&c.code) {
+                list.push(c.code);
+            }
+        }
+        failed.sort_by_key(|c| rank(c));
+        warnings.sort_by_key(|c| rank(c));
+        checks.sort_by_key(|c| (c.passed, rank(c.code)));
+        let decision = if failed.is_empty() {
+            Decision::Accept
+        } else {
+            Decision::Reject
+        };
+        Self {
+            decision,
+            profile: profile.to_string(),
+            checks,
+            failed,
+            warnings,
+            crop,
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! `sapa eval-validate`: how validation fares on a labelled set (the shared `labels.csv`): false
+//! rejects of ICAO-like photos and recall for each labelled defect.
+
+use super::{GlobalArgs, setup};
+use anyhow::Context;
+use clap::Args;
+use rayon::prelude::*;
+use sapa_engine::AnalyzerConfig;
+use sapa_engine::validate::{Decision, Lang, Report};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args, Debug)]
+pub struct EvalValidateArgs {
+    /// labels.csv with columns file, icao_like, defects (';'-separated).
+    #[arg(long)]
+    labels: PathBuf,
+    /// Directory of the photos (default: the directory of the labels file).
+    #[arg(long)]
+    root: Option<PathBuf>,
+    #[arg(long, default_value = "kz-id")]
+    profile: String,
+    /// Also write every measured value to this CSV (file, code, measure, value, passed).
+    #[arg(long)]
+    dump: Option<PathBuf>,
+}
+
+/// The codes a labelled defect is detected by.
+pub fn codes_for_label(label: &str) -> Vec<&'static str> {
+    match label {
+        "hat" => vec!["head_covering"],
+        "mask" => vec!["occlusion"],
+        "shadow" | "poor_lighting" => vec![
+            "uneven_lighting",
+            "underexposed",
+            "overexposed",
+            "low_dynamic_range",
+        ],
+        other => sapa_engine::validate::report::PRIORITY
+            .iter()
+            .copied()
+            .filter(|c| *c == other)
+            .collect(),
+    }
+}
+
+struct Row {
+    file: String,
+    icao_like: bool,
+    defects: Vec<String>,
+}
+
+fn split(line: &str) -> Vec<String> {
+    let (mut out, mut cur, mut quoted) = (Vec::new(), String::new(), false);
+    for c in line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => out.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}
+
+fn read_labels(path: &PathBuf) -> anyhow::Result<Vec<Row>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut lines = text.lines();
+    let header = split(lines.next().unwrap_or_default());
+    let col = |n: &str| {
+        header
+            .iter()
+            .position(|h| h == n)
+            .with_context(|| format!("labels have no {n} column"))
+    };
+    let (f, i, d) = (col("file")?, col("icao_like")?, col("defects")?);
+    Ok(lines
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let r = split(l);
+            Row {
+                file: r[f].clone(),
+                icao_like: r[i] == "yes",
+                defects: r[d]
+                    .split(';')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            }
+        })
+        .collect())
+}
+
+pub fn run(global: &GlobalArgs, args: EvalValidateArgs) -> anyhow::Result<ExitCode> {
+    let profile = setup::profile(&args.profile)?;
+    let validator = setup::validator(global, AnalyzerConfig::default())?;
+    let root = args
+        .root
+        .clone()
+        .unwrap_or_else(|| args.labels.parent().map(PathBuf::from).unwrap_or_default());
+    let rows = read_labels(&args.labels)?;
+    let reports: Vec<Result<Report, String>> = rows
+        .par_iter()
+        .map(|r| {
+            let bytes = std::fs::read(root.join(&r.file)).map_err(|e| e.to_string())?;
+            validator
+                .validate_bytes(&bytes, &profile, Lang::En)
+                .map(|v| v.report)
+                .map_err(|e| e.code().to_string())
+        })
+        .collect();
+
+    let mut dump = args.dump.as_ref().map(std::fs::File::create).transpose()?;
+    if let Some(d) = dump.as_mut() {
+        writeln!(d, "file,code,measure,value,passed")?;
+    }
+    let (mut icao, mut false_rejects) = (0, Vec::new());
+    let mut recall: BTreeMap<String, (usize, usize, Vec<String>)> = BTreeMap::new();
+    let mut extra: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for (row, rep) in rows.iter().zip(&reports) {
+        let rep = match rep {
+            Ok(r) => r,
+            Err(code) => {
+                println!("{}: error {code}", row.file);
+                continue;
+            }
+        };
+        if let Some(d) = dump.as_mut() {
+            for c in &rep.checks {
+                let v = c.value.map(|v| v.to_string()).unwrap_or_default();
+                writeln!(
+                    d,
+                    "{},{},{},{},{}",
+                    row.file, c.code, c.measure, v, c.passed
+                )?;
+            }
+        }
+        if row.icao_like {
+            icao += 1;
+            if rep.decision == Decision::Reject {
+                false_rejects.push(format!("{} ({})", row.file, rep.failed.join(", ")));
+            }
+        }
+        let mut expected: Vec<&'static str> = Vec::new();
+        for label in &row.defects {
+            let codes = codes_for_label(label);
+            expected.extend(&codes);
+            let hit = codes.iter().any(|c| rep.failed.contains(c));
+            let e = recall.entry(label.clone()).or_default();
+            e.1 += 1;
+            if hit {
+                e.0 += 1;
+            } else {
+                e.2.push(row.file.clone());
+            }
+        }
+        for code in &rep.failed {
+            if !expected.contains(code) {
+                *extra.entry(code).or_default() += 1;
+            }
+        }
+    }
+    println!("profile {}: {} photos", profile.name, rows.len());
+    println!(
+        "false rejects of ICAO-like photos: {} of {icao}",
+        false_rejects.len()
+    );
+    for f in &false_rejects {
+        println!("  {f}");
+    }
+    println!(
+        "{:<24} {:>6} {:>6} {:>8}  missed",
+        "defect", "found", "of", "recall"
+    );
+    for (label, (hit, n, missed)) in &recall {
+        let target = if *n >= 5 { "" } else { " (fewer than 5 cases)" };
+        println!(
+            "{label:<24} {hit:>6} {n:>6} {:>7.0}%  {}{target}",
+            100.0 * *hit as f32 / *n as f32,
+            missed.join(" ")
+        );
+    }
+    println!("failures not matching a label (photo labels list only the main defects):");
+    for (code, n) in &extra {
+        println!("  {code}: {n}");
+    }
+    Ok(ExitCode::SUCCESS)
+}

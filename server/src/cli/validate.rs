@@ -1,0 +1,147 @@
+//! `sapa validate`: the document-photo verdict for each file, with reasons in kk, ru or en.
+
+use super::files::{self, CHUNK, ErrorBody, ErrorLine};
+use super::{GlobalArgs, setup};
+use clap::Args;
+use rayon::prelude::*;
+use sapa_engine::AnalyzerConfig;
+use sapa_engine::validate::{Decision, Lang, Report, Validator};
+use serde::Serialize;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Args, Debug)]
+pub struct ValidateArgs {
+    /// Profile: kz-id (default), icao, kiosk, or a path to a profile TOML file.
+    #[arg(long, default_value = "kz-id")]
+    profile: String,
+    /// Language of the messages.
+    #[arg(long, default_value = "en", value_parser = parse_lang)]
+    lang: Lang,
+    /// Print one JSON object per line instead of a human summary.
+    #[arg(long)]
+    json: bool,
+    /// Write the ICAO 35x45 crop (413x531 px at 300 dpi) when the photo allows one. With several
+    /// files, a directory to write `<name>_crop.jpg` files into.
+    #[arg(long, value_name = "OUT")]
+    crop: Option<PathBuf>,
+    /// Image files (JPEG, PNG, WebP, JPEG 2000).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+}
+
+pub fn parse_lang(s: &str) -> Result<Lang, String> {
+    s.parse()
+}
+
+/// An engine error with the citizen-facing message in `lang` when the catalogue has one.
+pub fn localized(e: &sapa_engine::EngineError, lang: Lang) -> ErrorBody {
+    let text = sapa_engine::validate::messages::message(e.code(), false, lang);
+    if text.is_empty() {
+        ErrorBody::from(e)
+    } else {
+        ErrorBody::new(e.code(), text)
+    }
+}
+
+#[derive(Serialize)]
+struct ReportLine<'a> {
+    file: &'a str,
+    #[serde(flatten)]
+    report: &'a Report,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    crop_file: Option<String>,
+}
+
+fn crop_path(out: &Path, file: &Path, many: bool) -> PathBuf {
+    if many {
+        let stem = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        out.join(format!("{stem}_crop.jpg"))
+    } else {
+        out.to_path_buf()
+    }
+}
+
+fn human(file: &str, r: &Report) -> String {
+    let mut s = match r.decision {
+        Decision::Accept => format!("{file}: ACCEPT ({})", r.profile),
+        Decision::Reject => format!("{file}: REJECT ({})", r.profile),
+    };
+    let mut n = 0;
+    for code in &r.failed {
+        if let Some(c) = r.checks.iter().find(|c| c.code == *code && !c.passed) {
+            n += 1;
+            s += &format!("\n  {n}. [{}] {}", c.code, c.message);
+        }
+    }
+    for code in &r.warnings {
+        if let Some(c) = r.checks.iter().find(|c| c.code == *code && !c.passed) {
+            s += &format!("\n  warning [{}] {}", c.code, c.message);
+        }
+    }
+    s
+}
+
+pub fn run(global: &GlobalArgs, args: ValidateArgs) -> anyhow::Result<ExitCode> {
+    let profile = setup::profile(&args.profile)?;
+    let validator: Validator = setup::validator(global, AnalyzerConfig::default())?;
+    let many = args.files.len() > 1;
+    if let (Some(dir), true) = (&args.crop, many) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let stdout = std::io::stdout();
+    for chunk in args.files.chunks(CHUNK) {
+        let results: Vec<Result<(Report, Option<String>), ErrorBody>> = chunk
+            .par_iter()
+            .map(|path| {
+                let bytes = files::read(path)?;
+                let decoded = validator
+                    .analyzer()
+                    .decode(&bytes)
+                    .map_err(|e| localized(&e, args.lang))?;
+                let v = validator
+                    .validate(&decoded.rgb, decoded.source, &profile, args.lang)
+                    .map_err(|e| ErrorBody::from(&e))?;
+                let crop_file = match (&args.crop, &v.report.crop) {
+                    (Some(out), Some(crop)) => {
+                        let target = crop_path(out, path, many);
+                        let img = Validator::render_crop(&decoded.rgb, crop)
+                            .map_err(|e| ErrorBody::from(&e))?;
+                        img.save(&target).map_err(|e| {
+                            ErrorBody::new("unwritable_file", format!("{}: {e}", target.display()))
+                        })?;
+                        Some(target.display().to_string())
+                    }
+                    _ => None,
+                };
+                Ok((v.report, crop_file))
+            })
+            .collect();
+        let mut out = stdout.lock();
+        for (path, result) in chunk.iter().zip(&results) {
+            let file = files::display(path);
+            let line = match (result, args.json) {
+                (Ok((report, crop_file)), true) => serde_json::to_string(&ReportLine {
+                    file: &file,
+                    report,
+                    crop_file: crop_file.clone(),
+                })?,
+                (Ok((report, crop_file)), false) => {
+                    let mut s = human(&file, report);
+                    if let Some(c) = crop_file {
+                        s += &format!("\n  crop written to {c}");
+                    }
+                    s
+                }
+                (Err(error), true) => serde_json::to_string(&ErrorLine { file: &file, error })?,
+                (Err(e), false) => format!("{file}: error {}: {}", e.code, e.message),
+            };
+            writeln!(out, "{line}")?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
