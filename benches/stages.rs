@@ -14,9 +14,7 @@ fn root() -> PathBuf {
 }
 
 fn portrait() -> RgbImage {
-    image::open(root().join("fixtures/astronaut.png"))
-        .expect("fixtures/astronaut.png")
-        .to_rgb8()
+    image::open(root().join("fixtures/astronaut.png")).expect("fixtures/astronaut.png").to_rgb8()
 }
 
 /// The portrait scaled to `side` x `side` and JPEG-encoded at quality 90.
@@ -37,11 +35,7 @@ fn backends() -> Vec<BackendKind> {
 }
 
 fn analyzer(kind: BackendKind) -> Analyzer {
-    let backend = Backend::new(BackendOptions {
-        kind,
-        intra_threads: 1,
-    })
-    .expect("backend");
+    let backend = Backend::new(BackendOptions { kind, intra_threads: 1 }).expect("backend");
     Analyzer::load(&root().join("models"), backend, AnalyzerConfig::default()).expect("models")
 }
 
@@ -50,33 +44,23 @@ fn decode_bench(c: &mut Criterion) {
     let limits = DecodeLimits::default();
     for side in [512u32, 1024, 2048] {
         let bytes = jpeg_of_side(side);
-        g.bench_with_input(
-            BenchmarkId::from_parameter(format!("{side}x{side}")),
-            &bytes,
-            |b, bytes| b.iter(|| decode(black_box(bytes), &limits).expect("decode")),
-        );
+        g.bench_with_input(BenchmarkId::from_parameter(format!("{side}x{side}")), &bytes, |b, bytes| {
+            b.iter(|| decode(black_box(bytes), &limits).expect("decode"))
+        });
     }
     g.finish();
 }
 
 fn stage_bench(c: &mut Criterion) {
-    let img = DynamicImage::ImageRgb8(portrait())
-        .resize_exact(1024, 1024, FilterType::Triangle)
-        .to_rgb8();
+    let img = DynamicImage::ImageRgb8(portrait()).resize_exact(1024, 1024, FilterType::Triangle).to_rgb8();
     let source = SourceInfo::for_pixels(&img);
     for kind in backends() {
         let a = analyzer(kind);
         let det = a.detect(&img).expect("detect")[0];
         let mut g = c.benchmark_group(format!("stages_{kind}"));
-        g.bench_function("detect", |b| {
-            b.iter(|| a.detect(black_box(&img)).expect("detect"))
-        });
-        g.bench_function("mesh_and_iris", |b| {
-            b.iter(|| a.mesh(black_box(&img), &det).expect("mesh"))
-        });
-        g.bench_function("pose_net", |b| {
-            b.iter(|| a.pose_net(black_box(&img), &det).expect("pose"))
-        });
+        g.bench_function("detect", |b| b.iter(|| a.detect(black_box(&img)).expect("detect")));
+        g.bench_function("mesh_and_iris", |b| b.iter(|| a.mesh(black_box(&img), &det).expect("mesh")));
+        g.bench_function("pose_net", |b| b.iter(|| a.pose_net(black_box(&img), &det).expect("pose")));
         g.bench_function("analyze_1mp", |b| {
             b.iter(|| a.analyze(black_box(&img), source.clone()).expect("analyze"))
         });

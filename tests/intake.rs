@@ -30,11 +30,7 @@ fn decode_code(bytes: &[u8]) -> &'static str {
 /// Asserts `actual` is within `tol` of `expected` in every channel (lossy codecs).
 #[track_caller]
 fn assert_near(actual: &Rgb<u8>, expected: [u8; 3], tol: u8) {
-    let ok = actual
-        .0
-        .iter()
-        .zip(expected)
-        .all(|(a, e)| a.abs_diff(e) <= tol);
+    let ok = actual.0.iter().zip(expected).all(|(a, e)| a.abs_diff(e) <= tol);
     assert!(ok, "pixel {:?}, expected {expected:?} ± {tol}", actual.0);
 }
 
@@ -59,10 +55,7 @@ fn empty_input_is_refused() {
 
 #[test]
 fn text_and_random_bytes_are_unsupported() {
-    assert_eq!(
-        decode_code(b"Hello, this is not an image at all.\n"),
-        "unsupported_format"
-    );
+    assert_eq!(decode_code(b"Hello, this is not an image at all.\n"), "unsupported_format");
     let noise = Rng::new(7).bytes(4096);
     assert_eq!(decode_code(&noise), "unsupported_format");
     assert_eq!(decode_code(&[0xFF]), "unsupported_format");
@@ -75,10 +68,7 @@ fn other_image_formats_are_unsupported() {
         let bytes = build::encode(&img, format);
         assert_eq!(decode_code(&bytes), "unsupported_format", "{format:?}");
     }
-    assert_eq!(
-        decode_code(b"GIF89a\x40\x00\x30\x00\x00\x00\x00;"),
-        "unsupported_format"
-    );
+    assert_eq!(decode_code(b"GIF89a\x40\x00\x30\x00\x00\x00\x00;"), "unsupported_format");
 }
 
 #[test]
@@ -96,12 +86,7 @@ fn truncated_png_webp_jpeg2000_are_corrupt() {
     let img = DynamicImage::ImageRgb8(quadrants(256, 192));
     let png = build::png(img.clone());
     let webp = build::encode(&img, image::ImageFormat::WebP);
-    for bytes in [
-        png,
-        webp,
-        fixture("intake/quadrants.jp2"),
-        fixture("intake/quadrants.j2k"),
-    ] {
+    for bytes in [png, webp, fixture("intake/quadrants.jp2"), fixture("intake/quadrants.j2k")] {
         assert_eq!(decode_code(&bytes[..bytes.len() / 2]), "corrupt_image");
     }
 }
@@ -112,11 +97,7 @@ fn jpeg_family_must_reach_its_end_marker() {
     // even when only the final end marker is missing. (A PNG or WebP missing only its last
     // trailer byte still has every pixel, and is accepted.)
     let jpeg = build::jpeg(&quadrants(64, 48));
-    let inputs = [
-        jpeg,
-        fixture("intake/quadrants.jp2"),
-        fixture("intake/quadrants.j2k"),
-    ];
+    let inputs = [jpeg, fixture("intake/quadrants.jp2"), fixture("intake/quadrants.j2k")];
     for bytes in inputs {
         assert!(decode(&bytes, &limits()).is_ok());
         assert_eq!(decode_code(&bytes[..bytes.len() - 1]), "corrupt_image");
@@ -127,11 +108,7 @@ fn jpeg_family_must_reach_its_end_marker() {
 fn truncated_headers_are_corrupt() {
     let jpeg = build::jpeg(&quadrants(64, 48));
     let png = build::png(DynamicImage::ImageRgb8(quadrants(64, 48)));
-    for bytes in [
-        &jpeg[..20],
-        &png[..20],
-        &fixture("intake/quadrants.jp2")[..40],
-    ] {
+    for bytes in [&jpeg[..20], &png[..20], &fixture("intake/quadrants.jp2")[..40]] {
         assert_eq!(decode_code(bytes), "corrupt_image");
     }
 }
@@ -141,30 +118,17 @@ fn huge_png_header_is_refused_before_decoding() {
     let bomb = build::png_header_only(60_000, 60_000);
     let start = Instant::now();
     assert_eq!(decode_code(&bomb), "image_too_large");
-    assert_eq!(
-        probe(&bomb, &limits()).unwrap_err().code(),
-        "image_too_large"
-    );
+    assert_eq!(probe(&bomb, &limits()).unwrap_err().code(), "image_too_large");
     // A wide strip is as refused as a big square: each side is limited too.
-    assert_eq!(
-        decode_code(&build::png_header_only(60_000, 100)),
-        "image_too_large"
-    );
-    assert!(
-        start.elapsed() < Duration::from_millis(200),
-        "took {:?}",
-        start.elapsed()
-    );
+    assert_eq!(decode_code(&build::png_header_only(60_000, 100)), "image_too_large");
+    assert!(start.elapsed() < Duration::from_millis(200), "took {:?}", start.elapsed());
 }
 
 #[test]
 fn huge_jpeg_and_jpeg2000_headers_are_refused() {
     // JPEG: rewrite the SOF0 frame size to 65000 x 65000.
     let mut jpeg = build::jpeg(&quadrants(64, 48));
-    let sof = jpeg
-        .windows(2)
-        .position(|w| w == [0xFF, 0xC0])
-        .expect("SOF0");
+    let sof = jpeg.windows(2).position(|w| w == [0xFF, 0xC0]).expect("SOF0");
     jpeg[sof + 5..sof + 9].copy_from_slice(&[0xFD, 0xE8, 0xFD, 0xE8]);
     assert_eq!(decode_code(&jpeg), "image_too_large");
     // Raw J2K SIZ after SOC, SIZ, Lsiz, Rsiz: Xsiz, Ysiz, XOsiz, YOsiz, XTsiz, YTsiz (u32 each).
@@ -182,10 +146,7 @@ fn huge_jpeg_and_jpeg2000_headers_are_refused() {
 #[test]
 fn too_many_bytes_is_too_large() {
     let png = build::png(DynamicImage::ImageRgb8(quadrants(64, 48)));
-    let tight = DecodeLimits {
-        max_bytes: png.len() - 1,
-        ..limits()
-    };
+    let tight = DecodeLimits { max_bytes: png.len() - 1, ..limits() };
     assert_eq!(decode(&png, &tight).unwrap_err().code(), "image_too_large");
 }
 
@@ -205,16 +166,9 @@ fn rgb_jpeg_png_webp_decode() {
     let img = quadrants(64, 48);
     let cases = [
         (build::jpeg(&img), ImageFormat::Jpeg, 12),
+        (build::png(DynamicImage::ImageRgb8(img.clone())), ImageFormat::Png, 0),
         (
-            build::png(DynamicImage::ImageRgb8(img.clone())),
-            ImageFormat::Png,
-            0,
-        ),
-        (
-            build::encode(
-                &DynamicImage::ImageRgb8(img.clone()),
-                image::ImageFormat::WebP,
-            ),
+            build::encode(&DynamicImage::ImageRgb8(img.clone()), image::ImageFormat::WebP),
             ImageFormat::Webp,
             0,
         ),
@@ -223,10 +177,7 @@ fn rgb_jpeg_png_webp_decode() {
         let d = decode(&bytes, &limits()).unwrap_or_else(|e| panic!("{format:?}: {e}"));
         assert_eq!(d.source.format, format);
         assert_eq!((d.source.width, d.source.height), (64, 48));
-        assert_eq!(
-            (d.source.colour, d.source.bits_per_channel),
-            (ColourKind::Rgb, 8)
-        );
+        assert_eq!((d.source.colour, d.source.bits_per_channel), (ColourKind::Rgb, 8));
         assert_eq!(d.source.exif_orientation, 1);
         assert_quadrants(&d.rgb, tol);
         assert_eq!(probe(&bytes, &limits()).unwrap(), d.source);
@@ -264,18 +215,10 @@ fn grayscale_is_reported_as_gray() {
 
 #[test]
 fn sixteen_bit_png_is_scaled_to_eight() {
-    let img: ImageBuffer<Rgb<u16>, Vec<u16>> = ImageBuffer::from_fn(40, 40, |x, _| {
-        Rgb(if x < 20 {
-            [65535, 0, 257 * 100]
-        } else {
-            [0; 3]
-        })
-    });
+    let img: ImageBuffer<Rgb<u16>, Vec<u16>> =
+        ImageBuffer::from_fn(40, 40, |x, _| Rgb(if x < 20 { [65535, 0, 257 * 100] } else { [0; 3] }));
     let d = decode(&build::png(DynamicImage::ImageRgb16(img)), &limits()).expect("decode");
-    assert_eq!(
-        (d.source.colour, d.source.bits_per_channel),
-        (ColourKind::Rgb, 16)
-    );
+    assert_eq!((d.source.colour, d.source.bits_per_channel), (ColourKind::Rgb, 16));
     assert_eq!(d.rgb.get_pixel(5, 5).0, [255, 0, 100]);
     assert_eq!(d.rgb.get_pixel(35, 5).0, [0, 0, 0]);
 }
@@ -293,29 +236,17 @@ fn transparency_is_composited_onto_white() {
     assert_near(d.rgb.get_pixel(15, 5), [127; 3], 1);
     assert_eq!(d.rgb.get_pixel(30, 5).0, [200, 10, 20]);
 
-    let gray_alpha = ImageBuffer::from_fn(40, 40, |x, _| {
-        image::LumaA([0u8, if x < 20 { 0 } else { 255 }])
-    });
-    let d = decode(
-        &build::png(DynamicImage::ImageLumaA8(gray_alpha)),
-        &limits(),
-    )
-    .expect("decode");
+    let gray_alpha = ImageBuffer::from_fn(40, 40, |x, _| image::LumaA([0u8, if x < 20 { 0 } else { 255 }]));
+    let d = decode(&build::png(DynamicImage::ImageLumaA8(gray_alpha)), &limits()).expect("decode");
     assert_eq!(d.source.colour, ColourKind::GrayAlpha);
-    assert_eq!(
-        (d.rgb.get_pixel(5, 5).0, d.rgb.get_pixel(35, 5).0),
-        (WHITE, [0; 3])
-    );
+    assert_eq!((d.rgb.get_pixel(5, 5).0, d.rgb.get_pixel(35, 5).0), (WHITE, [0; 3]));
 }
 
 #[test]
 fn cmyk_jpeg_converts_to_rgb() {
     // Made with Pillow (Adobe APP14, inverted CMYK): cyan, magenta / yellow, no ink.
     let d = decode(&fixture("intake/quadrants_cmyk.jpg"), &limits()).expect("decode");
-    assert_eq!(
-        (d.source.format, d.source.colour),
-        (ImageFormat::Jpeg, ColourKind::Cmyk)
-    );
+    assert_eq!((d.source.format, d.source.colour), (ImageFormat::Jpeg, ColourKind::Cmyk));
     assert_eq!(d.rgb.dimensions(), (64, 48));
     assert_near(d.rgb.get_pixel(8, 8), [0, 255, 255], 12);
     assert_near(d.rgb.get_pixel(56, 8), [255, 0, 255], 12);
@@ -329,10 +260,7 @@ fn jpeg2000_jp2_and_raw_codestream_decode() {
         let bytes = fixture(name);
         let info = probe(&bytes, &limits()).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(info.format, ImageFormat::Jpeg2000);
-        assert_eq!(
-            (info.width, info.height, info.colour),
-            (64, 48, ColourKind::Rgb)
-        );
+        assert_eq!((info.width, info.height, info.colour), (64, 48, ColourKind::Rgb));
         let d = decode(&bytes, &limits()).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(d.source, info);
         assert_quadrants(&d.rgb, 2);
@@ -342,10 +270,7 @@ fn jpeg2000_jp2_and_raw_codestream_decode() {
 #[test]
 fn astronaut_photo_decodes() {
     let d = decode(&fixture("astronaut.png"), &limits()).expect("decode");
-    assert_eq!(
-        (d.source.format, d.source.colour),
-        (ImageFormat::Png, ColourKind::Rgb)
-    );
+    assert_eq!((d.source.format, d.source.colour), (ImageFormat::Png, ColourKind::Rgb));
     assert_eq!(d.rgb.dimensions(), (512, 512));
     let json = serde_json::to_value(&d.source).unwrap();
     assert_eq!(json["format"], "png");
@@ -375,38 +300,22 @@ fn count_panics_on_this_thread() -> std::sync::Arc<std::sync::atomic::AtomicUsiz
 fn fuzzed_inputs_never_panic() {
     let panics = count_panics_on_this_thread();
     // Small limits keep a corrupted size field from making one case slow.
-    let limits = DecodeLimits {
-        max_side: 1024,
-        max_pixels: 1 << 20,
-        min_side: 1,
-        ..limits()
-    };
+    let limits = DecodeLimits { max_side: 1024, max_pixels: 1 << 20, min_side: 1, ..limits() };
     let img = quadrants(64, 48);
-    let rgba = RgbaImage::from_fn(40, 40, |x, y| {
-        Rgba([x as u8 * 6, y as u8 * 6, 90, (x + y) as u8])
-    });
+    let rgba = RgbaImage::from_fn(40, 40, |x, y| Rgba([x as u8 * 6, y as u8 * 6, 90, (x + y) as u8]));
     let seeds: Vec<Vec<u8>> = vec![
         build::jpeg(&img),
         build::with_exif_orientation(&build::jpeg(&img), 6),
         build::png(DynamicImage::ImageRgb8(img.clone())),
         build::png(DynamicImage::ImageRgba8(rgba)),
-        build::encode(
-            &DynamicImage::ImageRgb8(img.clone()),
-            image::ImageFormat::WebP,
-        ),
+        build::encode(&DynamicImage::ImageRgb8(img.clone()), image::ImageFormat::WebP),
         fixture("intake/quadrants.jp2"),
         fixture("intake/quadrants.j2k"),
         fixture("intake/quadrants_cmyk.jpg"),
     ];
     // SAPA_FUZZ_ROUNDS=20000 for a longer hunt; the default keeps the test well under a second.
-    let rounds: usize = std::env::var("SAPA_FUZZ_ROUNDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(300);
-    let seed = std::env::var("SAPA_FUZZ_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0x5A9A);
+    let rounds: usize = std::env::var("SAPA_FUZZ_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(300);
+    let seed = std::env::var("SAPA_FUZZ_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(0x5A9A);
     let mut rng = Rng::new(seed);
     let mut outcomes = std::collections::BTreeMap::<&str, usize>::new();
     let mut run = |bytes: &[u8]| {
@@ -443,9 +352,5 @@ fn fuzzed_inputs_never_panic() {
         run(&rng.bytes(len));
     }
     eprintln!("fuzz outcomes: {outcomes:?}");
-    assert_eq!(
-        panics.load(std::sync::atomic::Ordering::SeqCst),
-        0,
-        "a decoder panicked"
-    );
+    assert_eq!(panics.load(std::sync::atomic::Ordering::SeqCst), 0, "a decoder panicked");
 }

@@ -9,34 +9,22 @@ use std::path::Path;
 
 fn read_f32(path: &Path) -> Vec<f32> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    bytes
-        .chunks_exact(4)
-        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect()
+    bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
 }
 
 #[test]
 fn every_backend_reproduces_the_reference_cases() {
     let Some(cases) = cases_dir() else { return };
     for kind in backends() {
-        let backend = Backend::new(BackendOptions {
-            kind,
-            intra_threads: 1,
-        })
-        .expect("backend");
+        let backend = Backend::new(BackendOptions { kind, intra_threads: 1 }).expect("backend");
         for spec in &manifest().models {
             let dir = cases.join(&spec.id);
             let case: Value =
-                serde_json::from_str(&std::fs::read_to_string(dir.join("case.json")).unwrap())
-                    .unwrap();
+                serde_json::from_str(&std::fs::read_to_string(dir.join("case.json")).unwrap()).unwrap();
             let model = load_model(&models_dir(), &spec.id, &backend).expect("load");
             let input = &case["inputs"][0];
-            let shape: Vec<usize> = input["shape"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|d| d.as_u64().unwrap() as usize)
-                .collect();
+            let shape: Vec<usize> =
+                input["shape"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap() as usize).collect();
             let data = read_f32(&dir.join(input["file"].as_str().unwrap()));
             let tensor = ndarray::ArrayD::from_shape_vec(shape, data).unwrap();
             let outputs = model.run(tensor.view()).expect("run");
@@ -54,16 +42,8 @@ fn every_backend_reproduces_the_reference_cases() {
                     .zip(&expected)
                     .map(|(a, b)| (a - b).abs() / b.abs().max(1.0))
                     .fold(0.0f32, f32::max);
-                println!(
-                    "{kind} {} {}: worst scaled error {worst:.2e}",
-                    spec.id, declared.name
-                );
-                assert!(
-                    worst < 2e-3,
-                    "{kind} {} {}: error {worst}",
-                    spec.id,
-                    declared.name
-                );
+                println!("{kind} {} {}: worst scaled error {worst:.2e}", spec.id, declared.name);
+                assert!(worst < 2e-3, "{kind} {} {}: error {worst}", spec.id, declared.name);
             }
         }
     }
@@ -78,19 +58,10 @@ fn a_tampered_model_file_is_refused_by_name() {
     bytes[1000] ^= 0xff;
     std::fs::write(dir.join(&spec.file), &bytes).unwrap();
     let backend = Backend::new(BackendOptions::default()).unwrap();
-    let err = load_model(&dir, &spec.id, &backend)
-        .err()
-        .expect("tampered file must be refused");
+    let err = load_model(&dir, &spec.id, &backend).err().expect("tampered file must be refused");
     assert_eq!(err.code(), "model_error");
     assert!(err.to_string().contains("det_blazeface_short128"), "{err}");
-    let missing = load_model(&dir, "lmk_facemesh_attention478", &backend)
-        .err()
-        .expect("missing");
-    assert!(
-        missing
-            .to_string()
-            .contains("lmk_facemesh_attention478.onnx"),
-        "{missing}"
-    );
+    let missing = load_model(&dir, "lmk_facemesh_attention478", &backend).err().expect("missing");
+    assert!(missing.to_string().contains("lmk_facemesh_attention478.onnx"), "{missing}");
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -6,8 +6,8 @@
 //! engine's recognition module and is tested there.
 
 use sapa_server::references::{
-    AuthHeader, BreakerState, FnTemplateSource, GbdClient, GbdConfig, Iin, ReferenceError,
-    ReferenceStore, TemplateRecord, TemplateSource,
+    AuthHeader, BreakerState, FnTemplateSource, GbdClient, GbdConfig, Iin, ReferenceError, ReferenceStore,
+    TemplateRecord, TemplateSource,
 };
 use sha2::{Digest, Sha256};
 use std::io::Cursor;
@@ -94,19 +94,13 @@ fn store_crud_per_model_and_persistence() {
         let meta = store.metadata(&a).unwrap();
         assert_eq!(meta.len(), 2);
         assert_eq!((meta[0].model_id.as_str(), meta[0].template_len), ("m1", 7));
-        assert_eq!(
-            (meta[1].model_id.as_str(), meta[1].source.as_str()),
-            ("m2", "gbd")
-        );
+        assert_eq!((meta[1].model_id.as_str(), meta[1].source.as_str()), ("m2", "gbd"));
         assert_eq!(meta[1].note.as_deref(), Some("test"));
     }
     // Reopen: everything persisted, schema not re-run.
     let store = ReferenceStore::open(&db.0).unwrap();
     assert_eq!(store.count().unwrap(), 3);
-    assert_eq!(
-        store.get(&b, "m1").unwrap(),
-        Some(record("m1", b"b-m1", "enrol"))
-    );
+    assert_eq!(store.get(&b, "m1").unwrap(), Some(record("m1", b"b-m1", "enrol")));
     assert_eq!(store.delete(&a).unwrap(), 2);
     assert_eq!(store.delete(&a).unwrap(), 0);
     assert_eq!(store.count().unwrap(), 1);
@@ -122,9 +116,7 @@ fn store_is_shared_across_threads() {
             thread::spawn(move || {
                 for i in 0..25 {
                     let p = person(t * 100 + i);
-                    store
-                        .put(&p, &record("m1", &[t as u8, i as u8], "enrol"))
-                        .unwrap();
+                    store.put(&p, &record("m1", &[t as u8, i as u8], "enrol")).unwrap();
                     assert!(store.get(&p, "m1").unwrap().is_some());
                 }
             })
@@ -175,12 +167,7 @@ impl FakeGbd {
                 thread::spawn(move || answer(req, mode));
             }
         });
-        FakeGbd {
-            port,
-            hits,
-            mode,
-            server,
-        }
+        FakeGbd { port, hits, mode, server }
     }
 
     fn hits(&self) -> usize {
@@ -194,11 +181,8 @@ impl FakeGbd {
     fn config(&self) -> GbdConfig {
         let mut c = GbdConfig::with_url(format!("http://127.0.0.1:{}/photo/{{iin}}", self.port));
         c.allow_insecure_http = true;
-        c.auth_header = Some(AuthHeader {
-            name: KEY_HEADER.into(),
-            value: Some(KEY.into()),
-            value_env: None,
-        });
+        c.auth_header =
+            Some(AuthHeader { name: KEY_HEADER.into(), value: Some(KEY.into()), value_env: None });
         c.timeout_ms = 1_000;
         c.retries = 2;
         c.backoff_ms = 10;
@@ -217,14 +201,8 @@ impl Drop for FakeGbd {
 }
 
 fn answer(req: tiny_http::Request, mode: Mode) {
-    let authorised = req
-        .headers()
-        .iter()
-        .any(|h| h.field.equiv(KEY_HEADER) && h.value.as_str() == KEY);
-    let iin_ok = req
-        .url()
-        .strip_prefix("/photo/")
-        .is_some_and(|s| Iin::parse(s).is_ok());
+    let authorised = req.headers().iter().any(|h| h.field.equiv(KEY_HEADER) && h.value.as_str() == KEY);
+    let iin_ok = req.url().strip_prefix("/photo/").is_some_and(|s| Iin::parse(s).is_ok());
     let status = |code: u16| tiny_http::Response::empty(code);
     let _ = match (authorised, iin_ok, mode) {
         (false, _, _) => req.respond(status(401)),
@@ -247,16 +225,13 @@ fn answer(req: tiny_http::Request, mode: Mode) {
 
 /// Stand-in for the engine: the "template" is the SHA-256 of the photo. Counts derivations.
 fn hashing_source(calls: Arc<AtomicUsize>) -> Arc<dyn TemplateSource> {
-    Arc::new(FnTemplateSource::new(
-        "fake-sha256-v1",
-        move |photo: &[u8]| {
-            calls.fetch_add(1, Ordering::SeqCst);
-            if photo.starts_with(b"not-a-face") {
-                return Err("no face found".to_string());
-            }
-            Ok((Sha256::digest(photo).to_vec(), 0.8))
-        },
-    ))
+    Arc::new(FnTemplateSource::new("fake-sha256-v1", move |photo: &[u8]| {
+        calls.fetch_add(1, Ordering::SeqCst);
+        if photo.starts_with(b"not-a-face") {
+            return Err("no face found".to_string());
+        }
+        Ok((Sha256::digest(photo).to_vec(), 0.8))
+    }))
 }
 
 fn client(cfg: GbdConfig) -> (GbdClient, Arc<AtomicUsize>) {
@@ -313,11 +288,7 @@ fn not_found_is_not_retried() {
     assert_eq!(code(c.reference(&person(1))), "reference_not_found");
     assert_eq!(gbd.hits(), 1);
     assert_eq!(derivations.load(Ordering::SeqCst), 0);
-    assert_eq!(
-        c.breaker_state(),
-        BreakerState::Closed,
-        "404 means the register is up"
-    );
+    assert_eq!(c.breaker_state(), BreakerState::Closed, "404 means the register is up");
 }
 
 #[test]
@@ -411,10 +382,7 @@ fn nothing_listening_is_unavailable_and_opens_the_breaker() {
     let (c, _) = client(cfg);
     let e = c.reference(&person(1)).unwrap_err();
     assert_eq!(e.code(), "reference_unavailable");
-    assert!(
-        !e.to_string().contains("127.0.0.1"),
-        "no URL in messages: {e}"
-    );
+    assert!(!e.to_string().contains("127.0.0.1"), "no URL in messages: {e}");
     assert!(matches!(c.breaker_state(), BreakerState::Open { .. }));
     let t = Instant::now();
     assert_eq!(code(c.reference(&person(1))), "reference_unavailable");
@@ -425,11 +393,8 @@ fn nothing_listening_is_unavailable_and_opens_the_breaker() {
 fn wrong_credentials_are_unavailable_and_not_retried() {
     let gbd = FakeGbd::start(Mode::Photo(b"photo".to_vec()));
     let mut cfg = gbd.config();
-    cfg.auth_header = Some(AuthHeader {
-        name: KEY_HEADER.into(),
-        value: Some("wrong".into()),
-        value_env: None,
-    });
+    cfg.auth_header =
+        Some(AuthHeader { name: KEY_HEADER.into(), value: Some("wrong".into()), value_env: None });
     let (c, _) = client(cfg);
     let e = c.reference(&person(1)).unwrap_err();
     assert_eq!(e.code(), "reference_unavailable");
@@ -440,10 +405,7 @@ fn wrong_credentials_are_unavailable_and_not_retried() {
     // No header at all is refused the same way; the right one works.
     let mut cfg = gbd.config();
     cfg.auth_header = None;
-    assert_eq!(
-        code(client(cfg).0.reference(&person(1))),
-        "reference_unavailable"
-    );
+    assert_eq!(code(client(cfg).0.reference(&person(1))), "reference_unavailable");
     assert_eq!(gbd.hits(), 2);
     client(gbd.config()).0.reference(&person(1)).unwrap();
     assert_eq!(gbd.hits(), 3);
@@ -500,14 +462,8 @@ fn config_from_toml() {
     assert!(cfg.validate().is_ok());
     let env = |k: &str| (k == "SAPA_GBD_TOKEN").then(|| "Bearer t".to_string());
     let (name, value) = cfg.auth_header.as_ref().unwrap().resolve_with(env).unwrap();
-    assert_eq!(
-        (name.as_str(), value.as_str()),
-        ("Authorization", "Bearer t")
-    );
+    assert_eq!((name.as_str(), value.as_str()), ("Authorization", "Bearer t"));
     assert!(!format!("{cfg:?}").contains("Bearer"));
 
-    assert!(
-        toml::from_str::<GbdConfig>("url_template = \"x\"\nretry = 1").is_err(),
-        "typos are errors"
-    );
+    assert!(toml::from_str::<GbdConfig>("url_template = \"x\"\nretry = 1").is_err(), "typos are errors");
 }

@@ -21,10 +21,7 @@ pub fn faces_dir() -> Option<PathBuf> {
     if dir.join("labels.csv").is_file() {
         Some(dir)
     } else {
-        eprintln!(
-            "NOTICE: real-photo fixtures not found at {}; skipping",
-            dir.display()
-        );
+        eprintln!("NOTICE: real-photo fixtures not found at {}; skipping", dir.display());
         None
     }
 }
@@ -35,10 +32,7 @@ pub fn cases_dir() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!(
-            "NOTICE: model reference cases not found at {}; skipping",
-            dir.display()
-        );
+        eprintln!("NOTICE: model reference cases not found at {}; skipping", dir.display());
         None
     }
 }
@@ -60,11 +54,7 @@ pub fn models_dir() -> PathBuf {
 /// An analyzer on `kind` with the default configuration and the workspace models.
 pub fn analyzer(kind: sapa_engine::runtime::BackendKind) -> sapa_engine::Analyzer {
     use sapa_engine::runtime::{Backend, BackendOptions};
-    let backend = Backend::new(BackendOptions {
-        kind,
-        intra_threads: 1,
-    })
-    .expect("backend");
+    let backend = Backend::new(BackendOptions { kind, intra_threads: 1 }).expect("backend");
     sapa_engine::Analyzer::load(&models_dir(), backend, Default::default()).expect("models load")
 }
 
@@ -126,11 +116,7 @@ pub fn labels(dir: &std::path::Path) -> Vec<Label> {
                 single_face: r[sf] == "yes",
                 frontal: r[fr] == "yes",
                 icao_like: r[ic] == "yes",
-                defects: r[de]
-                    .split(';')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-                    .collect(),
+                defects: r[de].split(';').filter(|s| !s.is_empty()).map(str::to_string).collect(),
                 notes: r[no].clone(),
             }
         })

@@ -74,34 +74,16 @@ impl Analyzer {
             DetectorKind::ShortRange => DetectorKind::FullRange,
         });
         let load = |c: DetectorConfig| -> Result<Detector> {
-            Ok(Detector::new(
-                load_model(models_dir, c.kind.model_id(), &backend)?,
-                c,
-            ))
+            Ok(Detector::new(load_model(models_dir, c.kind.model_id(), &backend)?, c))
         };
         let detector = Cascade::new(vec![
-            Stage {
-                detector: load(primary)?,
-                fill: 1.0,
-            },
-            Stage {
-                detector: load(other)?,
-                fill: 1.0,
-            },
-            Stage {
-                detector: load(primary)?,
-                fill: 0.5,
-            },
+            Stage { detector: load(primary)?, fill: 1.0 },
+            Stage { detector: load(other)?, fill: 1.0 },
+            Stage { detector: load(primary)?, fill: 0.5 },
         ]);
         let mesh = MeshModel::new(load_model(models_dir, MeshModel::MODEL_ID, &backend)?);
         let pose_net = PoseNet::new(load_model(models_dir, PoseNet::MODEL_ID, &backend)?);
-        Ok(Self {
-            config,
-            detector,
-            mesh,
-            pose_net,
-            backend,
-        })
+        Ok(Self { config, detector, mesh, pose_net, backend })
     }
 
     pub fn config(&self) -> &AnalyzerConfig {
@@ -131,22 +113,12 @@ impl Analyzer {
     /// Analyses decoded pixels.
     pub fn analyze(&self, img: &RgbImage, source: SourceInfo) -> Result<Analysis> {
         let detections = self.detect(img)?;
-        let mut faces: Vec<Face> = detections
-            .into_iter()
-            .map(|detection| Face {
-                detection,
-                landmarks: None,
-            })
-            .collect();
+        let mut faces: Vec<Face> =
+            detections.into_iter().map(|detection| Face { detection, landmarks: None }).collect();
         if let Some(main) = faces.first_mut() {
             main.landmarks = Some(self.landmarks(img, &main.detection)?);
         }
-        Ok(Analysis {
-            source,
-            width: img.width(),
-            height: img.height(),
-            faces,
-        })
+        Ok(Analysis { source, width: img.width(), height: img.height(), faces })
     }
 
     /// Mesh, measures and both pose estimates for one detected face.
@@ -155,20 +127,12 @@ impl Analyzer {
         let measures = measures::measure(&mesh);
         let pose = pose::from_mesh(&mesh);
         let pose_net = self.pose_net.run(img, det)?;
-        Ok(FaceLandmarks {
-            mesh,
-            measures,
-            pose,
-            pose_net,
-        })
+        Ok(FaceLandmarks { mesh, measures, pose, pose_net })
     }
 
     /// Analyses many images in parallel on rayon. Each result stands alone: one bad file is an
     /// error in its own slot and never stops the others.
     pub fn analyze_many<B: AsRef<[u8]> + Sync>(&self, inputs: &[B]) -> Vec<Result<Analysis>> {
-        inputs
-            .par_iter()
-            .map(|b| self.analyze_bytes(b.as_ref()))
-            .collect()
+        inputs.par_iter().map(|b| self.analyze_bytes(b.as_ref())).collect()
     }
 }

@@ -16,10 +16,7 @@ pub fn generate(input_size: u32, strides: &[u32], anchors_per_layer: usize) -> V
         let cells = input_size.div_ceil(stride) as usize;
         for y in 0..cells {
             for x in 0..cells {
-                let c = (
-                    (x as f32 + 0.5) / cells as f32,
-                    (y as f32 + 0.5) / cells as f32,
-                );
+                let c = ((x as f32 + 0.5) / cells as f32, (y as f32 + 0.5) / cells as f32);
                 for _ in 0..repeats * anchors_per_layer {
                     out.push(c);
                 }

@@ -53,11 +53,7 @@ pub struct DetectorConfig {
 
 impl Default for DetectorConfig {
     fn default() -> Self {
-        Self {
-            kind: DetectorKind::FullRange,
-            min_score: 0.6,
-            nms_iou: 0.3,
-        }
+        Self { kind: DetectorKind::FullRange, min_score: 0.6, nms_iou: 0.3 }
     }
 }
 
@@ -68,11 +64,7 @@ impl DetectorConfig {
             DetectorKind::FullRange => 0.6,
             DetectorKind::ShortRange => 0.5,
         };
-        Self {
-            kind,
-            min_score,
-            ..Self::default()
-        }
+        Self { kind, min_score, ..Self::default() }
     }
 }
 
@@ -89,11 +81,7 @@ fn sigmoid(x: f32) -> f32 {
 
 impl Detector {
     pub fn new(model: Arc<dyn Model>, config: DetectorConfig) -> Self {
-        Self {
-            model,
-            anchors: config.kind.anchors(),
-            config,
-        }
+        Self { model, anchors: config.kind.anchors(), config }
     }
 
     pub fn config(&self) -> &DetectorConfig {
@@ -133,12 +121,7 @@ impl Detector {
             let kp = |k: usize| to_src(r[4 + 2 * k] / s + ax, r[5 + 2 * k] / s + ay);
             candidates.push(Detection {
                 score,
-                bbox: BoundingBox {
-                    x: tl.x,
-                    y: tl.y,
-                    w: br.x - tl.x,
-                    h: br.y - tl.y,
-                },
+                bbox: BoundingBox { x: tl.x, y: tl.y, w: br.x - tl.x, h: br.y - tl.y },
                 keypoints: Keypoints {
                     right_eye: kp(0),
                     left_eye: kp(1),

@@ -47,12 +47,7 @@ impl From<BoundingBox> for [f32; 4] {
 
 impl From<[f32; 4]> for BoundingBox {
     fn from(a: [f32; 4]) -> Self {
-        BoundingBox {
-            x: a[0],
-            y: a[1],
-            w: a[2],
-            h: a[3],
-        }
+        BoundingBox { x: a[0], y: a[1], w: a[2], h: a[3] }
     }
 }
 

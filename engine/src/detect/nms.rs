@@ -8,14 +8,11 @@ pub fn weighted_nms(mut candidates: Vec<Detection>, iou_threshold: f32) -> Vec<D
     let mut out = Vec::new();
     while !candidates.is_empty() {
         let top = candidates[0];
-        let (cluster, rest): (Vec<Detection>, Vec<Detection>) = candidates
-            .into_iter()
-            .partition(|c| c.bbox.iou(&top.bbox) > iou_threshold);
+        let (cluster, rest): (Vec<Detection>, Vec<Detection>) =
+            candidates.into_iter().partition(|c| c.bbox.iou(&top.bbox) > iou_threshold);
         candidates = rest;
         let total: f32 = cluster.iter().map(|c| c.score).sum();
-        let avg = |f: &dyn Fn(&Detection) -> f32| {
-            cluster.iter().map(|c| f(c) * c.score).sum::<f32>() / total
-        };
+        let avg = |f: &dyn Fn(&Detection) -> f32| cluster.iter().map(|c| f(c) * c.score).sum::<f32>() / total;
         let kp = |f: &dyn Fn(&Keypoints) -> Point| {
             Point::new(avg(&|d| f(&d.keypoints).x), avg(&|d| f(&d.keypoints).y))
         };

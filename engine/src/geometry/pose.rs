@@ -35,11 +35,7 @@ fn dot(a: V3, b: V3) -> f32 {
     a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 }
 fn cross(a: V3, b: V3) -> V3 {
-    [
-        a[1] * b[2] - a[2] * b[1],
-        a[2] * b[0] - a[0] * b[2],
-        a[0] * b[1] - a[1] * b[0],
-    ]
+    [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
 }
 fn normalize(a: V3) -> V3 {
     let n = dot(a, a).sqrt().max(1e-9);
@@ -61,10 +57,8 @@ pub fn from_mesh(mesh: &FaceMesh) -> HeadPose {
     let z = cross(x, y);
     let normal = [-z[0], -z[1], -z[2]];
     let yaw = normal[0].atan2(-normal[2]).to_degrees();
-    let pitch = (-normal[1])
-        .atan2((normal[0].powi(2) + normal[2].powi(2)).sqrt())
-        .to_degrees()
-        + PROFILE_LEAN_DEG;
+    let pitch =
+        (-normal[1]).atan2((normal[0].powi(2) + normal[2].powi(2)).sqrt()).to_degrees() + PROFILE_LEAN_DEG;
     let roll = (-x[1]).atan2(x[0]).to_degrees();
     HeadPose { yaw, pitch, roll }
 }

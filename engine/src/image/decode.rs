@@ -107,24 +107,13 @@ fn with_quality(mut info: SourceInfo, bytes: &[u8]) -> SourceInfo {
 /// Decodes to upright RGB8: EXIF orientation applied, alpha composited onto white, grayscale
 /// expanded, 16-bit scaled to 8, CMYK converted. See the module docs for the order of checks.
 pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<DecodedImage> {
-    let Opened {
-        decoder,
-        info,
-        orientation,
-    } = open(bytes, limits)?;
+    let Opened { decoder, info, orientation } = open(bytes, limits)?;
     check_complete(info.format, bytes)?;
     let mut budget = limits.decoder_limits(info.orig_width, info.orig_height);
-    budget
-        .reserve(decoder.total_bytes())
-        .map_err(from_image_error)?;
-    let pixels = guarded("decoding", || {
-        DynamicImage::from_decoder(decoder).map_err(from_image_error)
-    })?;
+    budget.reserve(decoder.total_bytes()).map_err(from_image_error)?;
+    let pixels = guarded("decoding", || DynamicImage::from_decoder(decoder).map_err(from_image_error))?;
     let rgb = apply_orientation(into_rgb8(pixels), orientation);
-    Ok(DecodedImage {
-        rgb,
-        source: with_quality(info, bytes),
-    })
+    Ok(DecodedImage { rgb, source: with_quality(info, bytes) })
 }
 
 /// A decoder positioned after the headers, with everything learned from them.
@@ -149,26 +138,17 @@ fn open<'a>(bytes: &'a [u8], limits: &DecodeLimits) -> Result<Opened<'a>> {
     let (width, height) = decoder.dimensions();
     limits.check_dimensions(width, height)?;
     // A damaged EXIF block is no reason to refuse a photo: treat it as upright.
-    let orientation = guarded("reading EXIF", || {
-        decoder.orientation().map_err(from_image_error)
-    })
-    .unwrap_or(Orientation::NoTransforms);
+    let orientation = guarded("reading EXIF", || decoder.orientation().map_err(from_image_error))
+        .unwrap_or(Orientation::NoTransforms);
     let info = source_info(format, &header, decoder.as_ref(), orientation);
-    Ok(Opened {
-        decoder,
-        info,
-        orientation,
-    })
+    Ok(Opened { decoder, info, orientation })
 }
 
 /// Runs third-party decoder code so that a bug in it on hostile input becomes a typed error
 /// instead of taking down a worker thread (only effective with `panic = "unwind"`).
 fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| {
-        Err(EngineError::CorruptImage(format!(
-            "the decoder failed while {what}"
-        )))
-    })
+    catch_unwind(AssertUnwindSafe(f))
+        .unwrap_or_else(|_| Err(EngineError::CorruptImage(format!("the decoder failed while {what}"))))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -190,9 +170,7 @@ fn sniff(bytes: &[u8]) -> Result<ImageFormat> {
     } else if bytes.starts_with(JP2_MAGIC) || bytes.starts_with(J2K_MAGIC) {
         Ok(ImageFormat::Jpeg2000)
     } else {
-        Err(EngineError::UnsupportedFormat(
-            describe_unsupported(bytes).to_string(),
-        ))
+        Err(EngineError::UnsupportedFormat(describe_unsupported(bytes).to_string()))
     }
 }
 
@@ -255,27 +233,19 @@ fn read_header(format: ImageFormat, bytes: &[u8]) -> Result<Header> {
 }
 
 fn be16(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes(
-        b.get(at..at.checked_add(2)?)?.try_into().ok()?,
-    ))
+    Some(u16::from_be_bytes(b.get(at..at.checked_add(2)?)?.try_into().ok()?))
 }
 
 fn be32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(
-        b.get(at..at.checked_add(4)?)?.try_into().ok()?,
-    ))
+    Some(u32::from_be_bytes(b.get(at..at.checked_add(4)?)?.try_into().ok()?))
 }
 
 fn be64(b: &[u8], at: usize) -> Option<u64> {
-    Some(u64::from_be_bytes(
-        b.get(at..at.checked_add(8)?)?.try_into().ok()?,
-    ))
+    Some(u64::from_be_bytes(b.get(at..at.checked_add(8)?)?.try_into().ok()?))
 }
 
 fn le16(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(
-        b.get(at..at.checked_add(2)?)?.try_into().ok()?,
-    ))
+    Some(u16::from_le_bytes(b.get(at..at.checked_add(2)?)?.try_into().ok()?))
 }
 
 fn le24(b: &[u8], at: usize) -> Option<u32> {
@@ -284,9 +254,7 @@ fn le24(b: &[u8], at: usize) -> Option<u32> {
 }
 
 fn le32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(
-        b.get(at..at.checked_add(4)?)?.try_into().ok()?,
-    ))
+    Some(u32::from_le_bytes(b.get(at..at.checked_add(4)?)?.try_into().ok()?))
 }
 
 /// PNG: IHDR must be the first chunk, at a fixed offset.
@@ -303,12 +271,7 @@ fn png_header(b: &[u8]) -> Option<Header> {
         _ => None, // palette: RGB or RGBA depending on a later tRNS chunk
     };
     let bits = if colour_type == 3 { 8 } else { depth };
-    Some(Header {
-        width: be32(b, 16)?,
-        height: be32(b, 20)?,
-        colour,
-        bits: Some(bits),
-    })
+    Some(Header { width: be32(b, 16)?, height: be32(b, 20)?, colour, bits: Some(bits) })
 }
 
 /// JPEG: the first start-of-frame segment.
@@ -388,12 +351,7 @@ fn webp_header(b: &[u8]) -> Option<Header> {
         b"VP8X" => (le24(b, DATA + 4)? + 1, le24(b, DATA + 7)? + 1),
         _ => return None,
     };
-    Some(Header {
-        width,
-        height,
-        colour: None,
-        bits: Some(8),
-    })
+    Some(Header { width, height, colour: None, bits: Some(8) })
 }
 
 /// JPEG 2000: the SIZ segment of the codestream, found directly or inside the JP2 `jp2c` box.
@@ -403,11 +361,7 @@ fn jpeg2000_header(b: &[u8]) -> Option<Header> {
 
 /// The codestream: the whole input for raw J2K, else the `jp2c` box of a JP2 file.
 fn jpeg2000_codestream(b: &[u8]) -> Option<&[u8]> {
-    if b.starts_with(J2K_MAGIC) {
-        Some(b)
-    } else {
-        jp2_codestream(b)
-    }
+    if b.starts_with(J2K_MAGIC) { Some(b) } else { jp2_codestream(b) }
 }
 
 /// The contents of the first `jp2c` (contiguous codestream) box. A truncated last box is
@@ -471,22 +425,15 @@ const END_MARKER: [u8; 2] = [0xFF, 0xD9];
 /// Refuses a JPEG or JPEG 2000 whose coded data does not reach its end marker.
 fn check_complete(format: ImageFormat, bytes: &[u8]) -> Result<()> {
     let complete = match format {
-        ImageFormat::Jpeg => {
-            jpeg_scan_start(bytes).is_some_and(|sos| has_end_marker(&bytes[sos..]))
-        }
-        ImageFormat::Jpeg2000 => {
-            jpeg2000_codestream(bytes).is_some_and(|cs| cs.ends_with(&END_MARKER))
-        }
+        ImageFormat::Jpeg => jpeg_scan_start(bytes).is_some_and(|sos| has_end_marker(&bytes[sos..])),
+        ImageFormat::Jpeg2000 => jpeg2000_codestream(bytes).is_some_and(|cs| cs.ends_with(&END_MARKER)),
         // The PNG and WebP decoders report truncation themselves.
         ImageFormat::Png | ImageFormat::Webp => true,
     };
     if complete {
         Ok(())
     } else {
-        Err(EngineError::CorruptImage(format!(
-            "the {} data is truncated (no end marker)",
-            format.name()
-        )))
+        Err(EngineError::CorruptImage(format!("the {} data is truncated (no end marker)", format.name())))
     }
 }
 
@@ -525,10 +472,7 @@ fn new_decoder<'a>(
 
 /// `hayro-jpeg2000` borrows the bytes and implements `ImageDecoder`, converting CMYK and ICC
 /// colour to sRGB itself.
-fn new_jpeg2000_decoder<'a>(
-    bytes: &'a [u8],
-    budget: image::Limits,
-) -> Result<Box<dyn ImageDecoder + 'a>> {
+fn new_jpeg2000_decoder<'a>(bytes: &'a [u8], budget: image::Limits) -> Result<Box<dyn ImageDecoder + 'a>> {
     let settings = hayro_jpeg2000::DecodeSettings::default();
     let mut decoder = hayro_jpeg2000::Image::new(bytes, &settings)
         .map_err(|e| EngineError::CorruptImage(format!("JPEG 2000: {e}")))?;
@@ -557,11 +501,7 @@ fn source_info(
         ExtendedColorType::Unknown(_) => colour_of(decoder.color_type().into()),
         stored => colour_of(stored),
     };
-    let (width, height) = if swaps_axes(orientation) {
-        (h, w)
-    } else {
-        (w, h)
-    };
+    let (width, height) = if swaps_axes(orientation) { (h, w) } else { (w, h) };
     SourceInfo {
         format,
         width,
@@ -626,9 +566,9 @@ fn into_rgb8(img: DynamicImage) -> RgbImage {
         DynamicImage::ImageLumaA16(p) => {
             map_pixels(w, h, p.as_raw(), |[v, a]: [u16; 2]| [over_white16(v, a); 3])
         }
-        DynamicImage::ImageRgb16(p) => map_pixels(w, h, p.as_raw(), |[r, g, b]: [u16; 3]| {
-            [to8(r), to8(g), to8(b)]
-        }),
+        DynamicImage::ImageRgb16(p) => {
+            map_pixels(w, h, p.as_raw(), |[r, g, b]: [u16; 3]| [to8(r), to8(g), to8(b)])
+        }
         DynamicImage::ImageRgba16(p) => map_pixels(w, h, p.as_raw(), |[r, g, b, a]: [u16; 4]| {
             [over_white16(r, a), over_white16(g, a), over_white16(b, a)]
         }),
@@ -641,12 +581,7 @@ fn into_rgb8(img: DynamicImage) -> RgbImage {
 }
 
 /// One pass over `N`-channel pixels into a fresh RGB8 buffer.
-fn map_pixels<T: Copy, const N: usize>(
-    w: u32,
-    h: u32,
-    raw: &[T],
-    f: impl Fn([T; N]) -> [u8; 3],
-) -> RgbImage {
+fn map_pixels<T: Copy, const N: usize>(w: u32, h: u32, raw: &[T], f: impl Fn([T; N]) -> [u8; 3]) -> RgbImage {
     let (pixels, _) = raw.as_chunks::<N>();
     let mut out = Vec::with_capacity(pixels.len() * 3);
     out.extend(pixels.iter().flat_map(|p| f(*p)));
@@ -693,14 +628,9 @@ mod tests {
     #[test]
     fn jpeg_marker_walk_finds_the_frame() {
         // SOI, APP0 (length 4, 2 bytes of data), SOF0: 8-bit, 20 high, 30 wide, 3 components.
-        let b = [
-            0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 1, 2, 0xFF, 0xC0, 0, 17, 8, 0, 20, 0, 30, 3,
-        ];
+        let b = [0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 1, 2, 0xFF, 0xC0, 0, 17, 8, 0, 20, 0, 30, 3];
         let h = jpeg_header(&b).unwrap();
-        assert_eq!(
-            (h.width, h.height, h.colour, h.bits),
-            (30, 20, Some(ColourKind::Rgb), Some(8))
-        );
+        assert_eq!((h.width, h.height, h.colour, h.bits), (30, 20, Some(ColourKind::Rgb), Some(8)));
         assert!(jpeg_header(&b[..10]).is_none());
     }
 }

@@ -18,12 +18,7 @@ pub struct DecodeLimits {
 
 impl Default for DecodeLimits {
     fn default() -> Self {
-        Self {
-            max_bytes: 20 * 1024 * 1024,
-            max_side: 12_000,
-            max_pixels: 40_000_000,
-            min_side: 32,
-        }
+        Self { max_bytes: 20 * 1024 * 1024, max_side: 12_000, max_pixels: 40_000_000, min_side: 32 }
     }
 }
 

@@ -26,27 +26,23 @@ pub fn crop_resize(src: &RgbImage, rect: Rect, w: u32, h: u32) -> Result<RgbImag
     let y0 = rect.y.clamp(0.0, sh - 1.0);
     let x1 = (rect.x + rect.w).clamp(x0 + 1.0, sw);
     let y1 = (rect.y + rect.h).clamp(y0 + 1.0, sh);
-    let src_view = ImageRef::new(src.width(), src.height(), src.as_raw(), PixelType::U8x3)
-        .map_err(resize_err)?;
+    let src_view =
+        ImageRef::new(src.width(), src.height(), src.as_raw(), PixelType::U8x3).map_err(resize_err)?;
     let mut dst = Image::new(w.max(1), h.max(1), PixelType::U8x3);
-    let options = ResizeOptions::new()
-        .resize_alg(ResizeAlg::Convolution(FilterType::Bilinear))
-        .crop(x0 as f64, y0 as f64, (x1 - x0) as f64, (y1 - y0) as f64);
-    Resizer::new()
-        .resize(&src_view, &mut dst, &options)
-        .map_err(resize_err)?;
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear)).crop(
+        x0 as f64,
+        y0 as f64,
+        (x1 - x0) as f64,
+        (y1 - y0) as f64,
+    );
+    Resizer::new().resize(&src_view, &mut dst, &options).map_err(resize_err)?;
     RgbImage::from_raw(dst.width(), dst.height(), dst.into_vec())
         .ok_or_else(|| resize_err("buffer size mismatch"))
 }
 
 /// Resizes the whole image to `w` x `h`.
 pub fn resize(src: &RgbImage, w: u32, h: u32) -> Result<RgbImage> {
-    let full = Rect {
-        x: 0.0,
-        y: 0.0,
-        w: src.width() as f32,
-        h: src.height() as f32,
-    };
+    let full = Rect { x: 0.0, y: 0.0, w: src.width() as f32, h: src.height() as f32 };
     crop_resize(src, full, w, h)
 }
 
@@ -80,12 +76,5 @@ pub fn letterbox(src: &RgbImage, size: u32, fill: f32) -> Result<(RgbImage, Lett
     let pad_y = (size - nh) / 2;
     let mut out = RgbImage::new(size, size);
     image::imageops::replace(&mut out, &resized, pad_x as i64, pad_y as i64);
-    Ok((
-        out,
-        Letterbox {
-            scale,
-            pad_x: pad_x as f32,
-            pad_y: pad_y as f32,
-        },
-    ))
+    Ok((out, Letterbox { scale, pad_x: pad_x as f32, pad_y: pad_y as f32 }))
 }

@@ -10,9 +10,7 @@ pub struct Affine {
 }
 
 impl Affine {
-    pub const IDENTITY: Affine = Affine {
-        m: [1.0, 0.0, 0.0, 0.0, 1.0, 0.0],
-    };
+    pub const IDENTITY: Affine = Affine { m: [1.0, 0.0, 0.0, 0.0, 1.0, 0.0] };
 
     pub fn apply(&self, x: f32, y: f32) -> (f32, f32) {
         let m = &self.m;
@@ -22,9 +20,7 @@ impl Affine {
     /// Scale `s`, rotation `theta` (radians, in y-down pixel coordinates) and translation.
     pub fn similarity(s: f32, theta: f32, tx: f32, ty: f32) -> Self {
         let (sin, cos) = theta.sin_cos();
-        Affine {
-            m: [s * cos, -s * sin, tx, s * sin, s * cos, ty],
-        }
+        Affine { m: [s * cos, -s * sin, tx, s * sin, s * cos, ty] }
     }
 
     /// Rotation by `degrees` as a viewer sees it on screen (positive = counter-clockwise),
@@ -35,9 +31,7 @@ impl Affine {
         let (sin, cos) = t.sin_cos();
         let tx = cx - cos * cx + sin * cy;
         let ty = cy - sin * cx - cos * cy;
-        Affine {
-            m: [cos, -sin, tx, sin, cos, ty],
-        }
+        Affine { m: [cos, -sin, tx, sin, cos, ty] }
     }
 
     pub fn then(&self, next: &Affine) -> Affine {
@@ -63,9 +57,7 @@ impl Affine {
             return None;
         }
         let (a, b, d, e) = (m[4] / det, -m[1] / det, -m[3] / det, m[0] / det);
-        Some(Affine {
-            m: [a, b, -(a * m[2] + b * m[5]), d, e, -(d * m[2] + e * m[5])],
-        })
+        Some(Affine { m: [a, b, -(a * m[2] + b * m[5]), d, e, -(d * m[2] + e * m[5])] })
     }
 
     /// Least-squares similarity transform taking `src` points onto `dst` points (Umeyama, no
@@ -99,11 +91,7 @@ impl Affine {
         let (a, b) = (num_re / den, num_im / den);
         let tx = dx - (a * sx - b * sy);
         let ty = dy - (b * sx + a * sy);
-        Some(Affine {
-            m: [
-                a as f32, -b as f32, tx as f32, b as f32, a as f32, ty as f32,
-            ],
-        })
+        Some(Affine { m: [a as f32, -b as f32, tx as f32, b as f32, a as f32, ty as f32] })
     }
 }
 
@@ -166,56 +154,24 @@ pub fn warp_crop(src: &RgbImage, to_src: &Affine, w: u32, h: u32, border: [u8; 3
         return warp_affine(src, to_src, w, h, border);
     }
     // Source bounding box of the output rectangle.
-    let corners = [
-        (0.0, 0.0),
-        (w as f32, 0.0),
-        (0.0, h as f32),
-        (w as f32, h as f32),
-    ];
+    let corners = [(0.0, 0.0), (w as f32, 0.0), (0.0, h as f32), (w as f32, h as f32)];
     let pts: Vec<(f32, f32)> = corners.iter().map(|&(x, y)| to_src.apply(x, y)).collect();
-    let x0 = pts
-        .iter()
-        .map(|p| p.0)
-        .fold(f32::MAX, f32::min)
-        .floor()
-        .max(0.0);
-    let y0 = pts
-        .iter()
-        .map(|p| p.1)
-        .fold(f32::MAX, f32::min)
-        .floor()
-        .max(0.0);
-    let x1 = pts
-        .iter()
-        .map(|p| p.0)
-        .fold(f32::MIN, f32::max)
-        .ceil()
-        .min(src.width() as f32);
-    let y1 = pts
-        .iter()
-        .map(|p| p.1)
-        .fold(f32::MIN, f32::max)
-        .ceil()
-        .min(src.height() as f32);
+    let x0 = pts.iter().map(|p| p.0).fold(f32::MAX, f32::min).floor().max(0.0);
+    let y0 = pts.iter().map(|p| p.1).fold(f32::MAX, f32::min).floor().max(0.0);
+    let x1 = pts.iter().map(|p| p.0).fold(f32::MIN, f32::max).ceil().min(src.width() as f32);
+    let y1 = pts.iter().map(|p| p.1).fold(f32::MIN, f32::max).ceil().min(src.height() as f32);
     if x1 - x0 < 2.0 || y1 - y0 < 2.0 {
         return warp_affine(src, to_src, w, h, border);
     }
     let rw = (((x1 - x0) / scale).round() as u32).max(1);
     let rh = (((y1 - y0) / scale).round() as u32).max(1);
-    let rect = super::resize::Rect {
-        x: x0,
-        y: y0,
-        w: x1 - x0,
-        h: y1 - y0,
-    };
+    let rect = super::resize::Rect { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
     let Ok(small) = super::resize::crop_resize(src, rect, rw, rh) else {
         return warp_affine(src, to_src, w, h, border);
     };
     // small pixel (u, v) covers source (x0 + u * sx, y0 + v * sy).
     let (sx, sy) = ((x1 - x0) / rw as f32, (y1 - y0) / rh as f32);
-    let to_small = Affine {
-        m: [1.0 / sx, 0.0, -x0 / sx, 0.0, 1.0 / sy, -y0 / sy],
-    };
+    let to_small = Affine { m: [1.0 / sx, 0.0, -x0 / sx, 0.0, 1.0 / sy, -y0 / sy] };
     warp_affine(&small, &to_src.then(&to_small), w, h, border)
 }
 

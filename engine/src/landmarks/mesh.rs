@@ -83,20 +83,15 @@ impl MeshModel {
         };
         // Outputs 3 and 5 are the two iris rings; which is which is settled by the mesh itself.
         let (a, b) = (iris(&out[3]), iris(&out[5]));
-        let right_eye_centre = Point::new(points[33][0], points[33][1])
-            .midpoint(&Point::new(points[133][0], points[133][1]));
-        let (right_iris, left_iris) =
-            if a[0].distance(&right_eye_centre) <= b[0].distance(&right_eye_centre) {
-                (a, b)
-            } else {
-                (b, a)
-            };
+        let right_eye_centre =
+            Point::new(points[33][0], points[33][1]).midpoint(&Point::new(points[133][0], points[133][1]));
+        let (right_iris, left_iris) = if a[0].distance(&right_eye_centre) <= b[0].distance(&right_eye_centre)
+        {
+            (a, b)
+        } else {
+            (b, a)
+        };
         let presence = out[0].iter().next().copied().unwrap_or(0.0);
-        Ok(FaceMesh {
-            presence,
-            points,
-            right_iris,
-            left_iris,
-        })
+        Ok(FaceMesh { presence, points, right_iris, left_iris })
     }
 }

@@ -15,6 +15,9 @@ pub const FOREHEAD_TOP: usize = 10;
 pub const SYMMETRIC_PAIRS: [(usize, usize); 4] = [(33, 263), (133, 362), (61, 291), (234, 454)];
 /// The face outline ("silhouette"), clockwise from the forehead.
 pub const FACE_OVAL: [usize; 36] = [
-    10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152,
-    148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
+    10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152, 148, 176,
+    149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
 ];
+/// The inner lip contour, upper lip left to right then lower lip right to left.
+pub const INNER_LIP_CONTOUR: [usize; 20] =
+    [78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308, 324, 318, 402, 317, 14, 87, 178, 88, 95];

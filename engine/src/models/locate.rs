@@ -16,34 +16,20 @@ pub fn locate_models_dir(explicit: Option<&Path>) -> Result<PathBuf> {
         return check(PathBuf::from(dir));
     }
     let mut candidates = Vec::new();
-    if let Some(bin_dir) = std::env::current_exe()
-        .ok()
-        .and_then(|e| e.parent().map(Path::to_path_buf))
-    {
+    if let Some(bin_dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)) {
         candidates.push(bin_dir.join("models"));
         candidates.push(bin_dir.join("../share/sapa/models"));
     }
-    candidates.push(PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../models"
-    )));
-    candidates
-        .into_iter()
-        .find(|d| d.join("manifest.toml").is_file())
-        .ok_or_else(|| {
-            EngineError::Model(format!(
-                "no models directory found: pass --models DIR or set {MODELS_ENV}"
-            ))
-        })
+    candidates.push(PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../models")));
+    candidates.into_iter().find(|d| d.join("manifest.toml").is_file()).ok_or_else(|| {
+        EngineError::Model(format!("no models directory found: pass --models DIR or set {MODELS_ENV}"))
+    })
 }
 
 fn check(dir: PathBuf) -> Result<PathBuf> {
     if dir.is_dir() {
         Ok(dir)
     } else {
-        Err(EngineError::Model(format!(
-            "models directory {} does not exist",
-            dir.display()
-        )))
+        Err(EngineError::Model(format!("models directory {} does not exist", dir.display())))
     }
 }

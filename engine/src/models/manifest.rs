@@ -58,9 +58,7 @@ impl Manifest {
 /// The embedded manifest. It is checked by a unit test, so parsing cannot fail in a released build.
 pub fn manifest() -> &'static Manifest {
     static MANIFEST: OnceLock<Manifest> = OnceLock::new();
-    MANIFEST.get_or_init(|| {
-        toml::from_str(MANIFEST_TOML).expect("embedded models/manifest.toml is valid")
-    })
+    MANIFEST.get_or_init(|| toml::from_str(MANIFEST_TOML).expect("embedded models/manifest.toml is valid"))
 }
 
 #[cfg(test)]

@@ -18,11 +18,7 @@ pub fn load_model(dir: &Path, id: &str, backend: &Backend) -> Result<Arc<dyn Mod
     let spec = manifest().get(id)?;
     let path = dir.join(&spec.file);
     let bytes = std::fs::read(&path).map_err(|e| {
-        EngineError::Model(format!(
-            "model {} missing or unreadable at {}: {e}",
-            spec.id,
-            path.display()
-        ))
+        EngineError::Model(format!("model {} missing or unreadable at {}: {e}", spec.id, path.display()))
     })?;
     verify_sha256(spec, &bytes)?;
     backend.load(spec, &bytes)

@@ -11,9 +11,7 @@ use serde::Serialize;
 use std::sync::Arc;
 
 const SIZE: u32 = 64;
-pub const LABELS: [&str; 7] = [
-    "angry", "disgust", "fear", "happy", "sad", "surprise", "neutral",
-];
+pub const LABELS: [&str; 7] = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"];
 
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Expression {
@@ -30,6 +28,13 @@ impl Expression {
     /// 0 for a clearly neutral face, 1 for a clearly expressive one.
     pub fn non_neutral(&self) -> f32 {
         1.0 - self.neutral()
+    }
+    /// Probability of an expression ICAO forbids and a resting face does not show: happy,
+    /// surprise, fear, disgust. FER models read many neutral resting faces as "sad" or "angry",
+    /// so those two are left out.
+    pub fn expressive(&self) -> f32 {
+        let p = &self.probabilities;
+        p[3] + p[5] + p[2] + p[1]
     }
 }
 
@@ -49,14 +54,11 @@ impl ExpressionModel {
         let side = b.w.max(b.h);
         let c = b.center();
         let s = side / SIZE as f32;
-        let to_src = Affine {
-            m: [s, 0.0, c.x - side / 2.0, 0.0, s, c.y - side / 2.0],
-        };
+        let to_src = Affine { m: [s, 0.0, c.x - side / 2.0, 0.0, s, c.y - side / 2.0] };
         let crop = warp_crop(img, &to_src, SIZE, SIZE, [0, 0, 0]);
         // The model takes NHWC [1, 64, 64, 1]; one channel makes NCHW and NHWC the same bytes.
         let input = gray_nchw(&crop, 2.0 / 255.0, -1.0).into_shape_with_order(vec![1, 64, 64, 1]);
-        let input =
-            input.map_err(|e| crate::EngineError::Inference(format!("expression input: {e}")))?;
+        let input = input.map_err(|e| crate::EngineError::Inference(format!("expression input: {e}")))?;
         let out = self.model.run(input.view())?;
         let v = out[0].as_slice().expect("contiguous");
         let mut probabilities = [0f32; 7];

@@ -40,10 +40,7 @@ impl FaceRegion {
         let side = (SIDE_IED * ied).round().max(16.0) as u32;
         let (r, l) = (m.right_eye, m.left_eye);
         let dst_mid = (EYE_X_IED * ied, EYE_Y_IED * ied);
-        let dst = [
-            (dst_mid.0 - ied / 2.0, dst_mid.1),
-            (dst_mid.0 + ied / 2.0, dst_mid.1),
-        ];
+        let dst = [(dst_mid.0 - ied / 2.0, dst_mid.1), (dst_mid.0 + ied / 2.0, dst_mid.1)];
         let src = [(r.x, r.y), (l.x, l.y)];
         let to_crop = Affine::estimate_similarity(&src, &dst)?;
         let to_src = to_crop.inverse()?;
@@ -63,14 +60,7 @@ impl FaceRegion {
             .collect();
         let oval: Vec<Point> = FACE_OVAL.iter().map(|&i| points[i]).collect();
         let face_mask = polygon_mask(&oval, side, side);
-        Some(Self {
-            img: crop,
-            ied,
-            points,
-            luma,
-            face_mask,
-            to_crop,
-        })
+        Some(Self { img: crop, ied, points, luma, face_mask, to_crop })
     }
 
     pub fn width(&self) -> u32 {
@@ -83,11 +73,7 @@ impl FaceRegion {
 
     /// Indices of face pixels.
     pub fn face_pixels(&self) -> impl Iterator<Item = usize> + '_ {
-        self.face_mask
-            .iter()
-            .enumerate()
-            .filter(|(_, m)| **m)
-            .map(|(i, _)| i)
+        self.face_mask.iter().enumerate().filter(|(_, m)| **m).map(|(i, _)| i)
     }
 
     /// Pixel indices of a disc of radius `r_ied` (in inter-eye units) around `c`, clipped.
@@ -165,22 +151,14 @@ pub fn polygon_mask(poly: &[Point], w: u32, h: u32) -> Vec<bool> {
 pub fn srgb_to_lab(rgb: [u8; 3]) -> [f32; 3] {
     let lin = |c: u8| {
         let v = c as f32 / 255.0;
-        if v <= 0.04045 {
-            v / 12.92
-        } else {
-            ((v + 0.055) / 1.055).powf(2.4)
-        }
+        if v <= 0.04045 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
     };
     let (r, g, b) = (lin(rgb[0]), lin(rgb[1]), lin(rgb[2]));
     let x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047;
     let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
     let z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883;
     let f = |t: f32| {
-        if t > 0.008856 {
-            t.cbrt()
-        } else {
-            7.787 * t + 16.0 / 116.0
-        }
+        if t > 0.008856 { t.cbrt() } else { 7.787 * t + 16.0 / 116.0 }
     };
     let (fx, fy, fz) = (f(x), f(y), f(z));
     [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
@@ -193,25 +171,14 @@ mod tests {
     #[test]
     fn lab_of_white_and_red() {
         let w = srgb_to_lab([255, 255, 255]);
-        assert!(
-            (w[0] - 100.0).abs() < 0.5 && w[1].abs() < 0.5 && w[2].abs() < 0.5,
-            "{w:?}"
-        );
+        assert!((w[0] - 100.0).abs() < 0.5 && w[1].abs() < 0.5 && w[2].abs() < 0.5, "{w:?}");
         let r = srgb_to_lab([255, 0, 0]);
-        assert!(
-            (r[0] - 53.2).abs() < 1.0 && (r[1] - 80.1).abs() < 1.5,
-            "{r:?}"
-        );
+        assert!((r[0] - 53.2).abs() < 1.0 && (r[1] - 80.1).abs() < 1.5, "{r:?}");
     }
 
     #[test]
     fn polygon_mask_fills_a_square() {
-        let sq = [
-            Point::new(2.0, 2.0),
-            Point::new(6.0, 2.0),
-            Point::new(6.0, 6.0),
-            Point::new(2.0, 6.0),
-        ];
+        let sq = [Point::new(2.0, 2.0), Point::new(6.0, 2.0), Point::new(6.0, 6.0), Point::new(2.0, 6.0)];
         let m = polygon_mask(&sq, 8, 8);
         assert_eq!(m.iter().filter(|v| **v).count(), 16);
     }

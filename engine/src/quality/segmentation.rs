@@ -58,11 +58,6 @@ impl Segmenter {
         let small = resize(img, SIZE, SIZE)?;
         let out = self.model.run(nhwc(&small, 1.0 / 255.0, 0.0).view())?;
         let prob = out[0].iter().copied().collect();
-        Ok(PersonMask {
-            prob,
-            small,
-            width: img.width(),
-            height: img.height(),
-        })
+        Ok(PersonMask { prob, small, width: img.width(), height: img.height() })
     }
 }

@@ -13,10 +13,7 @@ pub struct ErrorRates {
 
 /// The rates at `threshold`.
 pub fn rates_at(genuine: &[f32], impostor: &[f32], threshold: f32) -> ErrorRates {
-    ErrorRates {
-        fmr: fraction(impostor, |s| s >= threshold),
-        fnmr: fraction(genuine, |s| s < threshold),
-    }
+    ErrorRates { fmr: fraction(impostor, |s| s >= threshold), fnmr: fraction(genuine, |s| s < threshold) }
 }
 
 fn fraction(v: &[f32], pred: impl Fn(f32) -> bool) -> f64 {
@@ -49,17 +46,11 @@ pub fn eer(genuine: &[f32], impostor: &[f32]) -> Option<Eer> {
         let r = rates_at(genuine, impostor, t);
         ((r.fmr - r.fnmr).abs(), r.fmr + r.fnmr)
     };
-    let best = candidates
-        .iter()
-        .map(|&t| key(t))
-        .min_by(|a, b| a.partial_cmp(b).expect("finite"))?;
+    let best = candidates.iter().map(|&t| key(t)).min_by(|a, b| a.partial_cmp(b).expect("finite"))?;
     let ties: Vec<f32> = candidates.into_iter().filter(|&t| key(t) == best).collect();
     let threshold = ties[ties.len() / 2];
     let r = rates_at(genuine, impostor, threshold);
-    Some(Eer {
-        eer: (r.fmr + r.fnmr) / 2.0,
-        threshold,
-    })
+    Some(Eer { eer: (r.fmr + r.fnmr) / 2.0, threshold })
 }
 
 /// The lowest threshold whose empirical FMR on `impostor` is at most `fmr`: just above the
@@ -142,18 +133,13 @@ pub fn calibrate(impostor: &[f32], fmr: f64) -> Option<Calibrated> {
             fmr,
             threshold: empirical,
             basis: Basis::Measured,
-            method: format!(
-                "empirical: {} of {n} impostor scores may lie above",
-                expected_tail.floor()
-            ),
+            method: format!("empirical: {} of {n} impostor scores may lie above", expected_tail.floor()),
         });
     }
     let mut desc = impostor.to_vec();
     desc.sort_by(|a, b| b.total_cmp(a));
     let max = desc[0];
-    let k = ((n as f64 * TAIL_SHARE).ceil() as usize)
-        .max(MIN_TAIL_FIT)
-        .min(n - 1);
+    let k = ((n as f64 * TAIL_SHARE).ceil() as usize).max(MIN_TAIL_FIT).min(n - 1);
     let mut method = String::new();
     let mut threshold = f32::NEG_INFINITY;
     if k >= 1 {
@@ -162,9 +148,8 @@ pub fn calibrate(impostor: &[f32], fmr: f64) -> Option<Calibrated> {
         if beta > 0.0 {
             let t = u as f64 + beta * (k as f64 / (n as f64 * fmr)).ln();
             threshold = t as f32;
-            method = format!(
-                "exponential tail fit on top {k} of {n} impostor scores (u={u:.4}, beta={beta:.4})"
-            );
+            method =
+                format!("exponential tail fit on top {k} of {n} impostor scores (u={u:.4}, beta={beta:.4})");
         }
     }
     if expected_tail >= 1.0 && empirical > threshold {

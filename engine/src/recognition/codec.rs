@@ -54,10 +54,7 @@ impl Template {
         }
         let (body, tail) = bytes.split_at(bytes.len() - 4);
         let stored = u32::from_le_bytes(tail.try_into().expect("4 bytes"));
-        let mut r = Reader {
-            bytes: body,
-            pos: 5,
-        };
+        let mut r = Reader { bytes: body, pos: 5 };
         let id_len = r.u8()? as usize;
         let id = r.text(id_len, "model id")?;
         let ver_len = r.u8()? as usize;
@@ -91,9 +88,7 @@ impl Template {
 
     /// Reads [`Template::to_base64`]'s output.
     pub fn from_base64(text: &str) -> Result<Self, TemplateDefect> {
-        let bytes = STANDARD
-            .decode(text.trim())
-            .map_err(|e| TemplateDefect::Base64(e.to_string()))?;
+        let bytes = STANDARD.decode(text.trim()).map_err(|e| TemplateDefect::Base64(e.to_string()))?;
         Self::from_bytes(&bytes)
     }
 }
@@ -156,19 +151,10 @@ mod tests {
         assert_eq!(Template::from_bytes(&b), Err(TemplateDefect::BadMagic));
         let mut b = bytes.clone();
         b[4] = 9;
-        assert_eq!(
-            Template::from_bytes(&b),
-            Err(TemplateDefect::UnsupportedVersion(9))
-        );
+        assert_eq!(Template::from_bytes(&b), Err(TemplateDefect::UnsupportedVersion(9)));
         let mut b = bytes;
         b.push(0);
-        assert!(matches!(
-            Template::from_bytes(&b),
-            Err(TemplateDefect::Length(_))
-        ));
-        assert!(matches!(
-            Template::from_base64("@@@"),
-            Err(TemplateDefect::Base64(_))
-        ));
+        assert!(matches!(Template::from_bytes(&b), Err(TemplateDefect::Length(_))));
+        assert!(matches!(Template::from_base64("@@@"), Err(TemplateDefect::Base64(_))));
     }
 }

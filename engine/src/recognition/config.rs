@@ -73,27 +73,21 @@ impl RecognitionConfig {
 
     /// The calibration of `model`.
     pub fn calibration(&self, model: RecognitionModel) -> Result<&ModelCalibration> {
-        self.models.iter().find(|m| m.id == model).ok_or_else(|| {
-            EngineError::Config(format!("{CONFIG_FILE} has no thresholds for {model}"))
-        })
+        self.models
+            .iter()
+            .find(|m| m.id == model)
+            .ok_or_else(|| EngineError::Config(format!("{CONFIG_FILE} has no thresholds for {model}")))
     }
 
     /// The threshold of `model` at target FMR `fmr` (one of the calibrated points).
     pub fn operating_point(&self, model: RecognitionModel, fmr: f64) -> Result<&OperatingPoint> {
         let cal = self.calibration(model)?;
-        cal.thresholds
-            .iter()
-            .find(|p| (p.fmr - fmr).abs() <= fmr * 1e-6)
-            .ok_or_else(|| {
-                let have: Vec<String> = cal
-                    .thresholds
-                    .iter()
-                    .map(|p| format!("{:e}", p.fmr))
-                    .collect();
-                EngineError::Config(format!(
-                    "{model} has no threshold for FMR {fmr:e}; calibrated: {}",
-                    have.join(", ")
-                ))
-            })
+        cal.thresholds.iter().find(|p| (p.fmr - fmr).abs() <= fmr * 1e-6).ok_or_else(|| {
+            let have: Vec<String> = cal.thresholds.iter().map(|p| format!("{:e}", p.fmr)).collect();
+            EngineError::Config(format!(
+                "{model} has no threshold for FMR {fmr:e}; calibrated: {}",
+                have.join(", ")
+            ))
+        })
     }
 }

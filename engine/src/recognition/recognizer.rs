@@ -63,10 +63,7 @@ impl Recognizer {
     pub fn template(&self, img: &RgbImage, face: &Face) -> Result<Template, RecognitionError> {
         let lm = face.landmarks.as_ref().ok_or(RecognitionError::NoFace)?;
         let points = five_points(&lm.mesh, &lm.measures);
-        let chip = self
-            .kind
-            .align(img, &points)
-            .ok_or(RecognitionError::AlignmentFailed)?;
+        let chip = self.kind.align(img, &points).ok_or(RecognitionError::AlignmentFailed)?;
         let raw = self.embed_chip(&chip)?;
         let quality = face_quality(face);
         Ok(Template::new(self.kind.id(), &self.version, quality, &raw)?)
@@ -87,15 +84,7 @@ impl Recognizer {
 /// score. Both fall on blurred, occluded, tiny or strongly turned faces, which are the faces
 /// that match poorly. Validation will later supply a proper (ISO/IEC 29794-5 style) quality.
 pub fn face_quality(face: &Face) -> f32 {
-    let presence = face
-        .landmarks
-        .as_ref()
-        .map(|l| l.mesh.presence)
-        .unwrap_or(0.0);
+    let presence = face.landmarks.as_ref().map(|l| l.mesh.presence).unwrap_or(0.0);
     let q = face.detection.score * presence;
-    if q.is_finite() {
-        q.clamp(0.0, 1.0)
-    } else {
-        0.0
-    }
+    if q.is_finite() { q.clamp(0.0, 1.0) } else { 0.0 }
 }

@@ -56,12 +56,7 @@ impl Template {
         if (norm - 1.0).abs() > NORM_TOLERANCE {
             return Err(TemplateDefect::Field("embedding norm"));
         }
-        Ok(Self {
-            model_id,
-            model_version,
-            quality,
-            embedding: embedding.into_boxed_slice(),
-        })
+        Ok(Self { model_id, model_version, quality, embedding: embedding.into_boxed_slice() })
     }
 
     /// The manifest id of the model that made this template.
@@ -100,12 +95,7 @@ impl Template {
                 b: format!("{}@{}", other.model_id, other.model_version),
             });
         }
-        let dot: f32 = self
-            .embedding
-            .iter()
-            .zip(other.embedding.iter())
-            .map(|(a, b)| a * b)
-            .sum();
+        let dot: f32 = self.embedding.iter().zip(other.embedding.iter()).map(|(a, b)| a * b).sum();
         Ok(dot.clamp(-1.0, 1.0))
     }
 }
@@ -119,11 +109,7 @@ fn check_tag(tag: &str, what: &'static str) -> Result<(), TemplateDefect> {
 }
 
 fn check_quality(q: f32) -> Result<(), TemplateDefect> {
-    if (0.0..=1.0).contains(&q) {
-        Ok(())
-    } else {
-        Err(TemplateDefect::Quality(q))
-    }
+    if (0.0..=1.0).contains(&q) { Ok(()) } else { Err(TemplateDefect::Quality(q)) }
 }
 
 /// The L2 norm, refusing empty, oversized, non-finite and zero vectors.
@@ -132,20 +118,13 @@ fn checked_norm(v: &[f32]) -> Result<f32, TemplateDefect> {
         return Err(TemplateDefect::Empty);
     }
     if v.len() > MAX_DIM {
-        return Err(TemplateDefect::Length(format!(
-            "dimension {} over {MAX_DIM}",
-            v.len()
-        )));
+        return Err(TemplateDefect::Length(format!("dimension {} over {MAX_DIM}", v.len())));
     }
     if v.iter().any(|x| !x.is_finite()) {
         return Err(TemplateDefect::NonFinite);
     }
     let norm = v.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt() as f32;
-    if norm > f32::MIN_POSITIVE && norm.is_finite() {
-        Ok(norm)
-    } else {
-        Err(TemplateDefect::ZeroNorm)
-    }
+    if norm > f32::MIN_POSITIVE && norm.is_finite() { Ok(norm) } else { Err(TemplateDefect::ZeroNorm) }
 }
 
 #[cfg(test)]
@@ -156,18 +135,9 @@ mod tests {
     fn new_normalises_and_validates() {
         let t = Template::new("m", "v", 0.5, &[3.0, 4.0]).unwrap();
         assert_eq!(t.embedding(), &[0.6, 0.8]);
-        assert_eq!(
-            Template::new("m", "v", 0.5, &[0.0, 0.0]),
-            Err(TemplateDefect::ZeroNorm)
-        );
-        assert_eq!(
-            Template::new("m", "v", 0.5, &[f32::NAN, 1.0]),
-            Err(TemplateDefect::NonFinite)
-        );
-        assert_eq!(
-            Template::new("m", "v", 1.5, &[1.0]),
-            Err(TemplateDefect::Quality(1.5))
-        );
+        assert_eq!(Template::new("m", "v", 0.5, &[0.0, 0.0]), Err(TemplateDefect::ZeroNorm));
+        assert_eq!(Template::new("m", "v", 0.5, &[f32::NAN, 1.0]), Err(TemplateDefect::NonFinite));
+        assert_eq!(Template::new("m", "v", 1.5, &[1.0]), Err(TemplateDefect::Quality(1.5)));
         assert!(Template::new("", "v", 0.5, &[1.0]).is_err());
     }
 
@@ -176,10 +146,7 @@ mod tests {
         let a = Template::new("a", "1", 1.0, &[1.0, 0.0]).unwrap();
         let b = Template::new("b", "1", 1.0, &[1.0, 0.0]).unwrap();
         let a2 = Template::new("a", "2", 1.0, &[1.0, 0.0]).unwrap();
-        assert_eq!(
-            a.similarity(&b).unwrap_err().code(),
-            "template_model_mismatch"
-        );
+        assert_eq!(a.similarity(&b).unwrap_err().code(), "template_model_mismatch");
         assert!(a.similarity(&a2).is_err());
         assert!((a.similarity(&a).unwrap() - 1.0).abs() < 1e-6);
     }

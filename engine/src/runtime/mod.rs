@@ -36,9 +36,7 @@ impl FromStr for BackendKind {
         match s {
             "tract" => Ok(Self::Tract),
             "ort" => Ok(Self::Ort),
-            other => Err(EngineError::Config(format!(
-                "unknown backend {other:?}: use tract or ort"
-            ))),
+            other => Err(EngineError::Config(format!("unknown backend {other:?}: use tract or ort"))),
         }
     }
 }
@@ -63,10 +61,7 @@ pub struct BackendOptions {
 
 impl Default for BackendOptions {
     fn default() -> Self {
-        Self {
-            kind: BackendKind::Tract,
-            intra_threads: 1,
-        }
+        Self { kind: BackendKind::Tract, intra_threads: 1 }
     }
 }
 
@@ -90,10 +85,7 @@ impl Backend {
             #[cfg(feature = "ort")]
             BackendKind::Ort => {
                 let rt = onnxruntime::OrtRuntime::init()?;
-                Ok(Self {
-                    options,
-                    ort: Some(Arc::new(rt)),
-                })
+                Ok(Self { options, ort: Some(Arc::new(rt)) })
             }
             #[cfg(not(feature = "ort"))]
             BackendKind::Ort => Err(EngineError::Config(
@@ -112,16 +104,8 @@ impl Backend {
             BackendKind::Tract => Ok(Arc::new(tract::TractModel::load(spec, bytes)?)),
             #[cfg(feature = "ort")]
             BackendKind::Ort => {
-                let rt = self
-                    .ort
-                    .as_ref()
-                    .expect("ort runtime is set for the ort backend");
-                Ok(Arc::new(onnxruntime::OrtModel::load(
-                    rt,
-                    spec,
-                    bytes,
-                    self.options.intra_threads,
-                )?))
+                let rt = self.ort.as_ref().expect("ort runtime is set for the ort backend");
+                Ok(Arc::new(onnxruntime::OrtModel::load(rt, spec, bytes, self.options.intra_threads)?))
             }
             #[cfg(not(feature = "ort"))]
             BackendKind::Ort => unreachable!("Backend::new refuses ort without the feature"),

@@ -24,9 +24,8 @@ impl OrtRuntime {
                 "the ort backend needs ORT_DYLIB_PATH: run scripts/fetch-onnxruntime.sh".into(),
             )
         })?;
-        let builder = ort::init_from(&path).map_err(|e| {
-            EngineError::Config(format!("cannot load ONNX Runtime from {path:?}: {e}"))
-        })?;
+        let builder = ort::init_from(&path)
+            .map_err(|e| EngineError::Config(format!("cannot load ONNX Runtime from {path:?}: {e}")))?;
         let env = builder
             .with_name("sapa")
             .build()
@@ -44,12 +43,7 @@ pub struct OrtModel {
 }
 
 impl OrtModel {
-    pub fn load(
-        rt: &OrtRuntime,
-        spec: &ModelSpec,
-        bytes: &[u8],
-        intra_threads: usize,
-    ) -> Result<Self> {
+    pub fn load(rt: &OrtRuntime, spec: &ModelSpec, bytes: &[u8], intra_threads: usize) -> Result<Self> {
         let model = Self {
             spec: spec.clone(),
             bytes: bytes.to_vec(),
@@ -59,17 +53,12 @@ impl OrtModel {
         };
         // Build the first session now so a broken model fails at load, not at first use.
         let first = model.new_session()?;
-        model
-            .idle
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(first);
+        model.idle.lock().unwrap_or_else(|p| p.into_inner()).push(first);
         Ok(model)
     }
 
     fn new_session(&self) -> Result<Session> {
-        let e =
-            |e: ort::Error| EngineError::Model(format!("ort could not load {}: {e}", self.spec.id));
+        let e = |e: ort::Error| EngineError::Model(format!("ort could not load {}: {e}", self.spec.id));
         Session::builder(&self.env)
             .map_err(e)?
             .with_optimization_level(GraphOptimizationLevel::Level3)
@@ -91,10 +80,7 @@ impl OrtModel {
     }
 
     fn checkin(&self, session: Session) {
-        self.idle
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(session);
+        self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(session);
     }
 }
 
@@ -107,9 +93,7 @@ impl Model for OrtModel {
         let tensor = Tensor::from_array((shape, data)).map_err(fail)?;
         let mut session = self.checkout()?;
         let result = (|| {
-            let outputs = session
-                .run(ort::inputs![self.spec.input.name.as_str() => tensor])
-                .map_err(fail)?;
+            let outputs = session.run(ort::inputs![self.spec.input.name.as_str() => tensor]).map_err(fail)?;
             self.spec
                 .outputs
                 .iter()

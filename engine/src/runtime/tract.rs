@@ -21,42 +21,28 @@ fn err(spec: &ModelSpec, e: impl std::fmt::Display) -> EngineError {
 impl TractModel {
     pub fn load(spec: &ModelSpec, bytes: &[u8]) -> Result<Self> {
         let mut reader = std::io::Cursor::new(bytes);
-        let model = tract_onnx::onnx()
-            .model_for_read(&mut reader)
-            .map_err(|e| err(spec, e))?;
+        let model = tract_onnx::onnx().model_for_read(&mut reader).map_err(|e| err(spec, e))?;
         let names: Vec<String> = model
             .output_outlets()
             .map_err(|e| err(spec, e))?
             .iter()
-            .map(|o| {
-                model
-                    .outlet_label(*o)
-                    .unwrap_or(&model.node(o.node).name)
-                    .to_string()
-            })
+            .map(|o| model.outlet_label(*o).unwrap_or(&model.node(o.node).name).to_string())
             .collect();
-        let order = spec
-            .outputs
-            .iter()
-            .map(|o| {
-                names.iter().position(|n| *n == o.name).ok_or_else(|| {
-                    err(
-                        spec,
-                        format!("graph has no output {} (it has {names:?})", o.name),
-                    )
+        let order =
+            spec.outputs
+                .iter()
+                .map(|o| {
+                    names.iter().position(|n| *n == o.name).ok_or_else(|| {
+                        err(spec, format!("graph has no output {} (it has {names:?})", o.name))
+                    })
                 })
-            })
-            .collect::<Result<Vec<_>>>()?;
+                .collect::<Result<Vec<_>>>()?;
         let plan = model
             .with_input_fact(0, f32::fact(&spec.input.shape).into())
             .and_then(|m| m.into_optimized())
             .and_then(|m| m.into_runnable())
             .map_err(|e| err(spec, e))?;
-        Ok(Self {
-            spec: spec.clone(),
-            plan,
-            order,
-        })
+        Ok(Self { spec: spec.clone(), plan, order })
     }
 }
 

@@ -56,10 +56,8 @@ pub fn head(lm: &FaceLandmarks, person: Option<&PersonMask>) -> Head {
     let chin = mesh.point(CHIN);
     let top = mesh.point(FOREHEAD_TOP);
     let xs: Vec<f32> = FACE_OVAL.iter().map(|&i| mesh.point(i).x).collect();
-    let (left_x, right_x) = (
-        xs.iter().copied().fold(f32::MAX, f32::min),
-        xs.iter().copied().fold(f32::MIN, f32::max),
-    );
+    let (left_x, right_x) =
+        (xs.iter().copied().fold(f32::MAX, f32::min), xs.iter().copied().fold(f32::MIN, f32::max));
     // The mesh stops at the hairline; the hair above it to the crown is, on average, about a
     // quarter of the forehead-to-chin length.
     let estimated = top.y - 0.25 * (chin.y - top.y);
@@ -82,29 +80,17 @@ pub fn head(lm: &FaceLandmarks, person: Option<&PersonMask>) -> Head {
 
 /// The ICAO crop the photo allows: the head at `output.head_height` of the crop height, the crown
 /// `output.top_margin` below the top edge, the eyes centred; `None` when it would leave the image.
-pub fn propose_crop(
-    head: &Head,
-    profile: &Profile,
-    width: u32,
-    height: u32,
-) -> Option<CropProposal> {
+pub fn propose_crop(head: &Head, profile: &Profile, width: u32, height: u32) -> Option<CropProposal> {
     let out = &profile.output;
     let crop_h = head.height() / out.head_height;
     let crop_w = crop_h * out.width as f32 / out.height as f32;
     let y = head.crown_y - out.top_margin * crop_h;
     let x = head.eyes.x - crop_w / 2.0;
     let tol = 1.0;
-    let inside = x >= -tol
-        && y >= -tol
-        && x + crop_w <= width as f32 + tol
-        && y + crop_h <= height as f32 + tol;
+    let inside =
+        x >= -tol && y >= -tol && x + crop_w <= width as f32 + tol && y + crop_h <= height as f32 + tol;
     (inside && crop_h > 0.0).then(|| CropProposal {
-        rect: [
-            x.max(0.0),
-            y.max(0.0),
-            crop_w.min(width as f32),
-            crop_h.min(height as f32),
-        ],
+        rect: [x.max(0.0), y.max(0.0), crop_w.min(width as f32), crop_h.min(height as f32)],
         width: out.width,
         height: out.height,
     })
@@ -114,11 +100,6 @@ pub fn propose_crop(
 pub fn frame(profile: &Profile, crop: Option<&CropProposal>, width: u32, height: u32) -> Rect {
     match (profile.frame, crop) {
         (FrameMode::Crop, Some(c)) => c.rect(),
-        _ => Rect {
-            x: 0.0,
-            y: 0.0,
-            w: width as f32,
-            h: height as f32,
-        },
+        _ => Rect { x: 0.0, y: 0.0, w: width as f32, h: height as f32 },
     }
 }

@@ -38,11 +38,7 @@ impl Lang {
                 let mut it = part.split(';');
                 let tag = it.next()?.trim();
                 let q = it
-                    .find_map(|p| {
-                        p.trim()
-                            .strip_prefix("q=")
-                            .and_then(|q| q.parse::<f32>().ok())
-                    })
+                    .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
                     .unwrap_or(1.0);
                 let primary = tag.split('-').next()?;
                 primary.parse::<Lang>().ok().map(|l| (q, l))
@@ -85,21 +81,10 @@ mod tests {
     #[test]
     fn every_reportable_code_has_all_three_languages() {
         let cat = catalogue();
-        let intake = [
-            "empty_input",
-            "unsupported_format",
-            "corrupt_image",
-            "image_too_large",
-            "image_too_small",
-        ];
-        for code in super::super::report::PRIORITY
-            .iter()
-            .chain(intake.iter())
-            .chain(["passed"].iter())
-        {
-            let e = cat
-                .get(*code)
-                .unwrap_or_else(|| panic!("no message for {code}"));
+        let intake =
+            ["empty_input", "unsupported_format", "corrupt_image", "image_too_large", "image_too_small"];
+        for code in super::super::report::PRIORITY.iter().chain(intake.iter()).chain(["passed"].iter()) {
+            let e = cat.get(*code).unwrap_or_else(|| panic!("no message for {code}"));
             for (lang, text) in [("kk", &e.kk), ("ru", &e.ru), ("en", &e.en)] {
                 assert!(text.trim().len() > 5, "{code}: empty {lang} message");
             }
@@ -110,14 +95,8 @@ mod tests {
 
     #[test]
     fn accept_language_picks_the_preferred_supported_language() {
-        assert_eq!(
-            Lang::from_accept_language("kk-KZ,ru;q=0.8,en;q=0.5"),
-            Some(Lang::Kk)
-        );
-        assert_eq!(
-            Lang::from_accept_language("de-DE, ru;q=0.9, en;q=0.8"),
-            Some(Lang::Ru)
-        );
+        assert_eq!(Lang::from_accept_language("kk-KZ,ru;q=0.8,en;q=0.5"), Some(Lang::Kk));
+        assert_eq!(Lang::from_accept_language("de-DE, ru;q=0.9, en;q=0.8"), Some(Lang::Ru));
         assert_eq!(Lang::from_accept_language("fr"), None);
     }
 }

@@ -40,13 +40,8 @@ impl Validator {
     pub fn load(models_dir: &Path, analyzer: Analyzer) -> Result<Self> {
         let backend = analyzer.backend().clone();
         let segmenter = Segmenter::new(load_model(models_dir, Segmenter::MODEL_ID, &backend)?);
-        let expression =
-            ExpressionModel::new(load_model(models_dir, ExpressionModel::MODEL_ID, &backend)?);
-        Ok(Self {
-            analyzer,
-            segmenter,
-            expression,
-        })
+        let expression = ExpressionModel::new(load_model(models_dir, ExpressionModel::MODEL_ID, &backend)?);
+        Ok(Self { analyzer, segmenter, expression })
     }
 
     pub fn analyzer(&self) -> &Analyzer {
@@ -55,12 +50,7 @@ impl Validator {
 
     /// Decodes and validates one photo. Intake problems are errors; everything about the photo
     /// itself (no face included) is a report.
-    pub fn validate_bytes(
-        &self,
-        bytes: &[u8],
-        profile: &Profile,
-        lang: Lang,
-    ) -> Result<Validation> {
+    pub fn validate_bytes(&self, bytes: &[u8], profile: &Profile, lang: Lang) -> Result<Validation> {
         let decoded = self.analyzer.decode(bytes)?;
         self.validate(&decoded.rgb, decoded.source, profile, lang)
     }
@@ -86,14 +76,10 @@ impl Validator {
         lang: Lang,
     ) -> Result<Report> {
         let Some(face) = analysis.main_face() else {
-            let no_face =
-                CheckResult::judge("no_face", "faces_found", 0.0, Threshold::Min { min: 1.0 });
+            let no_face = CheckResult::judge("no_face", "faces_found", 0.0, Threshold::Min { min: 1.0 });
             return Ok(Report::new(&profile.name, vec![no_face], None, lang));
         };
-        let lm = face
-            .landmarks
-            .as_ref()
-            .expect("the main face is always meshed");
+        let lm = face.landmarks.as_ref().expect("the main face is always meshed");
         let person = Some(self.segmenter.run(img)?);
         let expression = Some(self.expression.run(img, &face.detection)?);
         let region = FaceRegion::new(img, &lm.mesh, &lm.measures);
@@ -133,8 +119,27 @@ impl Validator {
         Ok(Report::new(&profile.name, results, crop, lang))
     }
 
-    /// Renders the proposed ICAO crop at the profile's output size.
+    /// Renders the proposed ICAO crop at the profile's output size. Where the crop reaches past
+    /// the image (see `output.max_padding`), the background is extended with the mean colour of
+    /// the image's top row.
     pub fn render_crop(img: &RgbImage, crop: &CropProposal) -> Result<RgbImage> {
-        crop_resize(img, crop.rect(), crop.width, crop.height)
+        let r = crop.rect();
+        let inside =
+            r.x >= 0.0 && r.y >= 0.0 && r.x + r.w <= img.width() as f32 && r.y + r.h <= img.height() as f32;
+        if inside {
+            return crop_resize(img, r, crop.width, crop.height);
+        }
+        let mut acc = [0u64; 3];
+        for x in 0..img.width() {
+            let p = img.get_pixel(x, 0).0;
+            for c in 0..3 {
+                acc[c] += p[c] as u64;
+            }
+        }
+        let n = img.width().max(1) as u64;
+        let fill = [(acc[0] / n) as u8, (acc[1] / n) as u8, (acc[2] / n) as u8];
+        let (sx, sy) = (r.w / crop.width as f32, r.h / crop.height as f32);
+        let to_src = crate::image::warp::Affine { m: [sx, 0.0, r.x, 0.0, sy, r.y] };
+        Ok(crate::image::warp::warp_crop(img, &to_src, crop.width, crop.height, fill))
     }
 }

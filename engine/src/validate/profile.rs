@@ -49,6 +49,10 @@ pub struct OutputSpec {
     pub top_margin: f32,
     /// Chin-to-crown over crop height the crop aims for.
     pub head_height: f32,
+    /// How far the crop may reach past the image edges, as a share of its own size; the strip
+    /// is filled with the colour of the image's top edge (a plain background extended).
+    #[serde(default)]
+    pub max_padding: f32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -172,16 +176,13 @@ impl Profile {
     /// A compiled-in profile by name.
     pub fn built_in(name: &str) -> Result<Profile> {
         let (_, text) = BUILT_IN.iter().find(|(n, _)| *n == name).ok_or_else(|| {
-            EngineError::Config(format!(
-                "no built-in profile {name:?} (have kz-id, icao, kiosk)"
-            ))
+            EngineError::Config(format!("no built-in profile {name:?} (have kz-id, icao, kiosk)"))
         })?;
         Profile::from_toml(text)
     }
 
     pub fn from_toml(text: &str) -> Result<Profile> {
-        let p: Profile =
-            toml::from_str(text).map_err(|e| EngineError::Config(format!("profile: {e}")))?;
+        let p: Profile = toml::from_str(text).map_err(|e| EngineError::Config(format!("profile: {e}")))?;
         p.check()?;
         Ok(p)
     }
@@ -196,10 +197,7 @@ impl Profile {
         if ok {
             Ok(())
         } else {
-            Err(EngineError::Config(format!(
-                "profile {}: inconsistent ranges",
-                self.name
-            )))
+            Err(EngineError::Config(format!("profile {}: inconsistent ranges", self.name)))
         }
     }
 

@@ -56,12 +56,7 @@ pub struct CheckResult {
 
 impl CheckResult {
     /// Judges `value` against `threshold`.
-    pub fn judge(
-        code: &'static str,
-        measure: &'static str,
-        value: f32,
-        threshold: Threshold,
-    ) -> Self {
+    pub fn judge(code: &'static str, measure: &'static str, value: f32, threshold: Threshold) -> Self {
         let passed = value.is_finite() && threshold.admits(value);
         Self {
             code,
@@ -119,12 +114,7 @@ pub struct CropProposal {
 
 impl CropProposal {
     pub fn rect(&self) -> Rect {
-        Rect {
-            x: self.rect[0],
-            y: self.rect[1],
-            w: self.rect[2],
-            h: self.rect[3],
-        }
+        Rect { x: self.rect[0], y: self.rect[1], w: self.rect[2], h: self.rect[3] }
     }
 }
 
@@ -176,20 +166,12 @@ pub const PRIORITY: &[&str] = &[
 ];
 
 fn rank(code: &str) -> usize {
-    PRIORITY
-        .iter()
-        .position(|c| *c == code)
-        .unwrap_or(PRIORITY.len())
+    PRIORITY.iter().position(|c| *c == code).unwrap_or(PRIORITY.len())
 }
 
 impl Report {
     /// Builds the report: fills messages in `lang`, orders failures, and decides.
-    pub fn new(
-        profile: &str,
-        mut checks: Vec<CheckResult>,
-        crop: Option<CropProposal>,
-        lang: Lang,
-    ) -> Self {
+    pub fn new(profile: &str, mut checks: Vec<CheckResult>, crop: Option<CropProposal>, lang: Lang) -> Self {
         checks.retain(|c| c.severity != Severity::Off);
         for c in &mut checks {
             c.message = message(c.code, c.passed, lang).to_string();
@@ -197,11 +179,7 @@ impl Report {
         let mut failed: Vec<&'static str> = Vec::new();
         let mut warnings: Vec<&'static str> = Vec::new();
         for c in checks.iter().filter(|c| !c.passed) {
-            let list = if c.severity == Severity::Reject {
-                &mut failed
-            } else {
-                &mut warnings
-            };
+            let list = if c.severity == Severity::Reject { &mut failed } else { &mut warnings };
             if !list.contains(&c.code) {
                 list.push(c.code);
             }
@@ -209,18 +187,7 @@ impl Report {
         failed.sort_by_key(|c| rank(c));
         warnings.sort_by_key(|c| rank(c));
         checks.sort_by_key(|c| (c.passed, rank(c.code)));
-        let decision = if failed.is_empty() {
-            Decision::Accept
-        } else {
-            Decision::Reject
-        };
-        Self {
-            decision,
-            profile: profile.to_string(),
-            checks,
-            failed,
-            warnings,
-            crop,
-        }
+        let decision = if failed.is_empty() { Decision::Accept } else { Decision::Reject };
+        Self { decision, profile: profile.to_string(), checks, failed, warnings, crop }
     }
 }

@@ -78,12 +78,7 @@ fn human(file: &str, result: &Result<Analysis, ErrorBody>) -> String {
     match result {
         Err(e) => format!("{file}: error {}: {}", e.code, e.message),
         Ok(a) => {
-            let mut s = format!(
-                "{file}: {}x{}, {} face(s)",
-                a.width,
-                a.height,
-                a.faces.len()
-            );
+            let mut s = format!("{file}: {}x{}, {} face(s)", a.width, a.height, a.faces.len());
             if let Some(lm) = a.main_face().and_then(|f| f.landmarks.as_ref()) {
                 s += &format!(
                     "; main face yaw {:.1}° pitch {:.1}° roll {:.1}°, eyes {:.0} px apart, eye openness {:.2}/{:.2}, mouth {:.2}",
@@ -116,9 +111,7 @@ pub fn run(global: &GlobalArgs, args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
             .par_iter()
             .map(|path| {
                 let bytes = files::read(path)?;
-                analyzer
-                    .analyze_bytes(&bytes)
-                    .map_err(|e| ErrorBody::from(&e))
+                analyzer.analyze_bytes(&bytes).map_err(|e| ErrorBody::from(&e))
             })
             .collect();
         let mut out = stdout.lock();

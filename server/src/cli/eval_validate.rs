@@ -32,17 +32,10 @@ pub fn codes_for_label(label: &str) -> Vec<&'static str> {
     match label {
         "hat" => vec!["head_covering"],
         "mask" => vec!["occlusion"],
-        "shadow" | "poor_lighting" => vec![
-            "uneven_lighting",
-            "underexposed",
-            "overexposed",
-            "low_dynamic_range",
-        ],
-        other => sapa_engine::validate::report::PRIORITY
-            .iter()
-            .copied()
-            .filter(|c| *c == other)
-            .collect(),
+        "shadow" | "poor_lighting" => {
+            vec!["uneven_lighting", "underexposed", "overexposed", "low_dynamic_range"]
+        }
+        other => sapa_engine::validate::report::PRIORITY.iter().copied().filter(|c| *c == other).collect(),
     }
 }
 
@@ -66,16 +59,11 @@ fn split(line: &str) -> Vec<String> {
 }
 
 fn read_labels(path: &PathBuf) -> anyhow::Result<Vec<Row>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let mut lines = text.lines();
     let header = split(lines.next().unwrap_or_default());
-    let col = |n: &str| {
-        header
-            .iter()
-            .position(|h| h == n)
-            .with_context(|| format!("labels have no {n} column"))
-    };
+    let col =
+        |n: &str| header.iter().position(|h| h == n).with_context(|| format!("labels have no {n} column"));
     let (f, i, d) = (col("file")?, col("icao_like")?, col("defects")?);
     Ok(lines
         .filter(|l| !l.trim().is_empty())
@@ -84,11 +72,7 @@ fn read_labels(path: &PathBuf) -> anyhow::Result<Vec<Row>> {
             Row {
                 file: r[f].clone(),
                 icao_like: r[i] == "yes",
-                defects: r[d]
-                    .split(';')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-                    .collect(),
+                defects: r[d].split(';').filter(|s| !s.is_empty()).map(str::to_string).collect(),
             }
         })
         .collect())
@@ -97,10 +81,8 @@ fn read_labels(path: &PathBuf) -> anyhow::Result<Vec<Row>> {
 pub fn run(global: &GlobalArgs, args: EvalValidateArgs) -> anyhow::Result<ExitCode> {
     let profile = setup::profile(&args.profile)?;
     let validator = setup::validator(global, AnalyzerConfig::default())?;
-    let root = args
-        .root
-        .clone()
-        .unwrap_or_else(|| args.labels.parent().map(PathBuf::from).unwrap_or_default());
+    let root =
+        args.root.clone().unwrap_or_else(|| args.labels.parent().map(PathBuf::from).unwrap_or_default());
     let rows = read_labels(&args.labels)?;
     let reports: Vec<Result<Report, String>> = rows
         .par_iter()
@@ -131,11 +113,7 @@ pub fn run(global: &GlobalArgs, args: EvalValidateArgs) -> anyhow::Result<ExitCo
         if let Some(d) = dump.as_mut() {
             for c in &rep.checks {
                 let v = c.value.map(|v| v.to_string()).unwrap_or_default();
-                writeln!(
-                    d,
-                    "{},{},{},{},{}",
-                    row.file, c.code, c.measure, v, c.passed
-                )?;
+                writeln!(d, "{},{},{},{},{}", row.file, c.code, c.measure, v, c.passed)?;
             }
         }
         if row.icao_like {
@@ -164,17 +142,11 @@ pub fn run(global: &GlobalArgs, args: EvalValidateArgs) -> anyhow::Result<ExitCo
         }
     }
     println!("profile {}: {} photos", profile.name, rows.len());
-    println!(
-        "false rejects of ICAO-like photos: {} of {icao}",
-        false_rejects.len()
-    );
+    println!("false rejects of ICAO-like photos: {} of {icao}", false_rejects.len());
     for f in &false_rejects {
         println!("  {f}");
     }
-    println!(
-        "{:<24} {:>6} {:>6} {:>8}  missed",
-        "defect", "found", "of", "recall"
-    );
+    println!("{:<24} {:>6} {:>6} {:>8}  missed", "defect", "found", "of", "recall");
     for (label, (hit, n, missed)) in &recall {
         let target = if *n >= 5 { "" } else { " (fewer than 5 cases)" };
         println!(

@@ -21,10 +21,7 @@ pub struct ErrorBody {
 
 impl ErrorBody {
     pub fn new(code: &str, message: impl Into<String>) -> Self {
-        Self {
-            code: code.to_string(),
-            message: message.into(),
-        }
+        Self { code: code.to_string(), message: message.into() }
     }
 }
 
@@ -36,8 +33,7 @@ impl From<&sapa_engine::EngineError> for ErrorBody {
 
 /// Reads a file, turning an I/O failure into the `unreadable_file` code.
 pub fn read(path: &Path) -> Result<Vec<u8>, ErrorBody> {
-    std::fs::read(path)
-        .map_err(|e| ErrorBody::new("unreadable_file", format!("{}: {e}", path.display())))
+    std::fs::read(path).map_err(|e| ErrorBody::new("unreadable_file", format!("{}: {e}", path.display())))
 }
 
 pub fn display(path: &Path) -> String {

@@ -1,10 +1,15 @@
 //! Command-line interface: argument parsing and one module per subcommand.
 
 mod analyze;
+mod enrol;
 mod eval_validate;
+mod eval_verify;
 mod files;
+mod identities;
+mod pairs;
 mod setup;
 mod validate;
+mod verify;
 
 use clap::{Args, Parser, Subcommand};
 use sapa_engine::runtime::BackendKind;
@@ -12,11 +17,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "sapa",
-    version,
-    about = "Sapa: ID-photo validation and face matching"
-)]
+#[command(name = "sapa", version, about = "Sapa: ID-photo validation and face matching")]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -39,8 +40,7 @@ pub struct GlobalArgs {
 }
 
 fn parse_backend(s: &str) -> Result<BackendKind, String> {
-    s.parse()
-        .map_err(|e: sapa_engine::EngineError| e.to_string())
+    s.parse().map_err(|e: sapa_engine::EngineError| e.to_string())
 }
 
 #[derive(Subcommand, Debug)]
@@ -51,17 +51,21 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Score validation against a labelled photo set: false rejects and recall per defect.
     EvalValidate(eval_validate::EvalValidateArgs),
+    /// Compare a probe photo with a reference photo (1:1), or every pair of a list.
+    Verify(verify::VerifyArgs),
+    /// Score the recognition models on a labelled pair list: EER, FNMR at fixed FMRs, thresholds.
+    EvalVerify(eval_verify::EvalVerifyArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Some(n) = cli.global.threads {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build_global()?;
+        rayon::ThreadPoolBuilder::new().num_threads(n).build_global()?;
     }
     match cli.command {
         Command::Analyze(args) => analyze::run(&cli.global, args),
         Command::Validate(args) => validate::run(&cli.global, args),
         Command::EvalValidate(args) => eval_validate::run(&cli.global, args),
+        Command::Verify(args) => verify::run(&cli.global, args),
+        Command::EvalVerify(args) => eval_verify::run(&cli.global, args),
     }
 }

@@ -7,10 +7,7 @@ use sapa_engine::{Analyzer, AnalyzerConfig};
 
 pub fn analyzer(global: &GlobalArgs, config: AnalyzerConfig) -> anyhow::Result<Analyzer> {
     let dir = locate_models_dir(global.models.as_deref())?;
-    let backend = Backend::new(BackendOptions {
-        kind: global.backend,
-        intra_threads: 1,
-    })?;
+    let backend = Backend::new(BackendOptions { kind: global.backend, intra_threads: 1 })?;
     Ok(Analyzer::load(&dir, backend, config)?)
 }
 
@@ -30,7 +27,10 @@ pub fn profile(name_or_path: &str) -> anyhow::Result<sapa_engine::validate::Prof
     if Profile::built_in_names().contains(&name_or_path) {
         return Ok(Profile::built_in(name_or_path)?);
     }
-    let text = std::fs::read_to_string(name_or_path)
-        .map_err(|e| anyhow::anyhow!("profile {name_or_path:?} is neither built in (kz-id, icao, kiosk) nor a readable file: {e}"))?;
+    let text = std::fs::read_to_string(name_or_path).map_err(|e| {
+        anyhow::anyhow!(
+            "profile {name_or_path:?} is neither built in (kz-id, icao, kiosk) nor a readable file: {e}"
+        )
+    })?;
     Ok(Profile::from_toml(&text)?)
 }

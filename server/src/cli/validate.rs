@@ -38,11 +38,7 @@ pub fn parse_lang(s: &str) -> Result<Lang, String> {
 /// An engine error with the citizen-facing message in `lang` when the catalogue has one.
 pub fn localized(e: &sapa_engine::EngineError, lang: Lang) -> ErrorBody {
     let text = sapa_engine::validate::messages::message(e.code(), false, lang);
-    if text.is_empty() {
-        ErrorBody::from(e)
-    } else {
-        ErrorBody::new(e.code(), text)
-    }
+    if text.is_empty() { ErrorBody::from(e) } else { ErrorBody::new(e.code(), text) }
 }
 
 #[derive(Serialize)]
@@ -56,10 +52,7 @@ struct ReportLine<'a> {
 
 fn crop_path(out: &Path, file: &Path, many: bool) -> PathBuf {
     if many {
-        let stem = file
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         out.join(format!("{stem}_crop.jpg"))
     } else {
         out.to_path_buf()
@@ -99,18 +92,15 @@ pub fn run(global: &GlobalArgs, args: ValidateArgs) -> anyhow::Result<ExitCode> 
             .par_iter()
             .map(|path| {
                 let bytes = files::read(path)?;
-                let decoded = validator
-                    .analyzer()
-                    .decode(&bytes)
-                    .map_err(|e| localized(&e, args.lang))?;
+                let decoded = validator.analyzer().decode(&bytes).map_err(|e| localized(&e, args.lang))?;
                 let v = validator
                     .validate(&decoded.rgb, decoded.source, &profile, args.lang)
                     .map_err(|e| ErrorBody::from(&e))?;
                 let crop_file = match (&args.crop, &v.report.crop) {
                     (Some(out), Some(crop)) => {
                         let target = crop_path(out, path, many);
-                        let img = Validator::render_crop(&decoded.rgb, crop)
-                            .map_err(|e| ErrorBody::from(&e))?;
+                        let img =
+                            Validator::render_crop(&decoded.rgb, crop).map_err(|e| ErrorBody::from(&e))?;
                         img.save(&target).map_err(|e| {
                             ErrorBody::new("unwritable_file", format!("{}: {e}", target.display()))
                         })?;
@@ -125,11 +115,9 @@ pub fn run(global: &GlobalArgs, args: ValidateArgs) -> anyhow::Result<ExitCode> 
         for (path, result) in chunk.iter().zip(&results) {
             let file = files::display(path);
             let line = match (result, args.json) {
-                (Ok((report, crop_file)), true) => serde_json::to_string(&ReportLine {
-                    file: &file,
-                    report,
-                    crop_file: crop_file.clone(),
-                })?,
+                (Ok((report, crop_file)), true) => {
+                    serde_json::to_string(&ReportLine { file: &file, report, crop_file: crop_file.clone() })?
+                }
                 (Ok((report, crop_file)), false) => {
                     let mut s = human(&file, report);
                     if let Some(c) = crop_file {

@@ -125,10 +125,7 @@ impl CircuitBreaker {
                 cooldown_ms = self.cooldown.as_millis() as u64,
                 "reference source failing; circuit opened"
             );
-            inner.open = Some(Open {
-                since: SystemTime::now(),
-                retry_at: now + self.cooldown,
-            });
+            inner.open = Some(Open { since: SystemTime::now(), retry_at: now + self.cooldown });
         }
     }
 
@@ -136,9 +133,7 @@ impl CircuitBreaker {
         let inner = self.lock();
         match inner.open {
             None => BreakerState::Closed,
-            Some(open) if Instant::now() < open.retry_at => {
-                BreakerState::Open { since: open.since }
-            }
+            Some(open) if Instant::now() < open.retry_at => BreakerState::Open { since: open.since },
             Some(open) => BreakerState::HalfOpen { since: open.since },
         }
     }

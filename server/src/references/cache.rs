@@ -22,11 +22,7 @@ pub struct TemplateCache {
 impl TemplateCache {
     /// A zero `ttl` or `max_entries` disables caching.
     pub fn new(ttl: Duration, max_entries: usize) -> Self {
-        TemplateCache {
-            ttl,
-            max_entries,
-            entries: Mutex::new(HashMap::new()),
-        }
+        TemplateCache { ttl, max_entries, entries: Mutex::new(HashMap::new()) }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
@@ -66,10 +62,7 @@ impl TemplateCache {
             let ttl = self.ttl;
             map.retain(|_, (at, _)| at.elapsed() < ttl);
             if map.len() >= self.max_entries
-                && let Some(oldest) = map
-                    .iter()
-                    .min_by_key(|(_, (at, _))| *at)
-                    .map(|(k, _)| k.clone())
+                && let Some(oldest) = map.iter().min_by_key(|(_, (at, _))| *at).map(|(k, _)| k.clone())
             {
                 map.remove(&oldest);
             }

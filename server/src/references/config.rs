@@ -140,9 +140,7 @@ impl AuthHeader {
             (None, Some(var)) => match env(var) {
                 Some(v) if !v.is_empty() => v,
                 _ => {
-                    return err(format!(
-                        "environment variable {var} (auth_header.value_env) is not set"
-                    ));
+                    return err(format!("environment variable {var} (auth_header.value_env) is not set"));
                 }
             },
             _ => return err("auth_header needs exactly one of value, value_env".into()),
@@ -181,11 +179,7 @@ impl GbdConfig {
         if !scheme_ok {
             return err("url_template must be https:// (or http:// with allow_insecure_http)");
         }
-        if self
-            .build_url("000000000000")
-            .parse::<ureq::http::Uri>()
-            .is_err()
-        {
+        if self.build_url("000000000000").parse::<ureq::http::Uri>().is_err() {
             return err("url_template is not a valid URL");
         }
         if self.timeout_ms == 0 {
@@ -210,13 +204,9 @@ impl GbdConfig {
 
     /// Wait before retry number `retry` (1-based): `backoff_ms · 2^(retry-1)`, capped.
     pub fn backoff(&self, retry: u32) -> Duration {
-        let factor = 1u64
-            .checked_shl(retry.saturating_sub(1))
-            .unwrap_or(u64::MAX);
+        let factor = 1u64.checked_shl(retry.saturating_sub(1)).unwrap_or(u64::MAX);
         Duration::from_millis(
-            self.backoff_ms
-                .saturating_mul(factor)
-                .min(self.backoff_max_ms.max(self.backoff_ms)),
+            self.backoff_ms.saturating_mul(factor).min(self.backoff_max_ms.max(self.backoff_ms)),
         )
     }
 }
@@ -237,21 +227,9 @@ mod tests {
 
     #[test]
     fn validation() {
-        assert!(
-            GbdConfig::with_url("https://gbd.example/p/{iin}")
-                .validate()
-                .is_ok()
-        );
-        assert!(
-            GbdConfig::with_url("https://gbd.example/p/")
-                .validate()
-                .is_err()
-        );
-        assert!(
-            GbdConfig::with_url("https://gbd/{iin}/{iin}")
-                .validate()
-                .is_err()
-        );
+        assert!(GbdConfig::with_url("https://gbd.example/p/{iin}").validate().is_ok());
+        assert!(GbdConfig::with_url("https://gbd.example/p/").validate().is_err());
+        assert!(GbdConfig::with_url("https://gbd/{iin}/{iin}").validate().is_err());
         let mut c = GbdConfig::with_url("http://127.0.0.1:1/{iin}");
         assert!(c.validate().is_err());
         c.allow_insecure_http = true;
@@ -260,27 +238,13 @@ mod tests {
 
     #[test]
     fn auth_value_from_env_and_redacted() {
-        let h = AuthHeader {
-            name: "X-Key".into(),
-            value: None,
-            value_env: Some("GBD_KEY".into()),
-        };
+        let h = AuthHeader { name: "X-Key".into(), value: None, value_env: Some("GBD_KEY".into()) };
         let env = |k: &str| (k == "GBD_KEY").then(|| "s3cret".to_string());
-        assert_eq!(
-            h.resolve_with(env).unwrap(),
-            ("X-Key".into(), "s3cret".into())
-        );
+        assert_eq!(h.resolve_with(env).unwrap(), ("X-Key".into(), "s3cret".into()));
         assert!(h.resolve_with(|_| None).is_err());
-        let inline = AuthHeader {
-            name: "X-Key".into(),
-            value: Some("s3cret".into()),
-            value_env: None,
-        };
+        let inline = AuthHeader { name: "X-Key".into(), value: Some("s3cret".into()), value_env: None };
         assert!(!format!("{inline:?}").contains("s3cret"));
-        let both = AuthHeader {
-            value_env: Some("GBD_KEY".into()),
-            ..inline
-        };
+        let both = AuthHeader { value_env: Some("GBD_KEY".into()), ..inline };
         assert!(both.resolve_with(env).is_err());
     }
 }

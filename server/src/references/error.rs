@@ -41,14 +41,10 @@ impl ReferenceError {
     }
 
     pub(crate) fn unavailable(reason: impl Into<String>) -> Self {
-        ReferenceError::Unavailable {
-            reason: reason.into(),
-        }
+        ReferenceError::Unavailable { reason: reason.into() }
     }
 
     pub(crate) fn invalid(reason: impl Into<String>) -> Self {
-        ReferenceError::Invalid {
-            reason: reason.into(),
-        }
+        ReferenceError::Invalid { reason: reason.into() }
     }
 }

@@ -35,10 +35,7 @@ where
     F: Fn(&[u8]) -> Result<(Vec<u8>, f32), String> + Send + Sync,
 {
     pub fn new(model_id: impl Into<String>, derive: F) -> Self {
-        FnTemplateSource {
-            model_id: model_id.into(),
-            derive,
-        }
+        FnTemplateSource { model_id: model_id.into(), derive }
     }
 }
 
@@ -91,11 +88,7 @@ impl GbdClient {
     /// startup rather than on the first applicant.
     pub fn new(config: GbdConfig, source: Arc<dyn TemplateSource>) -> Result<Self, ConfigError> {
         config.validate()?;
-        let auth = config
-            .auth_header
-            .as_ref()
-            .map(|h| h.resolve())
-            .transpose()?;
+        let auth = config.auth_header.as_ref().map(|h| h.resolve()).transpose()?;
         let agent = ureq::Agent::config_builder()
             .timeout_global(Some(config.timeout()))
             // Statuses are policy here (404 vs 401 vs 503), not errors.
@@ -111,10 +104,7 @@ impl GbdClient {
                 config.breaker_failures,
                 Duration::from_millis(config.breaker_cooldown_ms),
             ),
-            cache: TemplateCache::new(
-                Duration::from_secs(config.cache_ttl_s),
-                config.cache_max_entries,
-            ),
+            cache: TemplateCache::new(Duration::from_secs(config.cache_ttl_s), config.cache_max_entries),
             config,
             agent,
             auth,
@@ -149,9 +139,7 @@ impl GbdClient {
         let rec = TemplateRecord {
             model_id: model_id.to_string(),
             template,
-            enrolled_at: SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64),
+            enrolled_at: SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64),
             source: "gbd".into(),
             quality,
             note: None,
@@ -188,11 +176,8 @@ impl GbdClient {
     fn fetch_photo(&self, iin: &Iin) -> Result<Vec<u8>, ReferenceError> {
         let attempts = match self.breaker.admit() {
             Admission::Rejected => {
-                let secs = self
-                    .breaker
-                    .open_since()
-                    .and_then(|s| s.elapsed().ok())
-                    .map_or(0, |d| d.as_secs());
+                let secs =
+                    self.breaker.open_since().and_then(|s| s.elapsed().ok()).map_or(0, |d| d.as_secs());
                 return Err(ReferenceError::unavailable(format!(
                     "circuit breaker open for {secs} s after repeated failures; not requested"
                 )));
@@ -259,9 +244,7 @@ impl GbdClient {
                 return Attempt::Retryable(format!("reference source answered HTTP {status}"));
             }
             _ => {
-                return Attempt::Fatal(format!(
-                    "reference source answered unexpected HTTP {status}"
-                ));
+                return Attempt::Fatal(format!("reference source answered unexpected HTTP {status}"));
             }
         }
         let max = self.config.max_photo_bytes;

@@ -128,17 +128,9 @@ impl Iin {
     /// give 10 and no IIN can end these digits.
     pub fn check_digit(first11: &[u8; 11]) -> Option<u8> {
         let sum = |w: &[u32; 11]| -> u32 {
-            first11
-                .iter()
-                .zip(w)
-                .map(|(&d, &w)| u32::from(d) * w)
-                .sum::<u32>()
-                % 11
+            first11.iter().zip(w).map(|(&d, &w)| u32::from(d) * w).sum::<u32>() % 11
         };
-        [sum(&WEIGHTS_1), sum(&WEIGHTS_2)]
-            .into_iter()
-            .find(|&c| c < 10)
-            .map(|c| c as u8)
+        [sum(&WEIGHTS_1), sum(&WEIGHTS_2)].into_iter().find(|&c| c < 10).map(|c| c as u8)
     }
 
     /// The 12 digits. Explicit on purpose: every call site is a place an IIN leaves the type.
@@ -160,11 +152,7 @@ impl Iin {
 
     /// Sex from the 7th digit (odd = male).
     pub fn sex(&self) -> Sex {
-        if (self.0[6] - b'0') % 2 == 1 {
-            Sex::Male
-        } else {
-            Sex::Female
-        }
+        if (self.0[6] - b'0') % 2 == 1 { Sex::Male } else { Sex::Female }
     }
 
     /// Hex HMAC-SHA256 of the digits under `key`: what audit events carry instead of the IIN.
@@ -181,9 +169,7 @@ impl Iin {
 fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
         4 | 6 | 9 | 11 => 30,
-        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
-            29
-        }
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => 29,
         2 => 28,
         _ => 31,
     }

@@ -64,9 +64,7 @@ pub struct ReferenceMeta {
 pub enum StoreError {
     #[error("reference store: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error(
-        "reference store schema version {found} is newer than this build supports ({supported})"
-    )]
+    #[error("reference store schema version {found} is newer than this build supports ({supported})")]
     SchemaTooNew { found: i64, supported: i64 },
     #[error("reference store: invalid record: {0}")]
     InvalidRecord(&'static str),
@@ -110,9 +108,7 @@ impl ReferenceStore {
         let _mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         migrate(&conn)?;
-        Ok(ReferenceStore {
-            conn: Mutex::new(conn),
-        })
+        Ok(ReferenceStore { conn: Mutex::new(conn) })
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
@@ -198,17 +194,12 @@ impl ReferenceStore {
     /// Removes every template of `iin` (erasure on request, or before re-enrolment); returns
     /// how many rows went.
     pub fn delete(&self, iin: &Iin) -> Result<usize, StoreError> {
-        Ok(self.conn().execute(
-            "DELETE FROM reference_template WHERE iin = ?1",
-            [iin.as_str()],
-        )?)
+        Ok(self.conn().execute("DELETE FROM reference_template WHERE iin = ?1", [iin.as_str()])?)
     }
 
     /// Number of stored templates (rows, not persons).
     pub fn count(&self) -> Result<usize, StoreError> {
-        let n: i64 = self
-            .conn()
-            .query_row("SELECT count(*) FROM reference_template", [], |r| r.get(0))?;
+        let n: i64 = self.conn().query_row("SELECT count(*) FROM reference_template", [], |r| r.get(0))?;
         Ok(n as usize)
     }
 
@@ -228,22 +219,17 @@ fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
 fn migrate(conn: &Connection) -> Result<(), StoreError> {
     let found = user_version(conn)?;
     if found > SCHEMA_VERSION {
-        return Err(StoreError::SchemaTooNew {
-            found,
-            supported: SCHEMA_VERSION,
-        });
+        return Err(StoreError::SchemaTooNew { found, supported: SCHEMA_VERSION });
     }
     for version in found + 1..=SCHEMA_VERSION {
         let step = match version {
             1 => V1,
             _ => unreachable!("no migration to schema version {version}"),
         };
-        conn.execute_batch(&format!(
-            "BEGIN IMMEDIATE; {step} PRAGMA user_version = {version}; COMMIT;"
-        ))
-        .inspect_err(|_| {
-            let _ = conn.execute_batch("ROLLBACK");
-        })?;
+        conn.execute_batch(&format!("BEGIN IMMEDIATE; {step} PRAGMA user_version = {version}; COMMIT;"))
+            .inspect_err(|_| {
+                let _ = conn.execute_batch("ROLLBACK");
+            })?;
     }
     Ok(())
 }
@@ -299,14 +285,8 @@ mod tests {
     #[test]
     fn rejects_empty_records() {
         let s = ReferenceStore::open_in_memory().unwrap();
-        assert!(matches!(
-            s.put(&iin(), &rec("", b"a")),
-            Err(StoreError::InvalidRecord(_))
-        ));
-        assert!(matches!(
-            s.put(&iin(), &rec("m", b"")),
-            Err(StoreError::InvalidRecord(_))
-        ));
+        assert!(matches!(s.put(&iin(), &rec("", b"a")), Err(StoreError::InvalidRecord(_))));
+        assert!(matches!(s.put(&iin(), &rec("m", b"")), Err(StoreError::InvalidRecord(_))));
     }
 
     #[test]

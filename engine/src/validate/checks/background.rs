@@ -6,14 +6,7 @@ use crate::validate::report::{CheckResult, Threshold};
 
 pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
     let b = &p.background;
-    let (t_grad, t_lum) = (
-        Threshold::Max {
-            max: b.max_gradient,
-        },
-        Threshold::Min {
-            min: b.min_luminance,
-        },
-    );
+    let (t_grad, t_lum) = (Threshold::Max { max: b.max_gradient }, Threshold::Min { min: b.min_luminance });
     let Some(mask) = &ctx.person else {
         return vec![
             CheckResult::not_measured(
@@ -71,17 +64,7 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
         ];
     }
     vec![
-        CheckResult::judge(
-            "busy_background",
-            "background_gradient",
-            grad / n as f32,
-            t_grad,
-        ),
-        CheckResult::judge(
-            "dark_background",
-            "background_luminance",
-            lum / n as f32,
-            t_lum,
-        ),
+        CheckResult::judge("busy_background", "background_gradient", grad / n as f32, t_grad),
+        CheckResult::judge("dark_background", "background_luminance", lum / n as f32, t_lum),
     ]
 }

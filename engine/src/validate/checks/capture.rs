@@ -56,9 +56,7 @@ fn entropy_bits(values: &[f32]) -> f32 {
 /// Mean CIELAB chroma of the whole image, sampled on a grid.
 fn mean_chroma(ctx: &Ctx) -> f32 {
     let img = ctx.img;
-    let step = ((img.width() * img.height()) as f32 / 20_000.0)
-        .sqrt()
-        .max(1.0) as u32;
+    let step = ((img.width() * img.height()) as f32 / 20_000.0).sqrt().max(1.0) as u32;
     let (mut acc, mut n) = (0f32, 0u32);
     for y in (0..img.height()).step_by(step as usize) {
         for x in (0..img.width()).step_by(step as usize) {
@@ -80,26 +78,15 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
         } else {
             mean_chroma(ctx)
         };
-    let gray = CheckResult::judge(
-        "grayscale",
-        "mean_chroma",
-        grayscale_value,
-        Threshold::Min { min: c.min_chroma },
-    );
+    let gray =
+        CheckResult::judge("grayscale", "mean_chroma", grayscale_value, Threshold::Min { min: c.min_chroma });
     let is_gray = !gray.passed;
     out.push(gray);
 
-    let t_q = Threshold::Min {
-        min: c.min_jpeg_quality,
-    };
+    let t_q = Threshold::Min { min: c.min_jpeg_quality };
     out.push(match ctx.source.jpeg_quality {
         Some(q) => CheckResult::judge("compression_artifacts", "jpeg_quality", q as f32, t_q),
-        None => CheckResult::not_measured(
-            "compression_artifacts",
-            "jpeg_quality",
-            t_q,
-            "not a JPEG file",
-        ),
+        None => CheckResult::not_measured("compression_artifacts", "jpeg_quality", t_q, "not a JPEG file"),
     });
 
     let Some(r) = &ctx.region else {
@@ -113,53 +100,36 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
     let mean = face.iter().sum::<f32>() / n;
     let dark = face.iter().filter(|&&v| v <= 25.0).count() as f32 / n;
     let bright = face.iter().filter(|&&v| v >= 247.0).count() as f32 / n;
-    out.push(CheckResult::judge(
-        "blur",
-        "sharpness",
-        sharpness(r),
-        Threshold::Min {
-            min: c.min_sharpness,
-        },
-    ));
+    out.push(CheckResult::judge("blur", "sharpness", sharpness(r), Threshold::Min { min: c.min_sharpness }));
     out.push(CheckResult::judge(
         "underexposed",
         "dark_share",
         dark,
-        Threshold::Max {
-            max: c.max_dark_share,
-        },
+        Threshold::Max { max: c.max_dark_share },
     ));
     out.push(CheckResult::judge(
         "underexposed",
         "face_luminance",
         mean,
-        Threshold::Min {
-            min: c.min_face_luminance,
-        },
+        Threshold::Min { min: c.min_face_luminance },
     ));
     out.push(CheckResult::judge(
         "overexposed",
         "bright_share",
         bright,
-        Threshold::Max {
-            max: c.max_bright_share,
-        },
+        Threshold::Max { max: c.max_bright_share },
     ));
     out.push(CheckResult::judge(
         "overexposed",
         "face_luminance",
         mean,
-        Threshold::Max {
-            max: c.max_face_luminance,
-        },
+        Threshold::Max { max: c.max_face_luminance },
     ));
     out.push(CheckResult::judge(
         "low_dynamic_range",
         "entropy_bits",
         entropy_bits(&face),
-        Threshold::Min {
-            min: c.min_entropy_bits,
-        },
+        Threshold::Min { min: c.min_entropy_bits },
     ));
 
     // Left and right halves of the face about the crop's vertical midline through the eyes.
@@ -180,41 +150,20 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
         "uneven_lighting",
         "halves_luminance_gap",
         asym,
-        Threshold::Max {
-            max: c.max_lighting_asymmetry,
-        },
+        Threshold::Max { max: c.max_lighting_asymmetry },
     ));
 
-    let t_a = Threshold::Range {
-        min: c.skin_a_min,
-        max: c.skin_a_max,
-    };
-    let t_b = Threshold::Range {
-        min: c.skin_b_min,
-        max: c.skin_b_max,
-    };
-    let cheeks: Vec<usize> = [50usize, 280]
-        .iter()
-        .flat_map(|&k| r.disc(r.points[k], 0.18))
-        .collect();
+    let t_a = Threshold::Range { min: c.skin_a_min, max: c.skin_a_max };
+    let t_b = Threshold::Range { min: c.skin_b_min, max: c.skin_b_max };
+    let cheeks: Vec<usize> = [50usize, 280].iter().flat_map(|&k| r.disc(r.points[k], 0.18)).collect();
     match (is_gray, r.mean_lab(&cheeks)) {
         (false, Some(lab)) => {
             out.push(CheckResult::judge("colour_cast", "cheek_a", lab[1], t_a));
             out.push(CheckResult::judge("colour_cast", "cheek_b", lab[2], t_b));
         }
         _ => {
-            out.push(CheckResult::not_measured(
-                "colour_cast",
-                "cheek_a",
-                t_a,
-                "not a colour photo",
-            ));
-            out.push(CheckResult::not_measured(
-                "colour_cast",
-                "cheek_b",
-                t_b,
-                "not a colour photo",
-            ));
+            out.push(CheckResult::not_measured("colour_cast", "cheek_a", t_a, "not a colour photo"));
+            out.push(CheckResult::not_measured("colour_cast", "cheek_b", t_b, "not a colour photo"));
         }
     }
     out

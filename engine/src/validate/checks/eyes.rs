@@ -22,9 +22,7 @@ fn iris_offset(ctx: &Ctx, eye: [usize; 4], iris: Point) -> f32 {
 /// radius behind an eye opening of ~30 mm turns by asin(2.5 · offset).
 fn gaze_deg(ctx: &Ctx) -> f32 {
     let m = &ctx.lm.mesh;
-    let o = (iris_offset(ctx, RIGHT_EYE, m.right_iris[0])
-        + iris_offset(ctx, LEFT_EYE, m.left_iris[0]))
-        / 2.0;
+    let o = (iris_offset(ctx, RIGHT_EYE, m.right_iris[0]) + iris_offset(ctx, LEFT_EYE, m.left_iris[0])) / 2.0;
     ctx.lm.pose.yaw + (2.5 * o).clamp(-1.0, 1.0).asin().to_degrees()
 }
 
@@ -65,27 +63,19 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
             "closed_eyes",
             "eye_openness_min",
             open.right.min(open.left),
-            Threshold::Min {
-                min: e.min_openness,
-            },
+            Threshold::Min { min: e.min_openness },
         ),
         CheckResult::judge(
             "gaze_away",
             "gaze_deg",
             gaze_deg(ctx).abs(),
-            Threshold::Max {
-                max: e.max_gaze_deg,
-            },
+            Threshold::Max { max: e.max_gaze_deg },
         ),
     ];
-    let t = Threshold::Max {
-        max: e.max_red_share,
-    };
+    let t = Threshold::Max { max: e.max_red_share };
     out.push(match red_share(ctx) {
         Some(v) => CheckResult::judge("red_eye", "red_pupil_share", v, t),
-        None => {
-            CheckResult::not_measured("red_eye", "red_pupil_share", t, "pupils too small to judge")
-        }
+        None => CheckResult::not_measured("red_eye", "red_pupil_share", t, "pupils too small to judge"),
     });
     out
 }

@@ -14,8 +14,6 @@ pub fn check(analysis: &Analysis, p: &Profile) -> Vec<CheckResult> {
         "multiple_faces",
         "second_face_area_ratio",
         ratio,
-        Threshold::Max {
-            max: p.faces.max_second_face_ratio,
-        },
+        Threshold::Max { max: p.faces.max_second_face_ratio },
     )]
 }

@@ -10,11 +10,7 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
     let fr = ctx.frame;
     let in_crop = ctx.crop.is_some() && p.frame == crate::validate::profile::FrameMode::Crop;
     let note = |c: CheckResult| {
-        if in_crop {
-            c.with_note("judged on the proposed crop")
-        } else {
-            c
-        }
+        if in_crop { c.with_note("judged on the proposed crop") } else { c }
     };
     let mut out = Vec::new();
 
@@ -34,17 +30,13 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
         "face_too_small",
         "head_height_ratio",
         head_ratio,
-        Threshold::Min {
-            min: f.head_height_min,
-        },
+        Threshold::Min { min: f.head_height_min },
     )));
     out.push(note(CheckResult::judge(
         "face_too_large",
         "head_height_ratio",
         head_ratio,
-        Threshold::Max {
-            max: f.head_height_max,
-        },
+        Threshold::Max { max: f.head_height_max },
     )));
 
     let ex = (h.eyes.x - fr.x) / fr.w;
@@ -53,45 +45,33 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
         "off_center",
         "eye_x_ratio",
         ex,
-        Threshold::Range {
-            min: f.eye_x_min,
-            max: f.eye_x_max,
-        },
+        Threshold::Range { min: f.eye_x_min, max: f.eye_x_max },
     )));
     out.push(note(CheckResult::judge(
         "off_center",
         "eye_y_ratio",
         ey,
-        Threshold::Range {
-            min: f.eye_y_min,
-            max: f.eye_y_max,
-        },
+        Threshold::Range { min: f.eye_y_min, max: f.eye_y_max },
     )));
 
     out.push(CheckResult::judge(
         "low_res",
         "inter_eye_px",
         ctx.lm.measures.inter_eye_px,
-        Threshold::Min {
-            min: f.min_inter_eye_px,
-        },
+        Threshold::Min { min: f.min_inter_eye_px },
     ));
     // The pixels that end up in the photo: the crop's source size, or the whole image.
     out.push(note(CheckResult::judge(
         "low_res",
         "frame_width_px",
         fr.w,
-        Threshold::Min {
-            min: f.min_width as f32,
-        },
+        Threshold::Min { min: f.min_width as f32 },
     )));
     out.push(note(CheckResult::judge(
         "low_res",
         "frame_height_px",
         fr.h,
-        Threshold::Min {
-            min: f.min_height as f32,
-        },
+        Threshold::Min { min: f.min_height as f32 },
     )));
     out
 }

@@ -50,28 +50,19 @@ pub fn glasses_score(r: &FaceRegion, right_eye: Point, left_eye: Point) -> f32 {
     let up = r.ied * 0.05;
     let bridge = r.rect(Point::new(mid.x, mid.y - up), 0.22, 0.30);
     let below = |e: Point| r.rect(Point::new(e.x, e.y + 0.42 * r.ied), 0.45, 0.14);
-    let rims: Vec<usize> = below(right_eye)
-        .into_iter()
-        .chain(below(left_eye))
-        .collect();
+    let rims: Vec<usize> = below(right_eye).into_iter().chain(below(left_eye)).collect();
     let base = face_gradient(r) + 1.0;
     (horizontal_edges(r, &bridge) + 0.5 * horizontal_edges(r, &rims)) / base
 }
 
 /// Share of the lower face (around the mouth and chin) whose colour is far from the cheeks'.
 pub fn lower_face_occlusion(r: &FaceRegion) -> Option<f32> {
-    let cheeks: Vec<usize> = [50usize, 280]
-        .iter()
-        .flat_map(|&k| r.disc(r.points[k], 0.18))
-        .collect();
+    let cheeks: Vec<usize> = [50usize, 280].iter().flat_map(|&k| r.disc(r.points[k], 0.18)).collect();
     let skin = r.mean_lab(&cheeks)?;
     let mouth = r.points[INNER_LIPS[0]].midpoint(&r.points[INNER_LIPS[1]]);
     let chin = r.points[CHIN];
-    let lower: Vec<usize> = r
-        .disc(mouth.midpoint(&chin), 0.35)
-        .into_iter()
-        .filter(|&i| r.face_mask[i])
-        .collect();
+    let lower: Vec<usize> =
+        r.disc(mouth.midpoint(&chin), 0.35).into_iter().filter(|&i| r.face_mask[i]).collect();
     if lower.is_empty() {
         return None;
     }
@@ -90,9 +81,7 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
     let o = &p.occlusion;
     let mut out = Vec::new();
     let t_g = Threshold::Max { max: o.max_glasses };
-    let t_o = Threshold::Max {
-        max: o.max_lower_face_occlusion,
-    };
+    let t_o = Threshold::Max { max: o.max_lower_face_occlusion };
     match &ctx.region {
         Some(r) => {
             let (re, le) = (ctx.lm.measures.right_eye, ctx.lm.measures.left_eye);
@@ -114,12 +103,7 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
             });
         }
         None => {
-            out.push(CheckResult::not_measured(
-                "glasses",
-                "glasses_score",
-                t_g,
-                "face region unavailable",
-            ));
+            out.push(CheckResult::not_measured("glasses", "glasses_score", t_g, "face region unavailable"));
             out.push(CheckResult::not_measured(
                 "occlusion",
                 "lower_face_non_skin_share",
@@ -129,21 +113,14 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
         }
     }
     // Head covering: how far the head rises above the hairline, over the hairline-to-chin length.
-    let t_h = Threshold::Max {
-        max: o.max_head_covering,
-    };
+    let t_h = Threshold::Max { max: o.max_head_covering };
     let top = ctx.lm.mesh.point(FOREHEAD_TOP);
     let h = &ctx.head;
     out.push(if h.crown_measured {
         let rise = (top.y - h.crown_y) / (h.chin_y - top.y).max(1.0);
         CheckResult::judge("head_covering", "crown_rise_ratio", rise, t_h)
     } else {
-        CheckResult::not_measured(
-            "head_covering",
-            "crown_rise_ratio",
-            t_h,
-            "crown not found by segmentation",
-        )
+        CheckResult::not_measured("head_covering", "crown_rise_ratio", t_h, "crown not found by segmentation")
     });
     out
 }

@@ -1,0 +1,174 @@
+//! `sapa verify`: 1:1 verification of a probe photo against a reference photo, or of every row
+//! of a pair list. One JSON line per comparison; per-row errors are lines, not failures.
+
+use super::enrol::{self, Enroller, PhotoTemplates};
+use super::files::ErrorBody;
+use super::pairs::{self, Pair};
+use super::{GlobalArgs, files};
+use anyhow::bail;
+use clap::Args;
+use sapa_engine::Template;
+use sapa_engine::recognition::RecognitionModel;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// Print one JSON object per comparison instead of a sentence.
+    #[arg(long)]
+    json: bool,
+    /// Recognition model (default: `default_model` of models/recognition.toml).
+    #[arg(long, value_parser = parse_model)]
+    model: Option<RecognitionModel>,
+    /// Decide with this similarity threshold instead of a calibrated one.
+    #[arg(long, conflicts_with = "fmr")]
+    threshold: Option<f32>,
+    /// Decide at this calibrated false match rate, e.g. 1e-3 (default: `default_fmr`).
+    #[arg(long)]
+    fmr: Option<f64>,
+    /// A CSV of `file_a,file_b[,same]` rows to compare, instead of PROBE REFERENCE.
+    #[arg(long, conflicts_with = "photos")]
+    pairs: Option<PathBuf>,
+    /// Directory the pair list's file names are relative to (default: the list's directory).
+    #[arg(long, requires = "pairs")]
+    root: Option<PathBuf>,
+    // TODO(references): `--iin IIN PROBE` — fetch the reference template for IIN from the
+    // reference store (server/src/references/, being built separately) and verify PROBE
+    // against it. Add the flag here and a branch in `run`; the comparison below is reusable.
+    /// PROBE REFERENCE: the applicant's photo and the reference photo.
+    #[arg(num_args = 2, value_names = ["PROBE", "REFERENCE"])]
+    photos: Vec<PathBuf>,
+}
+
+pub fn parse_model(s: &str) -> Result<RecognitionModel, String> {
+    s.parse().map_err(|e: sapa_engine::EngineError| e.to_string())
+}
+
+/// The rule a decision is made with.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    pub threshold: f32,
+    /// The calibrated FMR the threshold stands for; `None` for a threshold given by hand.
+    pub fmr: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct Line<'a> {
+    file_a: &'a str,
+    file_b: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    same: Option<bool>,
+    model: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    score: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decision: Option<&'static str>,
+    threshold: f32,
+    fmr: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<ErrorBody>,
+}
+
+/// Compares two templates under `rule`: the score and "match"/"no_match", or the error.
+pub fn decide(
+    a: &Result<Template, ErrorBody>,
+    b: &Result<Template, ErrorBody>,
+    rule: Rule,
+) -> Result<(f32, &'static str), ErrorBody> {
+    let (a, b) = match (a, b) {
+        (Err(e), _) | (_, Err(e)) => return Err(ErrorBody::new(&e.code, e.message.clone())),
+        (Ok(a), Ok(b)) => (a, b),
+    };
+    let score = a.similarity(b).map_err(|e| ErrorBody::new(e.code(), e.to_string()))?;
+    let decision = if score >= rule.threshold { "match" } else { "no_match" };
+    Ok((score, decision))
+}
+
+pub fn run(global: &GlobalArgs, args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let list = match (&args.pairs, args.photos.as_slice()) {
+        (Some(list), _) => pairs::read(list, &pairs::root_for(list, args.root.as_deref()))?,
+        (None, [probe, reference]) => vec![Pair {
+            a: files::display(probe),
+            b: files::display(reference),
+            path_a: probe.clone(),
+            path_b: reference.clone(),
+            same: None,
+        }],
+        _ => bail!("give PROBE REFERENCE, or --pairs LIST"),
+    };
+    let model = match args.model {
+        Some(m) => m,
+        None => enrol::config(global)?.default_model,
+    };
+    let enroller = Enroller::load(global, &[model], None)?;
+    let rule = match args.threshold {
+        Some(threshold) => Rule { threshold, fmr: None },
+        None => {
+            let fmr = args.fmr.unwrap_or(enroller.config.default_fmr);
+            let point = enroller.config.operating_point(model, fmr)?;
+            Rule { threshold: point.score, fmr: Some(fmr) }
+        }
+    };
+    let paths: Vec<PathBuf> = list.iter().flat_map(|p| [p.path_a.clone(), p.path_b.clone()]).collect();
+    let templates = enroller.photos(&paths);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for pair in &list {
+        let line = compare(&templates, pair, model, rule);
+        if args.json {
+            writeln!(out, "{}", serde_json::to_string(&line)?)?;
+        } else {
+            writeln!(out, "{}", human(&line))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn first(templates: &HashMap<PathBuf, PhotoTemplates>, path: &Path) -> Result<Template, ErrorBody> {
+    match templates.get(path).and_then(|t| t.first()) {
+        Some((Ok(t), _)) => Ok(t.clone()),
+        Some((Err(e), _)) => Err(ErrorBody::new(&e.code, e.message.clone())),
+        None => Err(ErrorBody::new("internal_error", "template missing")),
+    }
+}
+
+fn compare<'a>(
+    templates: &HashMap<PathBuf, PhotoTemplates>,
+    pair: &'a Pair,
+    model: RecognitionModel,
+    rule: Rule,
+) -> Line<'a> {
+    let result = decide(&first(templates, &pair.path_a), &first(templates, &pair.path_b), rule);
+    let (score, decision, error) = match result {
+        Ok((s, d)) => (Some(s), Some(d), None),
+        Err(e) => (None, None, Some(e)),
+    };
+    Line {
+        file_a: &pair.a,
+        file_b: &pair.b,
+        same: pair.same,
+        model: model.id(),
+        score,
+        decision,
+        threshold: rule.threshold,
+        fmr: rule.fmr,
+        error,
+    }
+}
+
+fn human(l: &Line) -> String {
+    let op = match l.fmr {
+        Some(f) => format!("threshold {:.4} at FMR {f:e}", l.threshold),
+        None => format!("threshold {:.4}", l.threshold),
+    };
+    match (&l.error, l.score, l.decision) {
+        (Some(e), _, _) => format!("{} vs {}: error {}: {}", l.file_a, l.file_b, e.code, e.message),
+        (None, Some(s), Some(d)) => {
+            format!("{} vs {}: {} (score {s:.4}, {op}, {})", l.file_a, l.file_b, d.replace('_', " "), l.model)
+        }
+        _ => unreachable!("a line has a score or an error"),
+    }
+}
