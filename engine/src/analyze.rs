@@ -123,11 +123,21 @@ impl Analyzer {
 
     /// Mesh, measures and both pose estimates for one detected face.
     pub fn landmarks(&self, img: &RgbImage, det: &Detection) -> Result<FaceLandmarks> {
-        let mesh = self.mesh.run(img, det)?;
+        let mesh = self.mesh(img, det)?;
         let measures = measures::measure(&mesh);
         let pose = pose::from_mesh(&mesh);
-        let pose_net = self.pose_net.run(img, det)?;
+        let pose_net = self.pose_net(img, det)?;
         Ok(FaceLandmarks { mesh, measures, pose, pose_net })
+    }
+
+    /// The dense mesh alone (a stage of [`Analyzer::landmarks`], public for benchmarks).
+    pub fn mesh(&self, img: &RgbImage, det: &Detection) -> Result<FaceMesh> {
+        self.mesh.run(img, det)
+    }
+
+    /// The appearance pose network alone (a stage of [`Analyzer::landmarks`]).
+    pub fn pose_net(&self, img: &RgbImage, det: &Detection) -> Result<HeadPose> {
+        self.pose_net.run(img, det)
     }
 
     /// Analyses many images in parallel on rayon. Each result stands alone: one bad file is an

@@ -94,7 +94,7 @@ pub struct DecodedImage {
 /// Reads only the headers: format, dimensions, colour model and orientation, with every limit
 /// checked. No pixel is decoded, so this is cheap even for a huge file.
 pub fn probe(bytes: &[u8], limits: &DecodeLimits) -> Result<SourceInfo> {
-    open(bytes, limits).map(|opened| opened.info)
+    open(bytes, limits).map(|opened| with_quality(opened.info, bytes))
 }
 
 fn with_quality(mut info: SourceInfo, bytes: &[u8]) -> SourceInfo {

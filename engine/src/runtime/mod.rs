@@ -84,8 +84,8 @@ impl Backend {
             }),
             #[cfg(feature = "ort")]
             BackendKind::Ort => {
-                let rt = onnxruntime::OrtRuntime::init()?;
-                Ok(Self { options, ort: Some(Arc::new(rt)) })
+                let rt = onnxruntime::OrtRuntime::shared()?;
+                Ok(Self { options, ort: Some(rt) })
             }
             #[cfg(not(feature = "ort"))]
             BackendKind::Ort => Err(EngineError::Config(

@@ -18,7 +18,15 @@ pub struct OrtRuntime {
 }
 
 impl OrtRuntime {
-    pub fn init() -> Result<Self> {
+    /// The process's one ONNX Runtime environment (the library allows no second), created on
+    /// first use and shared by every backend after it.
+    pub fn shared() -> Result<std::sync::Arc<Self>> {
+        static RUNTIME: std::sync::OnceLock<std::result::Result<std::sync::Arc<OrtRuntime>, EngineError>> =
+            std::sync::OnceLock::new();
+        RUNTIME.get_or_init(|| Self::init().map(std::sync::Arc::new)).clone()
+    }
+
+    fn init() -> Result<Self> {
         let path = std::env::var_os("ORT_DYLIB_PATH").ok_or_else(|| {
             EngineError::Config(
                 "the ort backend needs ORT_DYLIB_PATH: run scripts/fetch-onnxruntime.sh".into(),

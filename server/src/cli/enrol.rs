@@ -52,11 +52,21 @@ impl Enroller {
                 .map(|_| (Err(ErrorBody::new(&e.code, e.message.clone())), Duration::ZERO))
                 .collect()
         };
-        let bytes = match files::read(path) {
-            Ok(b) => b,
-            Err(e) => return fail(e),
+        match files::read(path) {
+            Ok(bytes) => self.photo_bytes(&bytes, path),
+            Err(e) => fail(e),
+        }
+    }
+
+    /// Templates of one photo given as bytes; `path` only names it in error messages.
+    pub fn photo_bytes(&self, bytes: &[u8], path: &Path) -> PhotoTemplates {
+        let fail = |e: ErrorBody| {
+            self.recognizers
+                .iter()
+                .map(|_| (Err(ErrorBody::new(&e.code, e.message.clone())), Duration::ZERO))
+                .collect()
         };
-        let decoded = match self.analyzer.decode(&bytes) {
+        let decoded = match self.analyzer.decode(bytes) {
             Ok(d) => d,
             Err(e) => return fail(ErrorBody::from(&e)),
         };

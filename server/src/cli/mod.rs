@@ -7,6 +7,7 @@ mod eval_verify;
 mod files;
 mod identities;
 mod pairs;
+mod references;
 mod setup;
 mod validate;
 mod verify;
@@ -53,6 +54,10 @@ pub enum Command {
     EvalValidate(eval_validate::EvalValidateArgs),
     /// Compare a probe photo with a reference photo (1:1), or every pair of a list.
     Verify(verify::VerifyArgs),
+    /// Store the face template (not the photo) of a person's reference photo under their IIN.
+    Enroll(references::EnrollArgs),
+    /// Show or delete the references stored for an IIN.
+    References(references::ReferencesArgs),
     /// Score the recognition models on a labelled pair list: EER, FNMR at fixed FMRs, thresholds.
     EvalVerify(eval_verify::EvalVerifyArgs),
 }
@@ -67,5 +72,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::EvalValidate(args) => eval_validate::run(&cli.global, args),
         Command::Verify(args) => verify::run(&cli.global, args),
         Command::EvalVerify(args) => eval_verify::run(&cli.global, args),
+        Command::Enroll(args) => references::enroll(&cli.global, args),
+        Command::References(args) => references::references(args),
     }
 }

@@ -35,11 +35,14 @@ pub struct VerifyArgs {
     /// Directory the pair list's file names are relative to (default: the list's directory).
     #[arg(long, requires = "pairs")]
     root: Option<PathBuf>,
-    // TODO(references): `--iin IIN PROBE` — fetch the reference template for IIN from the
-    // reference store (server/src/references/, being built separately) and verify PROBE
-    // against it. Add the flag here and a branch in `run`; the comparison below is reusable.
-    /// PROBE REFERENCE: the applicant's photo and the reference photo.
-    #[arg(num_args = 2, value_names = ["PROBE", "REFERENCE"])]
+    /// Verify PROBE against the reference of this IIN: the reference store first, then ГБД ФЛ
+    /// when `--gbd-config` is given.
+    #[arg(long, conflicts_with = "pairs")]
+    iin: Option<String>,
+    #[command(flatten)]
+    store: super::references::StoreArgs,
+    /// PROBE REFERENCE (the applicant's photo and the reference photo), or PROBE with --iin.
+    #[arg(num_args = 1..=2, value_names = ["PROBE", "REFERENCE"])]
     photos: Vec<PathBuf>,
 }
 
@@ -88,6 +91,9 @@ pub fn decide(
 }
 
 pub fn run(global: &GlobalArgs, args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    if args.iin.is_some() {
+        return run_iin(global, args);
+    }
     let list = match (&args.pairs, args.photos.as_slice()) {
         (Some(list), _) => pairs::read(list, &pairs::root_for(list, args.root.as_deref()))?,
         (None, [probe, reference]) => vec![Pair {
@@ -97,7 +103,7 @@ pub fn run(global: &GlobalArgs, args: VerifyArgs) -> anyhow::Result<ExitCode> {
             path_b: reference.clone(),
             same: None,
         }],
-        _ => bail!("give PROBE REFERENCE, or --pairs LIST"),
+        _ => bail!("give PROBE REFERENCE, PROBE --iin IIN, or --pairs LIST"),
     };
     let model = match args.model {
         Some(m) => m,
@@ -123,6 +129,51 @@ pub fn run(global: &GlobalArgs, args: VerifyArgs) -> anyhow::Result<ExitCode> {
         } else {
             writeln!(out, "{}", human(&line))?;
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sapa verify --iin IIN PROBE`: the IIN never appears in the output, only `iin:****`.
+fn run_iin(global: &GlobalArgs, args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let [probe] = args.photos.as_slice() else { bail!("with --iin give exactly one PROBE photo") };
+    let model = match args.model {
+        Some(m) => m,
+        None => enrol::config(global)?.default_model,
+    };
+    let enroller = std::sync::Arc::new(Enroller::load(global, &[model], None)?);
+    let rule = match args.threshold {
+        Some(threshold) => Rule { threshold, fmr: None },
+        None => {
+            let fmr = args.fmr.unwrap_or(enroller.config.default_fmr);
+            Rule { threshold: enroller.config.operating_point(model, fmr)?.score, fmr: Some(fmr) }
+        }
+    };
+    let probe_t = match enroller.photo(probe).into_iter().next() {
+        Some((t, _)) => t,
+        None => bail!("no recognizer loaded"),
+    };
+    let iin = args.iin.as_deref().unwrap_or_default();
+    let reference = super::references::reference_template(&args.store, enroller.clone(), iin, model);
+    let (score, decision, error) = match decide(&probe_t, &reference, rule) {
+        Ok((s, d)) => (Some(s), Some(d), None),
+        Err(e) => (None, None, Some(e)),
+    };
+    let a = files::display(probe);
+    let line = Line {
+        file_a: &a,
+        file_b: "iin:****",
+        same: None,
+        model: model.id(),
+        score,
+        decision,
+        threshold: rule.threshold,
+        fmr: rule.fmr,
+        error,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string(&line)?);
+    } else {
+        println!("{}", human(&line));
     }
     Ok(ExitCode::SUCCESS)
 }

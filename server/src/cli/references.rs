@@ -1,0 +1,169 @@
+//! `sapa enroll`, `sapa references show|delete`, and the reference lookup behind
+//! `sapa verify --iin`: the SQLite store first, then (when configured) the ГБД ФЛ adapter.
+
+use super::GlobalArgs;
+use super::enrol::Enroller;
+use super::files::ErrorBody;
+use crate::references::{GbdClient, GbdConfig, Iin, ReferenceStore, TemplateRecord, TemplateSource};
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use sapa_engine::Template;
+use sapa_engine::recognition::RecognitionModel;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Where references live.
+#[derive(Args, Debug, Clone)]
+pub struct StoreArgs {
+    /// The reference store (SQLite; created when missing).
+    #[arg(long, env = "SAPA_STORE", default_value = "sapa-references.sqlite")]
+    pub store: PathBuf,
+    /// A TOML file with a `[gbd]` table: the ГБД ФЛ reference-photo source to ask when the store
+    /// has no reference (see README).
+    #[arg(long, env = "SAPA_GBD_CONFIG")]
+    pub gbd_config: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct EnrollArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Recognition model (default: `default_model` of models/recognition.toml).
+    #[arg(long, value_parser = super::verify::parse_model)]
+    model: Option<RecognitionModel>,
+    /// The person's IIN (12 digits).
+    iin: String,
+    /// The reference photo; only its template is stored.
+    photo: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct ReferencesArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    #[command(subcommand)]
+    action: ReferencesAction,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReferencesAction {
+    /// Enrolment metadata for an IIN (no template bytes).
+    Show { iin: String },
+    /// Erase every reference of an IIN.
+    Delete { iin: String },
+}
+
+fn parse_iin(s: &str) -> anyhow::Result<Iin> {
+    Iin::parse(s).map_err(|e| anyhow::anyhow!("{} ({})", e, e.code()))
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+pub fn enroll(global: &GlobalArgs, args: EnrollArgs) -> anyhow::Result<ExitCode> {
+    let iin = parse_iin(&args.iin)?;
+    let model = match args.model {
+        Some(m) => m,
+        None => super::enrol::config(global)?.default_model,
+    };
+    let enroller = Enroller::load(global, &[model], None)?;
+    let template = match enroller.photo(&args.photo).into_iter().next() {
+        Some((Ok(t), _)) => t,
+        Some((Err(e), _)) => {
+            println!("{}", serde_json::json!({ "enrolled": false, "error": e }));
+            return Ok(ExitCode::from(1));
+        }
+        None => anyhow::bail!("no recognizer loaded"),
+    };
+    let store = ReferenceStore::open(&args.store.store).context("opening the reference store")?;
+    let record = TemplateRecord {
+        model_id: template.model_id().to_string(),
+        template: template.to_bytes(),
+        enrolled_at: now(),
+        source: "enrol".into(),
+        quality: template.quality(),
+        note: None,
+    };
+    store.put(&iin, &record)?;
+    println!(
+        "{}",
+        serde_json::json!({ "enrolled": true, "model": record.model_id, "quality": record.quality })
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn references(args: ReferencesArgs) -> anyhow::Result<ExitCode> {
+    let store = ReferenceStore::open(&args.store.store).context("opening the reference store")?;
+    match args.action {
+        ReferencesAction::Show { iin } => {
+            let meta = store.metadata(&parse_iin(&iin)?)?;
+            let rows: Vec<_> = meta
+                .iter()
+                .map(|m| serde_json::json!({"model": m.model_id, "enrolled_at": m.enrolled_at, "source": m.source, "quality": m.quality}))
+                .collect();
+            println!("{}", serde_json::json!({ "references": rows }));
+        }
+        ReferencesAction::Delete { iin } => {
+            let removed = store.delete(&parse_iin(&iin)?)?;
+            println!("{}", serde_json::json!({ "deleted": removed }));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Derives templates from ГБД ФЛ photos with the same engine and model as the probe.
+struct EngineSource {
+    enroller: Arc<Enroller>,
+    model_id: String,
+}
+
+impl TemplateSource for EngineSource {
+    fn model_id(&self) -> &str {
+        &self.model_id
+    }
+    fn derive(&self, photo: &[u8]) -> Result<(Vec<u8>, f32), String> {
+        match self.enroller.photo_bytes(photo, Path::new("reference photo")).into_iter().next() {
+            Some((Ok(t), _)) => Ok((t.to_bytes(), t.quality())),
+            Some((Err(e), _)) => Err(format!("{}: {}", e.code, e.message)),
+            None => Err("no recognizer".into()),
+        }
+    }
+}
+
+/// The reference template of `iin` for `model`: from the store, else from ГБД ФЛ when configured.
+pub fn reference_template(
+    args: &StoreArgs,
+    enroller: Arc<Enroller>,
+    iin: &str,
+    model: RecognitionModel,
+) -> Result<Template, ErrorBody> {
+    let iin = Iin::parse(iin).map_err(|e| ErrorBody::new(e.code(), e.to_string()))?;
+    let unavailable = |e: &dyn std::fmt::Display| ErrorBody::new("reference_unavailable", e.to_string());
+    let store = ReferenceStore::open(&args.store).map_err(|e| unavailable(&e))?;
+    let record = match store.get(&iin, model.id()).map_err(|e| unavailable(&e))? {
+        Some(r) => r,
+        None => {
+            let Some(path) = &args.gbd_config else {
+                return Err(ErrorBody::new("reference_not_found", "no reference enrolled for this IIN"));
+            };
+            let text = std::fs::read_to_string(path).map_err(|e| unavailable(&e))?;
+            #[derive(serde::Deserialize)]
+            struct File {
+                gbd: GbdConfig,
+            }
+            let cfg: File = toml::from_str(&text).map_err(|e| unavailable(&e))?;
+            let source = Arc::new(EngineSource { enroller, model_id: model.id().to_string() });
+            let client = GbdClient::new(cfg.gbd, source).map_err(|e| unavailable(&e))?;
+            let record = client.reference(&iin).map_err(|e| ErrorBody::new(e.code(), e.to_string()))?;
+            // Keep the template (never the photo) so the next check needs no round trip.
+            store.put(&iin, &record).map_err(|e| unavailable(&e))?;
+            record
+        }
+    };
+    Template::from_bytes(&record.template).map_err(|e| ErrorBody::new("reference_invalid", e.to_string()))
+}
