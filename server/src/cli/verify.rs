@@ -154,26 +154,12 @@ fn run_iin(global: &GlobalArgs, args: VerifyArgs) -> anyhow::Result<ExitCode> {
     };
     let iin = args.iin.as_deref().unwrap_or_default();
     let reference = super::references::reference_template(&args.store, enroller.clone(), iin, model);
-    let (score, decision, error) = match decide(&probe_t, &reference, rule) {
-        Ok((s, d)) => (Some(s), Some(d), None),
-        Err(e) => (None, None, Some(e)),
-    };
     let a = files::display(probe);
-    let line = Line {
-        file_a: &a,
-        file_b: "iin:****",
-        same: None,
-        model: model.id(),
-        score,
-        decision,
-        threshold: rule.threshold,
-        fmr: rule.fmr,
-        error,
-    };
+    let result = line(&a, "iin:****", None, &probe_t, &reference, model, rule);
     if args.json {
-        println!("{}", serde_json::to_string(&line)?);
+        println!("{}", serde_json::to_string(&result)?);
     } else {
-        println!("{}", human(&line));
+        println!("{}", human(&result));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -192,15 +178,28 @@ fn compare<'a>(
     model: RecognitionModel,
     rule: Rule,
 ) -> Line<'a> {
-    let result = decide(&first(templates, &pair.path_a), &first(templates, &pair.path_b), rule);
-    let (score, decision, error) = match result {
+    let (ta, tb) = (first(templates, &pair.path_a), first(templates, &pair.path_b));
+    line(&pair.a, &pair.b, pair.same, &ta, &tb, model, rule)
+}
+
+/// The output line for one comparison: the score and decision, or the error.
+fn line<'a>(
+    file_a: &'a str,
+    file_b: &'a str,
+    same: Option<bool>,
+    a: &Result<Template, ErrorBody>,
+    b: &Result<Template, ErrorBody>,
+    model: RecognitionModel,
+    rule: Rule,
+) -> Line<'a> {
+    let (score, decision, error) = match decide(a, b, rule) {
         Ok((s, d)) => (Some(s), Some(d), None),
         Err(e) => (None, None, Some(e)),
     };
     Line {
-        file_a: &pair.a,
-        file_b: &pair.b,
-        same: pair.same,
+        file_a,
+        file_b,
+        same,
         model: model.id(),
         score,
         decision,

@@ -100,37 +100,15 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
     let mean = face.iter().sum::<f32>() / n;
     let dark = face.iter().filter(|&&v| v <= 25.0).count() as f32 / n;
     let bright = face.iter().filter(|&&v| v >= 247.0).count() as f32 / n;
-    out.push(CheckResult::judge("blur", "sharpness", sharpness(r), Threshold::Min { min: c.min_sharpness }));
-    out.push(CheckResult::judge(
-        "underexposed",
-        "dark_share",
-        dark,
-        Threshold::Max { max: c.max_dark_share },
-    ));
-    out.push(CheckResult::judge(
-        "underexposed",
-        "face_luminance",
-        mean,
-        Threshold::Min { min: c.min_face_luminance },
-    ));
-    out.push(CheckResult::judge(
-        "overexposed",
-        "bright_share",
-        bright,
-        Threshold::Max { max: c.max_bright_share },
-    ));
-    out.push(CheckResult::judge(
-        "overexposed",
-        "face_luminance",
-        mean,
-        Threshold::Max { max: c.max_face_luminance },
-    ));
-    out.push(CheckResult::judge(
-        "low_dynamic_range",
-        "entropy_bits",
-        entropy_bits(&face),
-        Threshold::Min { min: c.min_entropy_bits },
-    ));
+    let (min, max) = (|v| Threshold::Min { min: v }, |v| Threshold::Max { max: v });
+    out.extend([
+        CheckResult::judge("blur", "sharpness", sharpness(r), min(c.min_sharpness)),
+        CheckResult::judge("underexposed", "dark_share", dark, max(c.max_dark_share)),
+        CheckResult::judge("underexposed", "face_luminance", mean, min(c.min_face_luminance)),
+        CheckResult::judge("overexposed", "bright_share", bright, max(c.max_bright_share)),
+        CheckResult::judge("overexposed", "face_luminance", mean, max(c.max_face_luminance)),
+        CheckResult::judge("low_dynamic_range", "entropy_bits", entropy_bits(&face), min(c.min_entropy_bits)),
+    ]);
 
     // Left and right halves of the face about the crop's vertical midline through the eyes.
     let mid = r.width() as f32 * 0.5;
