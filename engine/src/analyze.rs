@@ -110,6 +110,16 @@ impl Analyzer {
         self.detector.detect(img)
     }
 
+    /// Faces found with the primary detector when the frame fills only `fill` of its input and
+    /// the score threshold is `min_score`: a second look for faces cut by the frame edge, which
+    /// need the padding's context to be seen at all.
+    pub fn detect_padded(&self, img: &RgbImage, fill: f32, min_score: f32) -> Result<Vec<Detection>> {
+        match self.detector.primary() {
+            Some(d) => d.detect_scored(img, fill, min_score),
+            None => Ok(Vec::new()),
+        }
+    }
+
     /// Analyses decoded pixels.
     pub fn analyze(&self, img: &RgbImage, source: SourceInfo) -> Result<Analysis> {
         let detections = self.detect(img)?;

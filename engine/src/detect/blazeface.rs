@@ -95,6 +95,11 @@ impl Detector {
 
     /// Faces in `img` letterboxed to cover only `fill` of the model's input square.
     pub fn detect_padded(&self, img: &RgbImage, fill: f32) -> Result<Vec<Detection>> {
+        self.detect_scored(img, fill, self.config.min_score)
+    }
+
+    /// As [`Detector::detect_padded`], with another score threshold.
+    pub fn detect_scored(&self, img: &RgbImage, fill: f32, min_score: f32) -> Result<Vec<Detection>> {
         let size = self.config.kind.input_size();
         let (square, lb) = letterbox(img, size, fill)?;
         let outputs = self.model.run(nhwc(&square, 1.0 / 127.5, -1.0).view())?;
@@ -109,7 +114,7 @@ impl Detector {
         let mut candidates = Vec::new();
         for (i, &(ax, ay)) in self.anchors.iter().enumerate() {
             let score = sigmoid(cls[i]);
-            if score < self.config.min_score {
+            if score < min_score {
                 continue;
             }
             let r = &reg[i * 16..i * 16 + 16];

@@ -33,3 +33,10 @@ impl Cascade {
         Ok(Vec::new())
     }
 }
+
+impl Cascade {
+    /// The first stage's detector, for extra passes with other padding.
+    pub fn primary(&self) -> Option<&Detector> {
+        self.stages.first().map(|s| &s.detector)
+    }
+}

@@ -27,6 +27,25 @@ impl PersonMask {
         self.prob[(y * SIZE + x) as usize]
     }
 
+    /// Share of the box (source pixels, clipped to the frame) that the person mask covers.
+    pub fn coverage(&self, x: f32, y: f32, w: f32, h: f32) -> f32 {
+        let (sx, sy) = (SIZE as f32 / self.width as f32, SIZE as f32 / self.height as f32);
+        let c0 = ((x * sx).floor().max(0.0) as u32).min(SIZE);
+        let c1 = (((x + w) * sx).ceil().max(0.0) as u32).min(SIZE);
+        let r0 = ((y * sy).floor().max(0.0) as u32).min(SIZE);
+        let r1 = (((y + h) * sy).ceil().max(0.0) as u32).min(SIZE);
+        let (mut hit, mut n) = (0u32, 0u32);
+        for yy in r0..r1 {
+            for xx in c0..c1 {
+                n += 1;
+                if self.at(xx, yy) > 0.5 {
+                    hit += 1;
+                }
+            }
+        }
+        if n == 0 { 0.0 } else { hit as f32 / n as f32 }
+    }
+
     /// Topmost source row where the person covers columns `x0..x1` (source pixels), i.e. the
     /// crown of the head including hair. `None` when no person pixel is there.
     pub fn crown_y(&self, x0: f32, x1: f32) -> Option<f32> {

@@ -105,7 +105,17 @@ impl Validator {
             analysis.faces.len() as f32,
             Threshold::Min { min: 1.0 },
         )];
-        results.extend(checks::faces::check(analysis, profile));
+        // Faces of the edge pass count only where the person mask agrees that a person is there
+        // (a ball or a poster at the edge can look like half a face to the detector).
+        let edge_faces: Vec<_> = self
+            .analyzer
+            .detect_padded(img, profile.faces.edge_pass_fill, profile.faces.edge_pass_min_score)?
+            .into_iter()
+            .filter(|d| {
+                ctx.person.as_ref().is_some_and(|m| m.coverage(d.bbox.x, d.bbox.y, d.bbox.w, d.bbox.h) >= 0.5)
+            })
+            .collect();
+        results.extend(checks::faces::check(analysis, &edge_faces, profile));
         results.extend(checks::framing::check(&ctx, profile));
         results.extend(checks::pose::check(&ctx, profile));
         results.extend(checks::eyes::check(&ctx, profile));

@@ -60,6 +60,10 @@ pub struct OutputSpec {
 pub struct Faces {
     /// Area of the second-largest face over the largest above which a second person counts.
     pub max_second_face_ratio: f32,
+    /// A second detection pass for people cut by the frame edge: the frame shrunk to this share
+    /// of the detector's input (context for a half-visible face), at this detector score.
+    pub edge_pass_fill: f32,
+    pub edge_pass_min_score: f32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -2,14 +2,20 @@
 //! (OFIQ's single-face measure), so a distant passer-by does not reject a good photo by itself.
 
 use crate::analyze::Analysis;
+use crate::detect::Detection;
 use crate::validate::profile::Profile;
 use crate::validate::report::{CheckResult, Threshold};
 
-pub fn check(analysis: &Analysis, p: &Profile) -> Vec<CheckResult> {
-    let ratio = match analysis.faces.as_slice() {
-        [first, second, ..] => second.detection.bbox.area() / first.detection.bbox.area().max(1.0),
-        _ => 0.0,
-    };
+/// `edge_faces` are the faces of a second, padded detection pass; those that are not the main
+/// face count as further people.
+pub fn check(analysis: &Analysis, edge_faces: &[Detection], p: &Profile) -> Vec<CheckResult> {
+    let Some(main) = analysis.faces.first() else { return Vec::new() };
+    let main_area = main.detection.bbox.area().max(1.0);
+    let others = analysis.faces[1..]
+        .iter()
+        .map(|f| f.detection)
+        .chain(edge_faces.iter().copied().filter(|d| d.bbox.iou(&main.detection.bbox) < 0.3));
+    let ratio = others.map(|d| d.bbox.area() / main_area).fold(0.0f32, f32::max);
     vec![CheckResult::judge(
         "multiple_faces",
         "second_face_area_ratio",
