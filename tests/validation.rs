@@ -112,3 +112,18 @@ fn labelled_set_false_rejects_and_recall() {
         assert!(hit as f32 / n as f32 >= floor, "{d}: {hit}/{n} below {floor}");
     }
 }
+
+#[test]
+fn a_face_cut_by_the_frame_edge_is_reported_not_a_crash() {
+    let img = image::open(workspace_root().join("fixtures/astronaut.png")).unwrap().to_rgb8();
+    // Keep only the right part of the face: the frame's left edge runs through it.
+    let cut = image::imageops::crop_imm(&img, 215, 40, 297, 300).to_image();
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgb8(cut)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let r = validator().validate_bytes(&png, &Profile::built_in("kz-id").unwrap(), Lang::En).unwrap().report;
+    println!("failed: {:?}", r.failed);
+    assert_eq!(r.decision, Decision::Reject);
+    assert!(r.failed.contains(&"head_cropped") || r.failed.contains(&"no_face"), "{:?}", r.failed);
+}
