@@ -112,6 +112,8 @@ pub struct Mouth {
     pub max_openness: f32,
     /// Maximum expression score (0 neutral, 1 clearly not).
     pub max_expression: f32,
+    /// Maximum smile: how far the mouth corners sit above the lips' centre, over mouth width.
+    pub max_smile: f32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -28,6 +28,15 @@ fn interior_share(r: &FaceRegion) -> Option<f32> {
     Some(if n == 0 { 0.0 } else { other as f32 / n as f32 })
 }
 
+/// Mouth corners raised above the lips' centre line, over mouth width, in the upright face crop:
+/// about 0 or below for a resting mouth, clearly positive in a smile.
+fn smile(r: &FaceRegion) -> f32 {
+    let (c1, c2) = (r.points[61], r.points[291]);
+    let centre = r.points[13].midpoint(&r.points[14]);
+    let corners_y = (c1.y + c2.y) / 2.0;
+    (centre.y - corners_y) / c1.distance(&c2).max(1.0)
+}
+
 pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
     let m = &p.mouth;
     // The opening is the lip contour's gap weighted by how much of it shows teeth or mouth.
@@ -42,6 +51,14 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
         opening,
         Threshold::Max { max: m.max_openness },
     )];
+    if let Some(r) = &ctx.region {
+        out.push(CheckResult::judge(
+            "non_neutral_expression",
+            "smile",
+            smile(r),
+            Threshold::Max { max: m.max_smile },
+        ));
+    }
     let t = Threshold::Max { max: m.max_expression };
     out.push(match &ctx.expression {
         Some(e) => CheckResult::judge("non_neutral_expression", "expressive_probability", e.expressive(), t),
