@@ -70,26 +70,7 @@ pub struct Label {
     pub notes: String,
 }
 
-/// Splits one CSV line, honouring double quotes (labels.csv quotes fields with commas).
-pub fn split_csv_line(line: &str) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            '"' => quoted = !quoted,
-            ',' if !quoted => fields.push(std::mem::take(&mut cur)),
-            _ => cur.push(c),
-        }
-    }
-    fields.push(cur);
-    fields
-}
+pub use sapa_server::cli::csv::split_line as split_csv_line;
 
 /// Reads `labels.csv` from the fixtures directory.
 pub fn labels(dir: &std::path::Path) -> Vec<Label> {

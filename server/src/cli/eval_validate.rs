@@ -1,6 +1,7 @@
 //! `sapa eval-validate`: how validation fares on a labelled set (the shared `labels.csv`): false
 //! rejects of ICAO-like photos and recall for each labelled defect.
 
+use super::csv::{field, split_line};
 use super::{GlobalArgs, setup};
 use anyhow::Context;
 use clap::Args;
@@ -45,34 +46,21 @@ struct Row {
     defects: Vec<String>,
 }
 
-fn split(line: &str) -> Vec<String> {
-    let (mut out, mut cur, mut quoted) = (Vec::new(), String::new(), false);
-    for c in line.chars() {
-        match c {
-            '"' => quoted = !quoted,
-            ',' if !quoted => out.push(std::mem::take(&mut cur)),
-            _ => cur.push(c),
-        }
-    }
-    out.push(cur);
-    out
-}
-
 fn read_labels(path: &PathBuf) -> anyhow::Result<Vec<Row>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let mut lines = text.lines();
-    let header = split(lines.next().unwrap_or_default());
+    let header = split_line(lines.next().unwrap_or_default());
     let col =
         |n: &str| header.iter().position(|h| h == n).with_context(|| format!("labels have no {n} column"));
     let (f, i, d) = (col("file")?, col("icao_like")?, col("defects")?);
     Ok(lines
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
-            let r = split(l);
+            let r = split_line(l);
             Row {
-                file: r[f].clone(),
-                icao_like: r[i] == "yes",
-                defects: r[d].split(';').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+                file: field(&r, f).to_string(),
+                icao_like: field(&r, i) == "yes",
+                defects: field(&r, d).split(';').filter(|s| !s.is_empty()).map(str::to_string).collect(),
             }
         })
         .collect())

@@ -4,6 +4,7 @@
 //! the rules do not cover is left out: a same-person pair hiding among the impostors would
 //! inflate the measured false match rate and push every threshold up.
 
+use super::csv::{field, split_line};
 use anyhow::Context;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -75,17 +76,20 @@ fn kind(identity: &str) -> Kind {
 pub fn read_labels(path: &Path) -> anyhow::Result<Vec<Labelled>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    let header = split_line(lines.next().unwrap_or_default());
     let col = |n: &str| {
-        header.iter().position(|h| *h == n).with_context(|| format!("{} has no {n} column", path.display()))
+        header.iter().position(|h| h == n).with_context(|| format!("{} has no {n} column", path.display()))
     };
     let (f, i, s) = (col("file")?, col("identity")?, col("source_repo")?);
     Ok(lines
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
-            // The first three columns hold no commas; later quoted ones may.
-            let cols: Vec<&str> = l.split(',').collect();
-            Labelled { file: cols[f].to_string(), identity: cols[i].to_string(), source: cols[s].to_string() }
+            let cols = split_line(l);
+            Labelled {
+                file: field(&cols, f).to_string(),
+                identity: field(&cols, i).to_string(),
+                source: field(&cols, s).to_string(),
+            }
         })
         .collect())
 }

@@ -1,6 +1,7 @@
 //! Command-line interface: argument parsing and one module per subcommand.
 
 mod analyze;
+pub mod csv;
 mod enrol;
 mod eval_validate;
 mod eval_verify;
