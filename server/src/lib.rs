@@ -1,5 +1,6 @@
-//! The shell around the engine: command line, reference store, ГБД ФЛ adapter and (later) the
-//! HTTP service. Everything that touches files, sockets and clocks lives here, not in the engine.
+//! The shell around the engine: command line, reference store, ГБД ФЛ adapter and the HTTP
+//! service. Everything that touches files, sockets and clocks lives here, not in the engine.
 
 pub mod cli;
+pub mod http;
 pub mod references;

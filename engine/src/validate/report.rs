@@ -6,6 +6,7 @@ use crate::image::resize::Rect;
 use serde::Serialize;
 
 /// How a threshold bounds a measured value.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Threshold {
@@ -25,6 +26,7 @@ impl Threshold {
 }
 
 /// What a failed check does to the decision.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -38,6 +40,7 @@ pub enum Severity {
 }
 
 /// One measurement judged against its threshold.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckResult {
     /// The stable failure code this check reports (e.g. `turned_head`).
@@ -95,6 +98,7 @@ impl CheckResult {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Decision {
@@ -103,6 +107,7 @@ pub enum Decision {
 }
 
 /// The ICAO 35x45 crop the photo allows, in source pixels.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct CropProposal {
     #[serde(rename = "box")]
@@ -119,6 +124,7 @@ impl CropProposal {
 }
 
 /// The verdict on one photo.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub decision: Decision,

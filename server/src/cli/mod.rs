@@ -9,6 +9,7 @@ mod files;
 mod identities;
 mod pairs;
 mod references;
+mod serve;
 mod setup;
 mod validate;
 mod verify;
@@ -61,6 +62,8 @@ pub enum Command {
     References(references::ReferencesArgs),
     /// Score the recognition models on a labelled pair list: EER, FNMR at fixed FMRs, thresholds.
     EvalVerify(eval_verify::EvalVerifyArgs),
+    /// Run the HTTP service (validate, verify, references, health, metrics, OpenAPI).
+    Serve(serve::ServeArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -75,5 +78,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::EvalVerify(args) => eval_verify::run(&cli.global, args),
         Command::Enroll(args) => references::enroll(&cli.global, args),
         Command::References(args) => references::references(args),
+        Command::Serve(args) => serve::run(&cli.global, args),
     }
 }

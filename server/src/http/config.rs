@@ -1,0 +1,220 @@
+//! The service's configuration: one TOML file, then environment overrides, then the command line.
+//! Secrets (API keys, the audit key) are named by environment variable or given as a hash, so the
+//! file itself can be committed to a deployment repository.
+
+use crate::references::GbdConfig;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Everything `sapa serve` reads from its config file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServeConfig {
+    pub server: ServerSection,
+    pub limits: LimitsSection,
+    pub store: StoreSection,
+    pub audit: AuditSection,
+    /// API keys for the portal and each kiosk.
+    #[serde(rename = "key")]
+    pub keys: Vec<KeyConfig>,
+    /// The ГБД ФЛ reference-photo source; without it, verify by IIN uses only the store.
+    pub gbd: Option<GbdConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSection {
+    pub addr: SocketAddr,
+    /// Profile used when a request names none.
+    pub default_profile: String,
+    /// Seconds a client is told to wait in `Retry-After` when the service is saturated.
+    pub retry_after_s: u64,
+    /// Seconds in-flight requests get to finish after SIGTERM before the process exits anyway.
+    pub shutdown_grace_s: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsSection {
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Largest accepted image, width x height, checked from the header before decoding.
+    pub max_pixels: u64,
+    /// Largest accepted image side, in pixels.
+    pub max_side: u32,
+    /// Time a request may take, queueing included, before it is answered 503.
+    pub deadline_ms: u64,
+    /// Threads doing CPU work (decode, inference, checks). Default: one per core.
+    pub workers: Option<usize>,
+    /// Requests that may wait for a worker; beyond `workers + queue` the answer is 503.
+    pub queue: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreSection {
+    /// The SQLite reference store (templates only, never photos).
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditSection {
+    /// Where audit events go, one JSON object per line; `-` is standard output.
+    pub path: String,
+    /// Environment variable holding the key of the IIN hash in audit events. Keep it stable
+    /// across restarts so events of one person can be correlated by those who hold the key.
+    pub key_env: String,
+}
+
+/// One client's key. The key itself comes from `key_env` or is given by its SHA-256.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyConfig {
+    /// Who the client is (e.g. `portal`, `kiosk-astana-07`); this name is what the audit log shows.
+    pub name: String,
+    #[serde(default)]
+    pub key_env: Option<String>,
+    /// Hex SHA-256 of the key, so the config file holds no secret.
+    #[serde(default)]
+    pub key_sha256: Option<String>,
+    pub scopes: Vec<String>,
+}
+
+impl std::fmt::Debug for KeyConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyConfig").field("name", &self.name).field("scopes", &self.scopes).finish()
+    }
+}
+
+impl Default for ServerSection {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            default_profile: "kz-id".into(),
+            retry_after_s: 1,
+            shutdown_grace_s: 30,
+        }
+    }
+}
+
+impl Default for LimitsSection {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 15 * 1024 * 1024,
+            max_pixels: 40_000_000,
+            max_side: 12_000,
+            deadline_ms: 10_000,
+            workers: None,
+            queue: 16,
+        }
+    }
+}
+
+impl Default for StoreSection {
+    fn default() -> Self {
+        Self { path: PathBuf::from("sapa-references.sqlite") }
+    }
+}
+
+impl Default for AuditSection {
+    fn default() -> Self {
+        Self { path: "-".into(), key_env: "SAPA_AUDIT_KEY".into() }
+    }
+}
+
+/// Environment variables that override the file, by name.
+pub const ENV_OVERRIDES: &[(&str, &str)] = &[
+    ("SAPA_ADDR", "server.addr"),
+    ("SAPA_DEFAULT_PROFILE", "server.default_profile"),
+    ("SAPA_MAX_BODY_BYTES", "limits.max_body_bytes"),
+    ("SAPA_MAX_PIXELS", "limits.max_pixels"),
+    ("SAPA_DEADLINE_MS", "limits.deadline_ms"),
+    ("SAPA_WORKERS", "limits.workers"),
+    ("SAPA_QUEUE", "limits.queue"),
+    ("SAPA_STORE", "store.path"),
+    ("SAPA_AUDIT_LOG", "audit.path"),
+];
+
+/// Keys given in the environment: `SAPA_API_KEYS="portal=SECRET:validate+verify,kiosk-1=SECRET2:validate"`.
+pub const API_KEYS_ENV: &str = "SAPA_API_KEYS";
+
+impl ServeConfig {
+    /// Reads `path` (or the defaults), then applies the environment.
+    pub fn load(path: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let mut cfg: ServeConfig = match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .map_err(|e| anyhow::anyhow!("reading config {}: {e}", p.display()))?;
+                toml::from_str(&text).map_err(|e| anyhow::anyhow!("config {}: {e}", p.display()))?
+            }
+            None => ServeConfig::default(),
+        };
+        for (var, field) in ENV_OVERRIDES {
+            if let Some(v) = env(var) {
+                cfg.set(field, &v).map_err(|e| anyhow::anyhow!("{var}={v:?}: {e}"))?;
+            }
+        }
+        Ok(cfg)
+    }
+
+    fn set(&mut self, field: &str, v: &str) -> Result<(), String> {
+        fn num<T: std::str::FromStr>(v: &str) -> Result<T, String> {
+            v.parse().map_err(|_| "not a number".to_string())
+        }
+        match field {
+            "server.addr" => self.server.addr = v.parse().map_err(|_| "not a socket address".to_string())?,
+            "server.default_profile" => self.server.default_profile = v.into(),
+            "limits.max_body_bytes" => self.limits.max_body_bytes = num(v)?,
+            "limits.max_pixels" => self.limits.max_pixels = num(v)?,
+            "limits.deadline_ms" => self.limits.deadline_ms = num(v)?,
+            "limits.workers" => self.limits.workers = Some(num(v)?),
+            "limits.queue" => self.limits.queue = num(v)?,
+            "store.path" => self.store.path = v.into(),
+            "audit.path" => self.audit.path = v.into(),
+            other => return Err(format!("unknown field {other}")),
+        }
+        Ok(())
+    }
+
+    pub fn workers(&self) -> usize {
+        self.limits
+            .workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+            .max(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_environment_overrides_the_file() {
+        let dir = std::env::temp_dir().join(format!("sapa-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("serve.toml");
+        std::fs::write(
+            &file,
+            "[server]\naddr = \"127.0.0.1:9000\"\n[limits]\nqueue = 3\n[[key]]\nname = \"portal\"\nkey_env = \"K\"\nscopes = [\"validate\"]\n",
+        )
+        .unwrap();
+        let env = |k: &str| (k == "SAPA_QUEUE").then(|| "7".to_string());
+        let cfg = ServeConfig::load(Some(&file), env).unwrap();
+        assert_eq!(cfg.server.addr.port(), 9000);
+        assert_eq!(cfg.limits.queue, 7);
+        assert_eq!(cfg.keys[0].name, "portal");
+        let bad = |k: &str| (k == "SAPA_WORKERS").then(|| "many".to_string());
+        assert!(ServeConfig::load(Some(&file), bad).is_err());
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let dir = std::env::temp_dir().join(format!("sapa-config-u-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("serve.toml");
+        std::fs::write(&file, "[limits]\nmax_bodybytes = 1\n").unwrap();
+        assert!(ServeConfig::load(Some(&file), |_| None).is_err());
+    }
+}

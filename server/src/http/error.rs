@@ -1,0 +1,137 @@
+//! Every failure a client can see: an HTTP status, a stable code, and a message in the client's
+//! language (the technical detail stays in English). Bad input is always a 4xx.
+
+use super::messages;
+use crate::references::ReferenceError;
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sapa_engine::EngineError;
+use sapa_engine::recognition::RecognitionError;
+use sapa_engine::validate::Lang;
+use serde::Serialize;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: String,
+    /// What exactly went wrong, in English, for the integrator.
+    pub detail: String,
+    /// Seconds to wait before trying again (503s).
+    pub retry_after: Option<u64>,
+    pub lang: Lang,
+}
+
+/// The JSON body: `{"error": {"code": ..., "message": ..., "detail": ...}}`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorResponse {
+    pub error: ErrorObject,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorObject {
+    /// Stable machine-readable code.
+    pub code: String,
+    /// For the citizen, in the language asked for.
+    pub message: String,
+    /// For the integrator, in English.
+    pub detail: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self { status, code: code.into(), detail: detail.into(), retry_after: None, lang: Lang::En }
+    }
+
+    pub fn bad_request(code: &str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, detail)
+    }
+
+    pub fn unauthorized(code: &str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, code, detail)
+    }
+
+    pub fn forbidden(code: &str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, code, detail)
+    }
+
+    pub fn not_found(code: &str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code, detail)
+    }
+
+    /// Saturated or past the deadline: come back in `retry_after` seconds.
+    pub fn unavailable(code: &str, detail: impl Into<String>, retry_after: u64) -> Self {
+        let mut e = Self::new(StatusCode::SERVICE_UNAVAILABLE, code, detail);
+        e.retry_after = Some(retry_after);
+        e
+    }
+
+    pub fn internal(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", detail)
+    }
+
+    pub fn in_lang(mut self, lang: Lang) -> Self {
+        self.lang = lang;
+        self
+    }
+
+    pub fn is_client_error(&self) -> bool {
+        self.status.is_client_error()
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(e: EngineError) -> Self {
+        let status = match &e {
+            EngineError::EmptyInput => StatusCode::BAD_REQUEST,
+            EngineError::ImageTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            EngineError::UnsupportedFormat(_)
+            | EngineError::CorruptImage(_)
+            | EngineError::ImageTooSmall(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            EngineError::Model(_) | EngineError::Inference(_) | EngineError::Config(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        Self::new(status, e.code(), e.to_string())
+    }
+}
+
+impl From<RecognitionError> for ApiError {
+    fn from(e: RecognitionError) -> Self {
+        match e {
+            RecognitionError::Engine(inner) => inner.into(),
+            other => Self::new(StatusCode::UNPROCESSABLE_ENTITY, other.code(), other.to_string()),
+        }
+    }
+}
+
+impl From<ReferenceError> for ApiError {
+    fn from(e: ReferenceError) -> Self {
+        let status = match &e {
+            ReferenceError::InvalidIin(_) => StatusCode::BAD_REQUEST,
+            ReferenceError::NotFound => StatusCode::NOT_FOUND,
+            ReferenceError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ReferenceError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        let mut api = Self::new(status, e.code(), e.to_string());
+        if e.is_transient() {
+            api.retry_after = Some(30);
+        }
+        api
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let message = match messages::message(&self.code, self.lang) {
+            Some(m) => m.to_string(),
+            None => self.detail.clone(),
+        };
+        let body = ErrorResponse { error: ErrorObject { code: self.code, message, detail: self.detail } };
+        let mut resp = (self.status, Json(body)).into_response();
+        if let Some(s) = self.retry_after {
+            resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(s));
+        }
+        resp
+    }
+}

@@ -1,0 +1,148 @@
+//! The bounded CPU pool. Decoding, inference and checks run here, never on the async runtime's
+//! threads. Admission is decided up front: when `workers + queue` jobs are already taken, the
+//! request is refused at once (a 503 with `Retry-After`) instead of joining a queue that only
+//! grows until every request times out.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::{Semaphore, oneshot};
+
+/// Why a job did not produce its result.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PoolError {
+    /// Every worker is busy and the queue is full.
+    Saturated,
+    /// The deadline passed (while queued or while running).
+    DeadlineExceeded,
+    /// The job panicked; the worker survived.
+    Panicked,
+}
+
+pub struct CpuPool {
+    pool: rayon::ThreadPool,
+    permits: Arc<Semaphore>,
+    workers: usize,
+    /// Jobs admitted but not yet started.
+    waiting: Arc<AtomicI64>,
+    /// Jobs running.
+    running: Arc<AtomicI64>,
+}
+
+/// What a finished job reports besides its value.
+pub struct Ran<T> {
+    pub value: T,
+    /// Time spent waiting for a worker.
+    pub queued: Duration,
+}
+
+impl CpuPool {
+    pub fn new(workers: usize, queue: usize) -> anyhow::Result<Self> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(workers)
+            .thread_name(|i| format!("sapa-cpu-{i}"))
+            .build()?;
+        Ok(Self {
+            pool,
+            permits: Arc::new(Semaphore::new(workers + queue)),
+            workers,
+            waiting: Arc::new(AtomicI64::new(0)),
+            running: Arc::new(AtomicI64::new(0)),
+        })
+    }
+
+    pub fn workers(&self) -> usize {
+        self.workers
+    }
+
+    /// Jobs waiting for a worker.
+    pub fn waiting(&self) -> i64 {
+        self.waiting.load(Ordering::Relaxed)
+    }
+
+    /// Jobs running now.
+    pub fn running(&self) -> i64 {
+        self.running.load(Ordering::Relaxed)
+    }
+
+    /// Runs `job` on a worker and waits for it until `deadline`. A job that is still queued at
+    /// its deadline is dropped unstarted; one that is running keeps its slot until it ends, so
+    /// admission always reflects the work the CPUs really have.
+    pub async fn run<T, F>(&self, deadline: Instant, job: F) -> Result<Ran<T>, PoolError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let permit = self.permits.clone().try_acquire_owned().map_err(|_| PoolError::Saturated)?;
+        let (tx, rx) = oneshot::channel();
+        let (waiting, running) = (self.waiting.clone(), self.running.clone());
+        let admitted = Instant::now();
+        waiting.fetch_add(1, Ordering::Relaxed);
+        self.pool.spawn(move || {
+            let _permit = permit;
+            waiting.fetch_sub(1, Ordering::Relaxed);
+            let queued = admitted.elapsed();
+            if Instant::now() >= deadline {
+                let _ = tx.send(Err(PoolError::DeadlineExceeded));
+                return;
+            }
+            running.fetch_add(1, Ordering::Relaxed);
+            let out = std::panic::catch_unwind(AssertUnwindSafe(job));
+            running.fetch_sub(1, Ordering::Relaxed);
+            let _ = tx.send(out.map(|value| Ran { value, queued }).map_err(|_| PoolError::Panicked));
+        });
+        match tokio::time::timeout_at(deadline.into(), rx).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(PoolError::Panicked),
+            Err(_) => Err(PoolError::DeadlineExceeded),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn later(ms: u64) -> Instant {
+        Instant::now() + Duration::from_millis(ms)
+    }
+
+    #[tokio::test]
+    async fn a_full_pool_refuses_instead_of_queueing() {
+        let pool = Arc::new(CpuPool::new(1, 1).unwrap());
+        let (release, gate) = std::sync::mpsc::channel::<()>();
+        let gate = std::sync::Mutex::new(gate);
+        let p = pool.clone();
+        let busy = tokio::spawn(async move {
+            p.run(later(5_000), move || {
+                let _ = gate.lock().unwrap().recv();
+                1
+            })
+            .await
+        });
+        while pool.running() == 0 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let p = pool.clone();
+        let queued = tokio::spawn(async move { p.run(later(5_000), || 2).await });
+        while pool.waiting() == 0 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        assert_eq!(pool.run(later(5_000), || 3).await.err(), Some(PoolError::Saturated));
+        release.send(()).unwrap();
+        assert_eq!(busy.await.unwrap().unwrap().value, 1);
+        assert_eq!(queued.await.unwrap().unwrap().value, 2);
+        assert_eq!(pool.run(later(5_000), || 4).await.unwrap().value, 4);
+    }
+
+    #[tokio::test]
+    async fn deadlines_and_panics_are_errors_not_crashes() {
+        let pool = CpuPool::new(1, 4).unwrap();
+        let slow = pool.run(later(20), || std::thread::sleep(Duration::from_millis(300))).await;
+        assert_eq!(slow.err(), Some(PoolError::DeadlineExceeded));
+        let boom = pool.run(later(5_000), || -> u8 { panic!("a bug") }).await;
+        assert_eq!(boom.err(), Some(PoolError::Panicked));
+        assert_eq!(pool.run(later(5_000), || 7).await.unwrap().value, 7);
+    }
+}

@@ -1,0 +1,224 @@
+//! `PUT|GET|DELETE /v1/references/{iin}`: enrol a reference photo (only its template is kept),
+//! read the enrolment metadata, erase it.
+
+use super::super::audit::AuditEvent;
+use super::super::auth::Scope;
+use super::super::body;
+use super::super::error::{ApiError, ErrorResponse};
+use super::super::state::{AppState, Timing};
+use crate::references::{Iin, ReferenceError, TemplateRecord};
+use axum::Json;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// One stored reference, without its template bytes.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReferenceInfo {
+    pub model: String,
+    /// Unix seconds.
+    pub enrolled_at: i64,
+    /// `enrol` (this API or the CLI) or `gbd` (derived from the ГБД ФЛ photo).
+    pub source: String,
+    pub quality: f32,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct References {
+    pub references: Vec<ReferenceInfo>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Enrolled {
+    pub enrolled: bool,
+    pub model: String,
+    pub quality: f32,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Deleted {
+    pub deleted: usize,
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+fn parse(iin: &str) -> Result<Iin, ApiError> {
+    Iin::parse(iin).map_err(|e| ReferenceError::from(e).into())
+}
+
+fn store_error(e: impl std::fmt::Display) -> ApiError {
+    ApiError::unavailable("reference_unavailable", format!("reference store: {e}"), 30)
+}
+
+/// Runs a handler body with authorisation, audit and the JSON error shape around it.
+async fn audited<T: Serialize>(
+    state: &Arc<AppState>,
+    route: &'static str,
+    headers: &HeaderMap,
+    iin: &str,
+    ok: StatusCode,
+    body: impl AsyncFnOnce(Iin) -> Result<T, ApiError>,
+) -> Response {
+    let start = Instant::now();
+    let mut event = AuditEvent { request_id: state.request_id(), route, ..Default::default() };
+    let result = async {
+        event.client = state.keys.authorize(headers, Scope::References)?.0;
+        let lang = super::lang(None, headers)?;
+        let iin = parse(iin).map_err(|e| e.in_lang(lang))?;
+        event.iin_hash = Some(state.audit.iin_hash(&iin));
+        body(iin).await.map_err(|e| e.in_lang(lang))
+    }
+    .await;
+    let response = match result {
+        Ok(v) => (ok, Json(v)).into_response(),
+        Err(e) => {
+            event.error = Some(e.code.clone());
+            e.into_response()
+        }
+    };
+    event.duration_ms = start.elapsed().as_secs_f64() * 1e3;
+    event.status = response.status().as_u16();
+    state.audit.record(&event);
+    response
+}
+
+/// Enrol a reference photo for an IIN; only its template is stored.
+#[utoipa::path(
+    put,
+    path = "/v1/references/{iin}",
+    params(("iin" = String, Path, description = "12-digit IIN")),
+    request_body(description = "The reference photo: image/* bytes, or multipart with a `photo` part", content_type = "image/jpeg"),
+    responses(
+        (status = 201, description = "Enrolled", body = Enrolled),
+        (status = 400, description = "Invalid IIN", body = ErrorResponse),
+        (status = 422, description = "No face, unreadable image", body = ErrorResponse),
+    ),
+    security(("api_key" = ["references"])),
+    tag = "references"
+)]
+pub async fn put(State(state): State<Arc<AppState>>, Path(iin): Path<String>, req: Request) -> Response {
+    let headers = req.headers().clone();
+    let st = state.clone();
+    let (head, body) = req.into_parts();
+    // Refused before the body is read (bad key or IIN): read it anyway, so the client gets the answer.
+    let unread = std::sync::Arc::new(std::sync::Mutex::new(Some(body)));
+    let pending = unread.clone();
+    let response =
+        audited(&state, "references.put", &headers, &iin, StatusCode::CREATED, async move |iin: Iin| {
+            let body = pending.lock().unwrap_or_else(|p| p.into_inner()).take().unwrap_or_default();
+            let req = Request::from_parts(head, body);
+            let bytes = body::photo(req, "photo", st.config.limits.max_body_bytes).await?;
+            let engine = st.engine.clone();
+            let (template, timing) = st
+                .compute(move || {
+                    let mut timing = Timing::default();
+                    (engine.template_of(&bytes, &mut timing), timing)
+                })
+                .await?;
+            st.record_timing(&timing);
+            let template = template?;
+            let record = TemplateRecord {
+                model_id: template.model_id().to_string(),
+                template: template.to_bytes(),
+                enrolled_at: now(),
+                source: "enrol".into(),
+                quality: template.quality(),
+                note: None,
+            };
+            let store = st.store.clone();
+            let (model, quality) = (record.model_id.clone(), record.quality);
+            tokio::task::spawn_blocking(move || store.put(&iin, &record))
+                .await
+                .map_err(|_| ApiError::internal("the store task failed"))?
+                .map_err(store_error)?;
+            Ok(Enrolled { enrolled: true, model, quality })
+        })
+        .await;
+    let left = unread.lock().unwrap_or_else(|p| p.into_inner()).take();
+    if let Some(body) = left {
+        body::drain(body).await;
+    }
+    response
+}
+
+/// The enrolment metadata of an IIN (never the template).
+#[utoipa::path(
+    get,
+    path = "/v1/references/{iin}",
+    params(("iin" = String, Path, description = "12-digit IIN")),
+    responses(
+        (status = 200, description = "Stored references", body = References),
+        (status = 404, description = "Nothing stored", body = ErrorResponse),
+    ),
+    security(("api_key" = ["references"])),
+    tag = "references"
+)]
+pub async fn get(
+    State(state): State<Arc<AppState>>,
+    Path(iin): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let store = state.store.clone();
+    audited(&state, "references.get", &headers, &iin, StatusCode::OK, async move |iin: Iin| {
+        let meta = tokio::task::spawn_blocking(move || store.metadata(&iin))
+            .await
+            .map_err(|_| ApiError::internal("the store task failed"))?
+            .map_err(store_error)?;
+        if meta.is_empty() {
+            return Err(ApiError::not_found("reference_not_found", "no reference enrolled for this IIN"));
+        }
+        let references = meta
+            .into_iter()
+            .map(|m| ReferenceInfo {
+                model: m.model_id,
+                enrolled_at: m.enrolled_at,
+                source: m.source,
+                quality: m.quality,
+            })
+            .collect();
+        Ok(References { references })
+    })
+    .await
+}
+
+/// Erase every reference of an IIN.
+#[utoipa::path(
+    delete,
+    path = "/v1/references/{iin}",
+    params(("iin" = String, Path, description = "12-digit IIN")),
+    responses(
+        (status = 200, description = "Erased", body = Deleted),
+        (status = 404, description = "Nothing stored", body = ErrorResponse),
+    ),
+    security(("api_key" = ["references"])),
+    tag = "references"
+)]
+pub async fn delete(
+    State(state): State<Arc<AppState>>,
+    Path(iin): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let (store, gbd) = (state.store.clone(), state.gbd.clone());
+    audited(&state, "references.delete", &headers, &iin, StatusCode::OK, async move |iin: Iin| {
+        let deleted = tokio::task::spawn_blocking(move || {
+            // A cached ГБД ФЛ template must not outlive an erasure either.
+            if let Some(g) = gbd {
+                g.invalidate(&iin);
+            }
+            store.delete(&iin)
+        })
+        .await
+        .map_err(|_| ApiError::internal("the store task failed"))?
+        .map_err(store_error)?;
+        if deleted == 0 {
+            return Err(ApiError::not_found("reference_not_found", "no reference enrolled for this IIN"));
+        }
+        Ok(Deleted { deleted })
+    })
+    .await
+}

@@ -1,0 +1,226 @@
+//! `POST /v1/verify`: 1:1 verification of a probe photo against an uploaded reference photo or
+//! the reference of an IIN (the store first, then ГБД ФЛ).
+
+use super::super::audit::AuditEvent;
+use super::super::auth::Scope;
+use super::super::body;
+use super::super::error::{ApiError, ErrorResponse};
+use super::super::state::{AppState, Timing};
+use crate::references::{Iin, ReferenceError, TemplateRecord};
+use axum::Json;
+use axum::extract::{Request, State};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use sapa_engine::Template;
+use sapa_engine::validate::Lang;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[serde(default, deny_unknown_fields)]
+pub struct VerifyQuery {
+    /// Decide at this calibrated false match rate (default: the calibration's `default_fmr`).
+    pub fmr: Option<f64>,
+    /// `kk`, `ru` or `en` for error messages; otherwise from `Accept-Language`.
+    pub lang: Option<String>,
+}
+
+/// The outcome of a comparison.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct VerifyResponse {
+    /// `match` or `no_match`.
+    pub decision: &'static str,
+    /// Similarity of the two templates; higher is more alike.
+    pub score: f32,
+    /// The score a match needs at this operating point.
+    pub threshold: f32,
+    /// The calibrated false match rate the threshold stands for.
+    pub fmr: f64,
+    /// Recognition model id.
+    pub model: String,
+    /// Where the reference came from: `upload`, `store` or `gbd`.
+    pub reference_source: String,
+}
+
+/// Multipart form of `POST /v1/verify`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct VerifyForm {
+    /// The applicant's photo.
+    #[schema(format = Binary, value_type = String)]
+    probe: Vec<u8>,
+    /// A reference photo (or give `iin`).
+    #[schema(format = Binary, value_type = String)]
+    reference: Option<Vec<u8>>,
+    /// The applicant's IIN, to compare with their stored or ГБД ФЛ reference.
+    iin: Option<String>,
+}
+
+/// Compare a probe photo with a reference photo or with the reference of an IIN.
+#[utoipa::path(
+    post,
+    path = "/v1/verify",
+    params(VerifyQuery),
+    request_body(content = VerifyForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "The decision at the calibrated threshold", body = VerifyResponse),
+        (status = 400, description = "Missing part, bad IIN", body = ErrorResponse),
+        (status = 404, description = "No reference for this IIN", body = ErrorResponse),
+        (status = 422, description = "No face, unreadable image", body = ErrorResponse),
+        (status = 503, description = "Saturated, past the deadline, or ГБД ФЛ unavailable (`reference_unavailable`)", body = ErrorResponse),
+    ),
+    security(("api_key" = ["verify"])),
+    tag = "matching"
+)]
+pub async fn verify(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    let start = Instant::now();
+    let mut event = AuditEvent { request_id: state.request_id(), route: "verify", ..Default::default() };
+    let result = run(&state, req, &mut event).await;
+    event.duration_ms = start.elapsed().as_secs_f64() * 1e3;
+    let response = match result {
+        Ok(v) => {
+            state.metrics.decision("verify", v.decision);
+            event.decision = Some(v.decision);
+            event.score = Some(v.score);
+            Json(v).into_response()
+        }
+        Err(e) => {
+            event.error = Some(e.code.clone());
+            e.into_response()
+        }
+    };
+    event.status = response.status().as_u16();
+    state.audit.record(&event);
+    response
+}
+
+/// Who asks, in which language, at which operating point: read from the head alone.
+fn prelude(state: &AppState, head: &Parts, event: &mut AuditEvent) -> Result<(Lang, f64, f32), ApiError> {
+    event.client = state.keys.authorize(&head.headers, Scope::Verify)?.0;
+    let q: VerifyQuery = super::query(&head.uri)?;
+    let lang = super::lang(q.lang.as_deref(), &head.headers)?;
+    let engine = &state.engine;
+    let fmr = q.fmr.unwrap_or(engine.recognition.default_fmr);
+    let point = engine.recognition.operating_point(engine.recognizer.model(), fmr);
+    let threshold =
+        point.map_err(|e| ApiError::bad_request("bad_request", e.to_string()).in_lang(lang))?.score;
+    Ok((lang, fmr, threshold))
+}
+
+async fn run(
+    state: &Arc<AppState>,
+    req: Request,
+    event: &mut AuditEvent,
+) -> Result<VerifyResponse, ApiError> {
+    let (head, body) = req.into_parts();
+    let (lang, fmr, threshold) = match prelude(state, &head, event) {
+        Ok(p) => p,
+        Err(e) => {
+            body::drain(body).await;
+            return Err(e);
+        }
+    };
+    let req = Request::from_parts(head, body);
+    let fail = |e: ApiError| e.in_lang(lang);
+    let engine = state.engine.clone();
+    let model = engine.recognizer.model();
+    let mut parts = body::form(req, state.config.limits.max_body_bytes).await.map_err(fail)?;
+    let probe = parts.file("probe").map_err(fail)?;
+    let iin = parts.texts.remove("iin");
+    let reference = parts.files.remove("reference");
+    let (probe_t, reference_t, source) = match (reference, iin) {
+        (Some(reference), None) => {
+            let (a, b) = state
+                .compute(move || {
+                    let mut timing = Timing::default();
+                    let a = engine.template_of(&probe, &mut timing);
+                    let b = a.as_ref().ok().map(|_| engine.template_of(&reference, &mut timing));
+                    (a, b, timing)
+                })
+                .await
+                .map(|(a, b, timing)| {
+                    state.record_timing(&timing);
+                    (a, b)
+                })
+                .map_err(fail)?;
+            let a = a.map_err(fail)?;
+            let b = b.expect("computed when the probe succeeded").map_err(fail)?;
+            (a, b, "upload".to_string())
+        }
+        (None, Some(iin)) => {
+            let iin = Iin::parse(iin.trim()).map_err(|e| fail(ReferenceError::from(e).into()))?;
+            event.iin_hash = Some(state.audit.iin_hash(&iin));
+            let probe_t = state
+                .compute(move || {
+                    let mut timing = Timing::default();
+                    (engine.template_of(&probe, &mut timing), timing)
+                })
+                .await
+                .map(|(t, timing)| {
+                    state.record_timing(&timing);
+                    t
+                })
+                .map_err(fail)?
+                .map_err(fail)?;
+            let (record, source) = lookup(state, iin, model.id(), lang).await?;
+            let reference_t = Template::from_bytes(&record.template).map_err(|e| {
+                fail(ApiError::new(
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    "reference_invalid",
+                    e.to_string(),
+                ))
+            })?;
+            (probe_t, reference_t, source)
+        }
+        (Some(_), Some(_)) => {
+            return Err(fail(ApiError::bad_request(
+                "bad_request",
+                "give either `reference` or `iin`, not both",
+            )));
+        }
+        (None, None) => {
+            return Err(fail(ApiError::bad_request("missing_field", "give a `reference` photo or an `iin`")));
+        }
+    };
+    let score = probe_t.similarity(&reference_t).map_err(|e| fail(e.into()))?;
+    Ok(VerifyResponse {
+        decision: if score >= threshold { "match" } else { "no_match" },
+        score,
+        threshold,
+        fmr,
+        model: model.id().to_string(),
+        reference_source: source,
+    })
+}
+
+/// The reference template of `iin`: the store first; else ГБД ФЛ (kept in the store afterwards,
+/// as a template, so the next check needs no round trip). Blocking I/O, so off the runtime.
+async fn lookup(
+    state: &Arc<AppState>,
+    iin: Iin,
+    model_id: &'static str,
+    lang: Lang,
+) -> Result<(TemplateRecord, String), ApiError> {
+    let (store, gbd) = (state.store.clone(), state.gbd.clone());
+    let started = Instant::now();
+    let found = tokio::task::spawn_blocking(move || -> Result<(TemplateRecord, String), ApiError> {
+        let unavailable = |e: &dyn std::fmt::Display| {
+            ApiError::unavailable("reference_unavailable", format!("reference store: {e}"), 30)
+        };
+        if let Some(r) = store.get(&iin, model_id).map_err(|e| unavailable(&e))? {
+            return Ok((r, "store".into()));
+        }
+        let Some(gbd) = gbd else {
+            return Err(ApiError::not_found("reference_not_found", "no reference enrolled for this IIN"));
+        };
+        let record = gbd.reference(&iin)?;
+        store.put(&iin, &record).map_err(|e| unavailable(&e))?;
+        Ok((record, "gbd".into()))
+    })
+    .await
+    .map_err(|_| ApiError::internal("the reference lookup failed"))
+    .and_then(|r| r);
+    state.metrics.stage("reference_lookup", started.elapsed());
+    found.map_err(|e| e.in_lang(lang))
+}

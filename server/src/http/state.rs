@@ -1,0 +1,138 @@
+//! What every handler shares: the loaded engine, the CPU pool, keys, store, metrics and audit.
+
+use super::audit::AuditLog;
+use super::auth::ApiKeys;
+use super::config::ServeConfig;
+use super::error::ApiError;
+use super::metrics::Metrics;
+use super::pool::{CpuPool, PoolError};
+use crate::references::{GbdClient, ReferenceStore, TemplateSource};
+use sapa_engine::recognition::RecognitionConfig;
+use sapa_engine::validate::{Profile, Validator};
+use sapa_engine::{Recognizer, Template};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The models and the rules they are judged by. Loaded once; shared by every worker.
+pub struct Engine {
+    pub validator: Validator,
+    pub recognizer: Recognizer,
+    pub recognition: RecognitionConfig,
+    pub profiles: HashMap<String, Profile>,
+}
+
+impl Engine {
+    /// The template of the main face of an encoded photo.
+    pub fn template_of(&self, bytes: &[u8], timing: &mut Timing) -> Result<Template, ApiError> {
+        let analyzer = self.validator.analyzer();
+        let decoded = timing.stage("decode", || analyzer.decode(bytes))?;
+        let analysis = timing.stage("analyze", || analyzer.analyze(&decoded.rgb, decoded.source))?;
+        Ok(timing.stage("embed", || self.recognizer.template_of_main_face(&decoded.rgb, &analysis))?)
+    }
+}
+
+/// Stage timings of one request, reported to the metrics when the request ends.
+#[derive(Default)]
+pub struct Timing(pub Vec<(&'static str, Duration)>);
+
+impl Timing {
+    pub fn stage<T>(&mut self, name: &'static str, f: impl FnOnce() -> T) -> T {
+        let start = Instant::now();
+        let out = f();
+        self.0.push((name, start.elapsed()));
+        out
+    }
+}
+
+/// Turns ГБД ФЛ photos into templates with the same engine and model as the probe.
+pub struct EngineSource(pub Arc<Engine>);
+
+impl TemplateSource for EngineSource {
+    fn model_id(&self) -> &str {
+        self.0.recognizer.model().id()
+    }
+    fn derive(&self, photo: &[u8]) -> Result<(Vec<u8>, f32), String> {
+        let t = self
+            .0
+            .template_of(photo, &mut Timing::default())
+            .map_err(|e| format!("{}: {}", e.code, e.detail))?;
+        Ok((t.to_bytes(), t.quality()))
+    }
+}
+
+pub struct AppState {
+    pub engine: Arc<Engine>,
+    pub pool: CpuPool,
+    pub keys: ApiKeys,
+    pub store: Arc<ReferenceStore>,
+    pub gbd: Option<Arc<GbdClient>>,
+    pub metrics: Metrics,
+    pub audit: AuditLog,
+    pub config: ServeConfig,
+    next_id: std::sync::atomic::AtomicU64,
+}
+
+impl AppState {
+    pub fn new(
+        engine: Arc<Engine>,
+        config: ServeConfig,
+        keys: ApiKeys,
+        audit: AuditLog,
+        store_path: &Path,
+    ) -> anyhow::Result<Self> {
+        let pool = CpuPool::new(config.workers(), config.limits.queue)?;
+        let store = Arc::new(
+            ReferenceStore::open(store_path)
+                .map_err(|e| anyhow::anyhow!("opening the reference store {}: {e}", store_path.display()))?,
+        );
+        let gbd = match &config.gbd {
+            Some(g) => Some(Arc::new(GbdClient::new(g.clone(), Arc::new(EngineSource(engine.clone())))?)),
+            None => None,
+        };
+        let metrics = Metrics::new();
+        metrics.workers.set(pool.workers() as i64);
+        Ok(Self { engine, pool, keys, store, gbd, metrics, audit, config, next_id: Default::default() })
+    }
+
+    /// A request id unique within this process, for correlating the audit log with client logs.
+    pub fn request_id(&self) -> String {
+        let n = self.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        format!("{:x}-{n:06}", std::process::id())
+    }
+
+    pub fn deadline(&self) -> Instant {
+        Instant::now() + Duration::from_millis(self.config.limits.deadline_ms)
+    }
+
+    /// Runs CPU work on the bounded pool; saturation and deadlines become 503s.
+    pub async fn compute<T, F>(&self, job: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let retry = self.config.server.retry_after_s;
+        match self.pool.run(self.deadline(), job).await {
+            Ok(ran) => {
+                self.metrics.stage("queue", ran.queued);
+                Ok(ran.value)
+            }
+            Err(PoolError::Saturated) => {
+                Err(ApiError::unavailable("overloaded", "every worker is busy and the queue is full", retry))
+            }
+            Err(PoolError::DeadlineExceeded) => Err(ApiError::unavailable(
+                "deadline_exceeded",
+                format!("the request took longer than {} ms", self.config.limits.deadline_ms),
+                retry,
+            )),
+            Err(PoolError::Panicked) => Err(ApiError::internal("a worker failed on this request")),
+        }
+    }
+
+    pub fn record_timing(&self, timing: &Timing) {
+        for (stage, took) in &timing.0 {
+            self.metrics.stage(stage, *took);
+        }
+    }
+}

@@ -1,0 +1,491 @@
+//! `sapa serve` over real TCP: the real binary, real models, a real HTTP client.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sapa-http-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A running `sapa serve`, killed when dropped.
+struct Server {
+    child: Child,
+    base: String,
+    dir: PathBuf,
+    stderr: Arc<std::sync::Mutex<String>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// Starts the service with `config` (TOML) and extra environment, on a free loopback port.
+    fn start(name: &str, config: &str, env: &[(&str, &str)]) -> Server {
+        let dir = temp(name);
+        let cfg = dir.join("serve.toml");
+        std::fs::write(&cfg, config).unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sapa"));
+        cmd.args(["serve", "--addr", "127.0.0.1:0", "--config", cfg.to_str().unwrap()])
+            .current_dir(root())
+            .env("SAPA_STORE", dir.join("refs.sqlite"))
+            .env("SAPA_AUDIT_LOG", dir.join("audit.jsonl"))
+            .env("SAPA_AUDIT_KEY", "test-audit-key-0123456789")
+            .env_remove("SAPA_API_KEYS")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start sapa serve");
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let log = Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("sapa: listening on ") {
+                    let _ = tx.send(addr.to_string());
+                }
+                sink.lock().unwrap().push_str(&(line + "\n"));
+            }
+        });
+        let base = match rx.recv_timeout(Duration::from_secs(120)) {
+            Ok(b) => b,
+            Err(_) => panic!("sapa serve did not start: {}", log.lock().unwrap()),
+        };
+        Server { child, base, dir, stderr: log }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn audit(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.dir.join("audit.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(300)))
+        .build()
+        .into()
+}
+
+/// Status, `Retry-After`, and the JSON body.
+struct Reply {
+    status: u16,
+    retry_after: Option<String>,
+    json: serde_json::Value,
+    text: String,
+}
+
+fn reply(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
+    let mut r = r.expect("an HTTP answer");
+    let status = r.status().as_u16();
+    let retry_after = r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_string());
+    let text = r.body_mut().with_config().limit(50_000_000).read_to_string().unwrap();
+    let json = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+    Reply { status, retry_after, json, text }
+}
+
+fn post(url: &str, content_type: &str, body: &[u8], headers: &[(&str, &str)]) -> Reply {
+    let mut req = agent().post(url).header("content-type", content_type);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    reply(req.send(body))
+}
+
+fn get(url: &str, headers: &[(&str, &str)]) -> Reply {
+    let mut req = agent().get(url);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    reply(req.call())
+}
+
+fn delete(url: &str) -> Reply {
+    reply(agent().delete(url).call())
+}
+
+fn put(url: &str, content_type: &str, body: &[u8]) -> Reply {
+    reply(agent().put(url).header("content-type", content_type).send(body))
+}
+
+const BOUNDARY: &str = "sapa-test-boundary-7f3a";
+
+/// A multipart/form-data body: `(name, Some(file bytes) | None, text)`.
+fn multipart(parts: &[(&str, Option<&[u8]>, &str)]) -> (String, Vec<u8>) {
+    let mut body = Vec::new();
+    for (name, file, text) in parts {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        match file {
+            Some(bytes) => {
+                body.extend_from_slice(
+                    format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{name}.png\"\r\nContent-Type: image/png\r\n\r\n")
+                        .as_bytes(),
+                );
+                body.extend_from_slice(bytes);
+            }
+            None => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n{text}").as_bytes(),
+            ),
+        }
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
+}
+
+fn astronaut() -> Vec<u8> {
+    std::fs::read(root().join("fixtures/astronaut.png")).unwrap()
+}
+
+fn failed(r: &Reply) -> Vec<String> {
+    r.json["failed"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect()
+}
+
+/// Valid IIN (check digit and birth date) used by the CLI tests too.
+const IIN: &str = "900101300017";
+
+#[test]
+fn every_endpoint_answers_its_happy_path() {
+    let s = Server::start("happy", "", &[]);
+    let photo = astronaut();
+
+    let r = post(&s.url("/v1/validate"), "image/png", &photo, &[]);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["decision"], "reject");
+    assert_eq!(r.json["profile"], "kz-id");
+    assert!(failed(&r).contains(&"busy_background".to_string()), "{:?}", failed(&r));
+    let check = &r.json["checks"][0];
+    assert!(check["code"].is_string() && check["threshold"].is_object() && check["message"].is_string());
+
+    // Multipart, Kazakh from Accept-Language, the strict profile from the query.
+    let (ct, body) = multipart(&[("photo", Some(&photo), "")]);
+    let r = post(&s.url("/v1/validate?profile=icao"), &ct, &body, &[("accept-language", "kk-KZ, ru;q=0.8")]);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["profile"], "icao");
+    let first_failed = r.json["checks"].as_array().unwrap().iter().find(|c| c["passed"] == false).unwrap();
+    assert!(
+        first_failed["message"].as_str().unwrap().chars().any(|c| "әғқңөұүһі".contains(c)),
+        "{first_failed}"
+    );
+
+    // Verify two uploads of the same face.
+    let (ct, body) = multipart(&[("probe", Some(&photo), ""), ("reference", Some(&photo), "")]);
+    let r = post(&s.url("/v1/verify"), &ct, &body, &[]);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["decision"], "match");
+    assert_eq!(r.json["reference_source"], "upload");
+    assert!(r.json["score"].as_f64().unwrap() >= r.json["threshold"].as_f64().unwrap());
+
+    // Enrol, read, verify by IIN, erase.
+    let r = put(&s.url(&format!("/v1/references/{IIN}")), "image/png", &photo);
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.json["enrolled"], true);
+    let r = get(&s.url(&format!("/v1/references/{IIN}")), &[]);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json["references"][0]["source"], "enrol");
+    assert!(!r.text.contains("template\""), "metadata only: {}", r.text);
+    let (ct, body) = multipart(&[("probe", Some(&photo), ""), ("iin", None, IIN)]);
+    let r = post(&s.url("/v1/verify"), &ct, &body, &[]);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        (r.json["decision"].as_str(), r.json["reference_source"].as_str()),
+        (Some("match"), Some("store"))
+    );
+    assert_eq!(delete(&s.url(&format!("/v1/references/{IIN}"))).json["deleted"], 1);
+    let r = get(&s.url(&format!("/v1/references/{IIN}")), &[]);
+    assert_eq!((r.status, r.json["error"]["code"].as_str()), (404, Some("reference_not_found")));
+
+    // Operations.
+    assert_eq!(get(&s.url("/health/live"), &[]).json["status"], "live");
+    let r = get(&s.url("/health/ready"), &[]);
+    assert_eq!((r.status, r.json["status"].as_str()), (200, Some("ready")));
+    assert_eq!(r.json["reference_source"], "not_configured");
+    let m = get(&s.url("/metrics"), &[]).text;
+    assert!(m.contains("sapa_http_requests_total{route=\"/v1/validate\",status=\"200\"} 2"), "{m}");
+    assert!(m.contains("sapa_stage_duration_seconds_count{stage=\"analyze\"} 6"), "{m}");
+    assert!(m.contains("sapa_queue_depth"), "{m}");
+    let api = get(&s.url("/openapi.json"), &[]).json;
+    for path in ["/v1/validate", "/v1/verify", "/v1/references/{iin}", "/health/ready", "/metrics"] {
+        assert!(api["paths"][path].is_object(), "{path} missing from the OpenAPI document");
+    }
+    assert!(api["components"]["schemas"]["Report"]["properties"]["checks"].is_object());
+
+    // The audit trail: one line per API call, a keyed hash for the IIN, never the IIN itself.
+    let audit = s.audit();
+    assert_eq!(audit.len(), 8, "{audit:?}");
+    let text = std::fs::read_to_string(s.dir.join("audit.jsonl")).unwrap();
+    assert!(!text.contains(IIN), "raw IIN in the audit log");
+    let hashes: Vec<&str> = audit.iter().filter_map(|e| e["iin_hash"].as_str()).collect();
+    assert_eq!(hashes.len(), 5);
+    assert!(hashes.iter().all(|h| h.len() == 64 && *h == hashes[0]));
+    assert_eq!(audit[0]["decision"], "reject");
+    assert!(audit[0]["failed"].as_array().unwrap().iter().any(|c| c == "busy_background"));
+    assert!(!s.stderr.lock().unwrap().contains(IIN), "raw IIN in the service log");
+}
+
+/// A PNG whose header claims 60000x60000 pixels (a decompression bomb's calling card).
+fn huge_png() -> Vec<u8> {
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = b"IHDR".to_vec();
+    ihdr.extend_from_slice(&60000u32.to_be_bytes());
+    ihdr.extend_from_slice(&60000u32.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    png.extend_from_slice(&13u32.to_be_bytes());
+    png.extend_from_slice(&ihdr);
+    png.extend_from_slice(&crc32(&ihdr).to_be_bytes());
+    png
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
+#[test]
+fn bad_input_gets_its_4xx_code_and_never_a_5xx() {
+    let s = Server::start("bad", "[limits]\nmax_body_bytes = 1000000\n", &[]);
+    let photo = astronaut();
+    let mut random = vec![0u8; 4096];
+    let mut x = 0x2545_f491_u32;
+    for b in &mut random {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        *b = x as u8;
+    }
+    let text = "this is a note, not a photo".as_bytes();
+    let cases: Vec<(&str, &str, Vec<u8>, u16, &str)> = vec![
+        ("empty", "image/jpeg", vec![], 400, "empty_input"),
+        ("text as text", "text/plain", text.to_vec(), 415, "unsupported_media_type"),
+        ("text as an image", "image/jpeg", text.to_vec(), 422, "unsupported_format"),
+        ("truncated", "image/png", photo[..photo.len() / 2].to_vec(), 422, "corrupt_image"),
+        ("random bytes", "image/jpeg", random, 422, "unsupported_format"),
+        ("60000x60000 header", "image/png", huge_png(), 413, "image_too_large"),
+        ("wrong content type", "application/json", photo.clone(), 415, "unsupported_media_type"),
+        ("too large", "image/png", vec![0u8; 1_500_000], 413, "payload_too_large"),
+    ];
+    for (what, ct, body, status, code) in cases {
+        let r = post(&s.url("/v1/validate?lang=ru"), ct, &body, &[]);
+        assert_eq!((r.status, r.json["error"]["code"].as_str()), (status, Some(code)), "{what}: {}", r.text);
+        let message = r.json["error"]["message"].as_str().unwrap();
+        assert!(
+            message.chars().any(|c| ('а'..='я').contains(&c)),
+            "{what}: message not in Russian: {message}"
+        );
+    }
+    // Multipart without the photo, an unknown profile, a bad IIN, a photo with no face.
+    let (ct, body) = multipart(&[("picture", Some(&photo), "")]);
+    assert_eq!(post(&s.url("/v1/validate"), &ct, &body, &[]).json["error"]["code"], "missing_field");
+    assert_eq!(
+        post(&s.url("/v1/validate?profile=mars"), "image/png", &photo, &[]).json["error"]["code"],
+        "unknown_profile"
+    );
+    let (ct, body) = multipart(&[("probe", Some(&photo), ""), ("iin", None, "123")]);
+    let r = post(&s.url("/v1/verify"), &ct, &body, &[]);
+    assert_eq!((r.status, r.json["error"]["code"].as_str()), (400, Some("invalid_iin")));
+    let grey = {
+        let img = image::RgbImage::from_pixel(320, 240, image::Rgb([128, 128, 128]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    };
+    let r = post(&s.url("/v1/validate"), "image/png", &grey, &[]);
+    assert_eq!((r.status, r.json["failed"][0].as_str()), (200, Some("no_face")), "no face is a verdict");
+    let (ct, body) = multipart(&[("probe", Some(&grey), ""), ("reference", Some(&photo), "")]);
+    let r = post(&s.url("/v1/verify"), &ct, &body, &[]);
+    assert_eq!((r.status, r.json["error"]["code"].as_str()), (422, Some("no_face")));
+    let r = get(&s.url("/v2/nothing"), &[]);
+    assert_eq!((r.status, r.json["error"]["code"].as_str()), (404, Some("not_found")));
+    // The service is still healthy after all that.
+    assert_eq!(post(&s.url("/v1/validate"), "image/png", &photo, &[]).status, 200);
+    let m = get(&s.url("/metrics"), &[]).text;
+    assert!(!m.contains("status=\"500\""), "{m}");
+}
+
+#[test]
+fn keys_and_scopes_guard_the_api() {
+    let cfg = "[[key]]\nname = \"portal\"\nkey_env = \"PORTAL_KEY\"\nscopes = [\"validate\", \"verify\"]\n";
+    let s = Server::start(
+        "auth",
+        cfg,
+        &[("PORTAL_KEY", "portal-secret"), ("SAPA_API_KEYS", "kiosk-7=kiosk-secret:validate")],
+    );
+    let photo = astronaut();
+    let url = s.url("/v1/validate");
+    let r = post(&url, "image/png", &photo, &[]);
+    assert_eq!((r.status, r.json["error"]["code"].as_str()), (401, Some("missing_api_key")));
+    let r = post(&url, "image/png", &photo, &[("authorization", "Bearer guess")]);
+    assert_eq!((r.status, r.json["error"]["code"].as_str()), (401, Some("invalid_api_key")));
+    assert_eq!(post(&url, "image/png", &photo, &[("authorization", "Bearer portal-secret")]).status, 200);
+    assert_eq!(post(&url, "image/png", &photo, &[("x-api-key", "kiosk-secret")]).status, 200);
+    let (ct, body) = multipart(&[("probe", Some(&photo), ""), ("reference", Some(&photo), "")]);
+    let r = post(&s.url("/v1/verify"), &ct, &body, &[("x-api-key", "kiosk-secret")]);
+    assert_eq!((r.status, r.json["error"]["code"].as_str()), (403, Some("insufficient_scope")));
+    let r = get(&s.url(&format!("/v1/references/{IIN}")), &[("authorization", "Bearer portal-secret")]);
+    assert_eq!(r.status, 403);
+    // Health stays open for the load balancer.
+    assert_eq!(get(&s.url("/health/ready"), &[]).status, 200);
+    let clients: Vec<String> = s
+        .audit()
+        .iter()
+        .filter_map(|e| e["client"].as_str().map(String::from))
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert!(
+        clients.contains(&"portal".to_string()) && clients.contains(&"kiosk-7".to_string()),
+        "{clients:?}"
+    );
+}
+
+#[test]
+fn without_keys_the_service_refuses_a_public_address() {
+    let out = Command::new(env!("CARGO_BIN_EXE_sapa"))
+        .args(["serve", "--addr", "0.0.0.0:0"])
+        .env_remove("SAPA_API_KEYS")
+        .env_remove("SAPA_CONFIG")
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("loopback"));
+}
+
+#[test]
+fn overload_answers_503_with_retry_after() {
+    let s = Server::start("overload", "[limits]\nworkers = 1\nqueue = 0\n", &[]);
+    let photo = Arc::new(astronaut());
+    let n = 8;
+    let barrier = Arc::new(Barrier::new(n));
+    let url = s.url("/v1/validate");
+    let threads: Vec<_> = (0..n)
+        .map(|_| {
+            let (photo, barrier, url) = (photo.clone(), barrier.clone(), url.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                post(&url, "image/png", &photo, &[])
+            })
+        })
+        .collect();
+    let replies: Vec<Reply> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let ok = replies.iter().filter(|r| r.status == 200).count();
+    let busy: Vec<&Reply> = replies.iter().filter(|r| r.status == 503).collect();
+    assert_eq!(
+        ok + busy.len(),
+        n,
+        "only 200s and 503s: {:?}",
+        replies.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    assert!(ok >= 1 && !busy.is_empty(), "{ok} ok, {} busy", busy.len());
+    for r in busy {
+        assert_eq!(r.json["error"]["code"], "overloaded");
+        assert_eq!(r.retry_after.as_deref(), Some("1"));
+    }
+}
+
+#[test]
+fn a_failing_reference_source_is_a_clear_503_and_degraded_readiness() {
+    // A port nobody listens on: connections are refused at once.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let cfg = format!(
+        "[gbd]\nurl_template = \"http://{dead}/photo/{{iin}}\"\nallow_insecure_http = true\nretries = 0\ntimeout_ms = 500\nbreaker_failures = 1\nbreaker_cooldown_ms = 600000\n"
+    );
+    let s = Server::start("gbd-down", &cfg, &[]);
+    assert_eq!(get(&s.url("/health/ready"), &[]).json["status"], "ready");
+    let photo = astronaut();
+    let (ct, body) = multipart(&[("probe", Some(&photo), ""), ("iin", None, IIN)]);
+    let r = post(&s.url("/v1/verify?lang=kk"), &ct, &body, &[]);
+    assert_eq!(
+        (r.status, r.json["error"]["code"].as_str()),
+        (503, Some("reference_unavailable")),
+        "{}",
+        r.text
+    );
+    assert!(r.retry_after.is_some());
+    let ready = get(&s.url("/health/ready"), &[]);
+    assert_eq!((ready.status, ready.json["status"].as_str()), (200, Some("degraded")), "{}", ready.text);
+    assert_eq!(ready.json["reference_source"], "open");
+    assert!(ready.json["reason"].as_str().unwrap().contains("ГБД ФЛ"));
+    // Validation is unaffected.
+    assert_eq!(post(&s.url("/v1/validate"), "image/png", &photo, &[]).status, 200);
+    let m = get(&s.url("/metrics"), &[]).text;
+    assert!(m.contains("sapa_reference_source_down_seconds"), "{m}");
+}
+
+fn in_flight(s: &Server) -> f64 {
+    let m = get(&s.url("/metrics"), &[]).text;
+    m.lines()
+        .find_map(|l| l.strip_prefix("sapa_in_flight "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[test]
+fn sigterm_finishes_the_request_in_flight_then_exits() {
+    let mut s = Server::start("sigterm", "[limits]\nworkers = 1\n", &[]);
+    // A large photo keeps the worker busy long enough to signal while it runs.
+    let big = {
+        let img = image::load_from_memory(&astronaut()).unwrap().resize_exact(
+            3000,
+            3000,
+            image::imageops::FilterType::Triangle,
+        );
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.to_rgb8().write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    };
+    let url = s.url("/v1/validate");
+    let request = std::thread::spawn(move || post(&url, "image/png", &big, &[]));
+    let start = Instant::now();
+    while in_flight(&s) < 1.0 {
+        assert!(start.elapsed() < Duration::from_secs(60), "the request never started");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let pid = s.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let r = request.join().unwrap();
+    assert_eq!(r.status, 200, "the request in flight is answered: {}", r.text);
+    let exit = wait_exit(&mut s.child, Duration::from_secs(60));
+    assert_eq!(exit, Some(0), "clean exit after SIGTERM; log: {}", s.stderr.lock().unwrap());
+    assert!(s.stderr.lock().unwrap().contains("shutting down"));
+}
+
+fn wait_exit(child: &mut Child, limit: Duration) -> Option<i32> {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
