@@ -94,6 +94,7 @@ fn agent() -> ureq::Agent {
 /// Status, `Retry-After`, and the JSON body.
 struct Reply {
     status: u16,
+    request_id: Option<String>,
     retry_after: Option<String>,
     json: serde_json::Value,
     text: String,
@@ -103,9 +104,10 @@ fn reply(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
     let mut r = r.expect("an HTTP answer");
     let status = r.status().as_u16();
     let retry_after = r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_string());
+    let request_id = r.headers().get("x-request-id").map(|v| v.to_str().unwrap().to_string());
     let text = r.body_mut().with_config().limit(50_000_000).read_to_string().unwrap();
     let json = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
-    Reply { status, retry_after, json, text }
+    Reply { status, request_id, json, text, retry_after }
 }
 
 fn post(url: &str, content_type: &str, body: &[u8], headers: &[(&str, &str)]) -> Reply {
@@ -218,6 +220,7 @@ fn every_endpoint_answers_its_happy_path() {
     assert_eq!(delete(&s.url(&format!("/v1/references/{IIN}"))).json["deleted"], 1);
     let r = get(&s.url(&format!("/v1/references/{IIN}")), &[]);
     assert_eq!((r.status, r.json["error"]["code"].as_str()), (404, Some("reference_not_found")));
+    let last_id = r.request_id;
 
     // Operations.
     assert_eq!(get(&s.url("/health/live"), &[]).json["status"], "live");
@@ -243,6 +246,11 @@ fn every_endpoint_answers_its_happy_path() {
     assert_eq!(hashes.len(), 5);
     assert!(hashes.iter().all(|h| h.len() == 64 && *h == hashes[0]));
     assert_eq!(audit[0]["decision"], "reject");
+    assert_eq!(
+        audit.last().unwrap()["request_id"].as_str(),
+        last_id.as_deref(),
+        "X-Request-Id names the audit line"
+    );
     assert!(audit[0]["failed"].as_array().unwrap().iter().any(|c| c == "busy_background"));
     assert!(!s.stderr.lock().unwrap().contains(IIN), "raw IIN in the service log");
 }

@@ -1,12 +1,14 @@
 //! What every handler shares: the loaded engine, the CPU pool, keys, store, metrics and audit.
 
-use super::audit::AuditLog;
+use super::audit::{AuditEvent, AuditLog};
 use super::auth::ApiKeys;
 use super::config::ServeConfig;
 use super::error::ApiError;
 use super::metrics::Metrics;
 use super::pool::{CpuPool, PoolError};
 use crate::references::{GbdClient, ReferenceStore, TemplateSource};
+use axum::http::HeaderValue;
+use axum::response::Response;
 use sapa_engine::recognition::RecognitionConfig;
 use sapa_engine::validate::{Profile, Validator};
 use sapa_engine::{Recognizer, Template};
@@ -128,6 +130,18 @@ impl AppState {
             )),
             Err(PoolError::Panicked) => Err(ApiError::internal("a worker failed on this request")),
         }
+    }
+
+    /// Finishes an API request: the audit line, and the request id in `X-Request-Id` so a client's
+    /// log can be matched with ours.
+    pub fn conclude(&self, mut event: AuditEvent, start: Instant, mut response: Response) -> Response {
+        event.duration_ms = start.elapsed().as_secs_f64() * 1e3;
+        event.status = response.status().as_u16();
+        if let Ok(id) = HeaderValue::from_str(&event.request_id) {
+            response.headers_mut().insert("x-request-id", id);
+        }
+        self.audit.record(&event);
+        response
     }
 
     pub fn record_timing(&self, timing: &Timing) {

@@ -81,10 +81,7 @@ async fn audited<T: Serialize>(
             e.into_response()
         }
     };
-    event.duration_ms = start.elapsed().as_secs_f64() * 1e3;
-    event.status = response.status().as_u16();
-    state.audit.record(&event);
-    response
+    state.conclude(event, start, response)
 }
 
 /// Enrol a reference photo for an IIN; only its template is stored.

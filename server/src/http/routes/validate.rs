@@ -45,7 +45,6 @@ pub async fn validate(State(state): State<Arc<AppState>>, req: Request) -> Respo
     let start = Instant::now();
     let mut event = AuditEvent { request_id: state.request_id(), route: "validate", ..Default::default() };
     let result = run(&state, req, &mut event).await;
-    event.duration_ms = start.elapsed().as_secs_f64() * 1e3;
     let response = match result {
         Ok(report) => {
             let decision = match report.decision {
@@ -62,9 +61,7 @@ pub async fn validate(State(state): State<Arc<AppState>>, req: Request) -> Respo
             e.into_response()
         }
     };
-    event.status = response.status().as_u16();
-    state.audit.record(&event);
-    response
+    state.conclude(event, start, response)
 }
 
 /// What the request asks for, read from the head before any of the body is.

@@ -77,7 +77,6 @@ pub async fn verify(State(state): State<Arc<AppState>>, req: Request) -> Respons
     let start = Instant::now();
     let mut event = AuditEvent { request_id: state.request_id(), route: "verify", ..Default::default() };
     let result = run(&state, req, &mut event).await;
-    event.duration_ms = start.elapsed().as_secs_f64() * 1e3;
     let response = match result {
         Ok(v) => {
             state.metrics.decision("verify", v.decision);
@@ -90,9 +89,7 @@ pub async fn verify(State(state): State<Arc<AppState>>, req: Request) -> Respons
             e.into_response()
         }
     };
-    event.status = response.status().as_u16();
-    state.audit.record(&event);
-    response
+    state.conclude(event, start, response)
 }
 
 /// Who asks, in which language, at which operating point: read from the head alone.
