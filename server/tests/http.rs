@@ -332,6 +332,7 @@ fn bad_input_gets_its_4xx_code_and_never_a_5xx() {
     let (ct, body) = multipart(&[("probe", Some(&grey), ""), ("reference", Some(&photo), "")]);
     let r = post(&s.url("/v1/verify"), &ct, &body, &[]);
     assert_eq!((r.status, r.json["error"]["code"].as_str()), (422, Some("no_face")));
+    assert!(r.json["error"]["detail"].as_str().unwrap().starts_with("probe:"), "{}", r.text);
     let r = get(&s.url("/v2/nothing"), &[]);
     assert_eq!((r.status, r.json["error"]["code"].as_str()), (404, Some("not_found")));
     // The service is still healthy after all that.

@@ -75,6 +75,12 @@ impl ApiError {
         self
     }
 
+    /// Names the part of the request the error is about (e.g. `probe` or `reference`).
+    pub fn about(mut self, part: &str) -> Self {
+        self.detail = format!("{part}: {}", self.detail);
+        self
+    }
+
     pub fn is_client_error(&self) -> bool {
         self.status.is_client_error()
     }

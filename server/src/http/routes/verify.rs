@@ -131,8 +131,10 @@ async fn run(
             let (a, b) = state
                 .compute(move || {
                     let mut timing = Timing::default();
-                    let a = engine.template_of(&probe, &mut timing);
-                    let b = a.as_ref().ok().map(|_| engine.template_of(&reference, &mut timing));
+                    let a = engine.template_of(&probe, &mut timing).map_err(|e| e.about("probe"));
+                    let b = a.as_ref().ok().map(|_| {
+                        engine.template_of(&reference, &mut timing).map_err(|e| e.about("reference"))
+                    });
                     (a, b, timing)
                 })
                 .await
@@ -151,7 +153,7 @@ async fn run(
             let probe_t = state
                 .compute(move || {
                     let mut timing = Timing::default();
-                    (engine.template_of(&probe, &mut timing), timing)
+                    (engine.template_of(&probe, &mut timing).map_err(|e| e.about("probe")), timing)
                 })
                 .await
                 .map(|(t, timing)| {
