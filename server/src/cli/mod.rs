@@ -1,6 +1,7 @@
 //! Command-line interface: argument parsing and one module per subcommand.
 
 mod analyze;
+mod batch;
 pub mod csv;
 mod enrol;
 mod eval_validate;
@@ -61,6 +62,8 @@ pub enum Command {
     References(references::ReferencesArgs),
     /// Score the recognition models on a labelled pair list: EER, FNMR at fixed FMRs, thresholds.
     EvalVerify(eval_verify::EvalVerifyArgs),
+    /// Validate and template a whole photo collection offline, resumably: JSONL, CSV, HTML report.
+    Batch(batch::BatchArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -75,5 +78,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::EvalVerify(args) => eval_verify::run(&cli.global, args),
         Command::Enroll(args) => references::enroll(&cli.global, args),
         Command::References(args) => references::references(args),
+        Command::Batch(args) => batch::run(&cli.global, args),
     }
 }
