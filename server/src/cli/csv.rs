@@ -25,6 +25,18 @@ pub fn field(row: &[String], i: usize) -> &str {
     row.get(i).map(String::as_str).unwrap_or("")
 }
 
+/// Joins fields into one CSV line, quoting a field that holds a comma, a quote or a line break.
+pub fn join_line(fields: &[&str]) -> String {
+    let quote = |f: &str| {
+        if f.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", f.replace('"', "\"\""))
+        } else {
+            f.to_string()
+        }
+    };
+    fields.iter().map(|f| quote(f)).collect::<Vec<_>>().join(",")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -34,5 +46,11 @@ mod tests {
         assert_eq!(split_line(r#"a,"b, c",d"#), vec!["a", "b, c", "d"]);
         assert_eq!(split_line(r#""say ""hi""",x"#), vec![r#"say "hi""#, "x"]);
         assert_eq!(field(&split_line("a"), 3), "");
+    }
+
+    #[test]
+    fn joined_lines_split_back() {
+        let fields = ["a", "b, c", r#"say "hi""#, ""];
+        assert_eq!(split_line(&join_line(&fields)), fields);
     }
 }

@@ -1,6 +1,7 @@
 //! Command-line interface: argument parsing and one module per subcommand.
 
 mod analyze;
+mod batch;
 pub mod csv;
 mod enrol;
 mod eval_validate;
@@ -64,6 +65,8 @@ pub enum Command {
     EvalVerify(eval_verify::EvalVerifyArgs),
     /// Run the HTTP service (validate, verify, references, health, metrics, OpenAPI).
     Serve(serve::ServeArgs),
+    /// Validate and template a whole photo collection offline, resumably: JSONL, CSV, HTML report.
+    Batch(batch::BatchArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -79,5 +82,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Enroll(args) => references::enroll(&cli.global, args),
         Command::References(args) => references::references(args),
         Command::Serve(args) => serve::run(&cli.global, args),
+        Command::Batch(args) => batch::run(&cli.global, args),
     }
 }

@@ -1,0 +1,135 @@
+//! `sapa batch`: offline re-checks of a photo collection. Every photo is validated and gets its
+//! face template from the same analysis, in parallel; each result is one JSON line, written whole
+//! as soon as it is ready, so an interrupted run can `--resume` without redoing finished photos.
+
+mod inputs;
+mod journal;
+mod photo;
+mod report;
+mod row;
+mod summary;
+mod table;
+
+use super::validate::parse_lang;
+use super::verify::parse_model;
+use super::{GlobalArgs, enrol, setup};
+use anyhow::Context;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use journal::Journal;
+use rayon::prelude::*;
+use row::Row;
+use sapa_engine::models::locate_models_dir;
+use sapa_engine::recognition::RecognitionModel;
+use sapa_engine::validate::Lang;
+use sapa_engine::{AnalyzerConfig, Recognizer};
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Args, Debug)]
+pub struct BatchArgs {
+    /// A directory (read recursively), a list of paths (one a line), or a CSV manifest with a
+    /// `file` or `path` column. Relative paths in a list or manifest are relative to it.
+    #[arg(long)]
+    input: PathBuf,
+    /// The results: one JSON line per photo.
+    #[arg(long, value_name = "RESULTS.jsonl")]
+    out: PathBuf,
+    /// Also write one CSV row per photo: file, decision, failed codes (`;`-joined), error code.
+    #[arg(long, value_name = "R.csv")]
+    csv: Option<PathBuf>,
+    /// Also write an HTML report with a chart of the reasons and thumbnails of the rejected
+    /// photos. The thumbnails are the photos: keep the report as you keep them.
+    #[arg(long, value_name = "R.html")]
+    report: Option<PathBuf>,
+    /// Profile: kz-id (default), icao, kiosk, or a path to a profile TOML file.
+    #[arg(long, default_value = "kz-id")]
+    profile: String,
+    /// Language of the messages.
+    #[arg(long, default_value = "en", value_parser = parse_lang)]
+    lang: Lang,
+    /// Recognition model of the templates (default: `default_model` of models/recognition.toml).
+    #[arg(long, value_parser = parse_model)]
+    model: Option<RecognitionModel>,
+    /// Continue an interrupted run: keep the results already in `--out`, skip their files.
+    #[arg(long)]
+    resume: bool,
+}
+
+pub fn run(global: &GlobalArgs, args: BatchArgs) -> anyhow::Result<ExitCode> {
+    let outputs: Vec<PathBuf> =
+        [Some(&args.out), args.csv.as_ref(), args.report.as_ref()].into_iter().flatten().cloned().collect();
+    let photos = inputs::collect(&args.input, &outputs)?;
+    let load_start = Instant::now();
+    let profile = setup::profile(&args.profile)?;
+    let validator = setup::validator(global, AnalyzerConfig::default())?;
+    let model = match args.model {
+        Some(m) => m,
+        None => enrol::config(global)?.default_model,
+    };
+    let dir = locate_models_dir(global.models.as_deref())?;
+    let recognizer = Recognizer::load(&dir, model, validator.analyzer().backend())?;
+    let load = load_start.elapsed();
+
+    let (journal, earlier) = if args.resume {
+        let (j, r) = Journal::resume(&args.out)?;
+        if r.torn_bytes > 0 {
+            eprintln!("resume: cut a torn last line ({} bytes) from {}", r.torn_bytes, args.out.display());
+        }
+        (j, r.rows)
+    } else {
+        (Journal::create(&args.out)?, Vec::new())
+    };
+    let done: HashSet<&str> = earlier.iter().map(|r| r.file.as_str()).collect();
+    let keyed: Vec<(String, &PathBuf)> = photos.iter().map(|p| (super::files::display(p), p)).collect();
+    let todo: Vec<(&str, &PathBuf)> =
+        keyed.iter().filter(|(k, _)| !done.contains(k.as_str())).map(|(k, p)| (k.as_str(), *p)).collect();
+
+    let threads =
+        global.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+    let bar = progress(todo.len() as u64);
+    let job =
+        photo::Job { validator: &validator, recognizer: &recognizer, profile: &profile, lang: args.lang };
+    let start = Instant::now();
+    let fresh: Vec<Row> = pool.install(|| {
+        todo.par_iter()
+            .map(|(key, path)| {
+                let line = job.line(key, path)?;
+                journal.append(&line).with_context(|| format!("writing {}", args.out.display()))?;
+                bar.inc(1);
+                Ok(Row::parse(&line)?)
+            })
+            .collect::<anyhow::Result<Vec<Row>>>()
+    })?;
+    let elapsed = start.elapsed();
+    bar.finish_and_clear();
+
+    // Rows in input order; results of an earlier run for files no longer listed go last.
+    let order: HashMap<&str, usize> = keyed.iter().enumerate().map(|(i, (k, _))| (k.as_str(), i)).collect();
+    let mut rows: Vec<&Row> = earlier.iter().chain(fresh.iter()).collect();
+    rows.sort_by_key(|r| order.get(r.file.as_str()).copied().unwrap_or(usize::MAX));
+    let tally = summary::Tally::of(&rows);
+    if let Some(path) = &args.csv {
+        table::write(path, &rows)?;
+    }
+    if let Some(path) = &args.report {
+        pool.install(|| report::write(path, &rows, &tally, &validator.analyzer().config().limits))?;
+    }
+    let stats = summary::RunStats { resumed: earlier.len(), processed: fresh.len(), threads, load, elapsed };
+    print!("{}", summary::render(&tally, &stats));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A bar with rate and ETA on stderr; indicatif draws nothing when stderr is not a terminal.
+fn progress(len: u64) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template("{elapsed_precise} [{wide_bar}] {pos}/{len} {per_sec} ETA {eta}")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
