@@ -108,7 +108,8 @@ pub struct Eyes {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Mouth {
-    /// Maximum inner-lip gap over mouth width.
+    /// Maximum mouth opening: the largest inner-lip gap over the eye-to-chin distance, times the
+    /// square root of the share of the mouth showing teeth or interior.
     pub max_openness: f32,
     /// Maximum expression score (0 neutral, 1 clearly not).
     pub max_expression: f32,
