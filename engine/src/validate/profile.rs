@@ -64,6 +64,11 @@ pub struct Faces {
     /// of the detector's input (context for a half-visible face), at this detector score.
     pub edge_pass_fill: f32,
     pub edge_pass_min_score: f32,
+    /// Minimum face-presence score of the landmark model on another detection for it to count
+    /// as a face.
+    pub min_face_presence: f32,
+    /// Maximum area of a person region separate from the main person, over the main face box.
+    pub max_other_person_ratio: f32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
