@@ -100,14 +100,20 @@ fn labelled_set_false_rejects_and_recall() {
         println!("{d:<24} {hit:>3}/{n:<3} {:>5.0}%", 100.0 * *hit as f32 / *n as f32);
     }
     // Measured on this set (BENCHMARKS.md): one ICAO-like photo is rejected, for a slight smile
-    // the expression model reads at p = 0.97. A second one is a regression.
+    // every expression measure reads as one. A second one is a regression.
     assert!(false_rejects.len() <= 1, "{false_rejects:#?}");
     // Defects the checks measure directly must all be found.
     for d in ["grayscale", "head_cropped", "low_res", "blur"] {
         let (hit, n) = per_defect[d];
         assert_eq!(hit, n, "{d}: {hit}/{n}");
     }
-    for (d, floor) in [("busy_background", 0.85), ("glasses", 0.8), ("non_neutral_expression", 0.75)] {
+    for (d, floor) in [
+        ("busy_background", 0.85),
+        ("glasses", 0.8),
+        ("non_neutral_expression", 0.85),
+        ("open_mouth", 0.85),
+        ("multiple_faces", 0.8),
+    ] {
         let (hit, n) = per_defect[d];
         assert!(hit as f32 / n as f32 >= floor, "{d}: {hit}/{n} below {floor}");
     }

@@ -21,3 +21,7 @@ pub const FACE_OVAL: [usize; 36] = [
 /// The inner lip contour, upper lip left to right then lower lip right to left.
 pub const INNER_LIP_CONTOUR: [usize; 20] =
     [78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308, 324, 318, 402, 317, 14, 87, 178, 88, 95];
+/// The outer lip contour, upper lip right to left then lower lip left to right: lips, teeth and
+/// the mouth's interior all lie inside it, whatever the inner contour does.
+pub const OUTER_LIP_CONTOUR: [usize; 20] =
+    [61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181, 91, 146];

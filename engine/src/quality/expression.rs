@@ -11,6 +11,8 @@ use serde::Serialize;
 use std::sync::Arc;
 
 const SIZE: u32 = 64;
+/// Side of the model's input square over the detection box's longer side.
+const MARGIN: f32 = 1.3;
 pub const LABELS: [&str; 7] = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"];
 
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -49,12 +51,29 @@ impl ExpressionModel {
         Self { model }
     }
 
+    /// The expression of the face in `det`: the mean of the model's reading of the face and of its
+    /// mirror image (a neutral face is symmetric, the model's left-right noise is not), on a square
+    /// [`MARGIN`] times the detection box, which frames the whole face with some hair and
+    /// background as FER-style training crops do, where the detector's box stops at the brows.
     pub fn run(&self, img: &RgbImage, det: &Detection) -> Result<Expression> {
+        let (a, b) = (self.infer(img, det, false)?, self.infer(img, det, true)?);
+        let mut probabilities = [0f32; 7];
+        for (p, (x, y)) in probabilities.iter_mut().zip(a.iter().zip(&b)) {
+            *p = (x + y) / 2.0;
+        }
+        Ok(Expression { probabilities })
+    }
+
+    fn infer(&self, img: &RgbImage, det: &Detection, mirror: bool) -> Result<[f32; 7]> {
         let b = det.bbox;
-        let side = b.w.max(b.h);
+        let side = b.w.max(b.h) * MARGIN;
         let c = b.center();
         let s = side / SIZE as f32;
-        let to_src = Affine { m: [s, 0.0, c.x - side / 2.0, 0.0, s, c.y - side / 2.0] };
+        let to_src = if mirror {
+            Affine { m: [-s, 0.0, c.x + side / 2.0, 0.0, s, c.y - side / 2.0] }
+        } else {
+            Affine { m: [s, 0.0, c.x - side / 2.0, 0.0, s, c.y - side / 2.0] }
+        };
         let crop = warp_crop(img, &to_src, SIZE, SIZE, [0, 0, 0]);
         // The model takes NHWC [1, 64, 64, 1]; one channel makes NCHW and NHWC the same bytes.
         let input = gray_nchw(&crop, 2.0 / 255.0, -1.0).into_shape_with_order(vec![1, 64, 64, 1]);
@@ -63,6 +82,6 @@ impl ExpressionModel {
         let v = out[0].as_slice().expect("contiguous");
         let mut probabilities = [0f32; 7];
         probabilities.copy_from_slice(&v[..7]);
-        Ok(Expression { probabilities })
+        Ok(probabilities)
     }
 }

@@ -63,6 +63,11 @@ impl FaceRegion {
         Some(Self { img: crop, ied, points, luma, face_mask, to_crop })
     }
 
+    /// The eye midpoint in crop pixels (where the crop puts it).
+    pub fn eyes(&self) -> Point {
+        Point::new(EYE_X_IED * self.ied, EYE_Y_IED * self.ied)
+    }
+
     pub fn width(&self) -> u32 {
         self.img.width()
     }

@@ -62,6 +62,64 @@ impl PersonMask {
     }
 }
 
+impl PersonMask {
+    /// The largest person region not connected to the one holding the box (source pixels), as
+    /// its area over the box's area: a second person whose face the detector cannot see (turned
+    /// away, blurred, cut by the frame edge) is still a person to the segmentation.
+    pub fn other_person_ratio(&self, x: f32, y: f32, w: f32, h: f32) -> f32 {
+        let n = (SIZE * SIZE) as usize;
+        let mut label = vec![0u32; n];
+        let mut sizes = vec![0usize];
+        for start in 0..n {
+            if label[start] != 0 || self.prob[start] <= 0.5 {
+                continue;
+            }
+            let id = sizes.len() as u32;
+            let mut stack = vec![start];
+            label[start] = id;
+            let mut size = 0;
+            while let Some(i) = stack.pop() {
+                size += 1;
+                let (px, py) = ((i as u32) % SIZE, (i as u32) / SIZE);
+                let mut visit = |j: usize| {
+                    if label[j] == 0 && self.prob[j] > 0.5 {
+                        label[j] = id;
+                        stack.push(j);
+                    }
+                };
+                if px > 0 {
+                    visit(i - 1);
+                }
+                if px + 1 < SIZE {
+                    visit(i + 1);
+                }
+                if py > 0 {
+                    visit(i - SIZE as usize);
+                }
+                if py + 1 < SIZE {
+                    visit(i + SIZE as usize);
+                }
+            }
+            sizes.push(size);
+        }
+        let (sx, sy) = (SIZE as f32 / self.width as f32, SIZE as f32 / self.height as f32);
+        let c0 = ((x * sx).max(0.0) as u32).min(SIZE - 1);
+        let c1 = (((x + w) * sx).max(0.0) as u32).clamp(c0 + 1, SIZE);
+        let r0 = ((y * sy).max(0.0) as u32).min(SIZE - 1);
+        let r1 = (((y + h) * sy).max(0.0) as u32).clamp(r0 + 1, SIZE);
+        let mut inside = vec![0usize; sizes.len()];
+        for yy in r0..r1 {
+            for xx in c0..c1 {
+                inside[label[(yy * SIZE + xx) as usize] as usize] += 1;
+            }
+        }
+        let main = (1..sizes.len()).max_by_key(|&k| inside[k]).unwrap_or(0);
+        let other = (1..sizes.len()).filter(|&k| k != main).map(|k| sizes[k]).max().unwrap_or(0);
+        let box_px = (w * sx * h * sy).max(1.0);
+        other as f32 / box_px
+    }
+}
+
 pub struct Segmenter {
     model: Arc<dyn Model>,
 }

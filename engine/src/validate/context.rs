@@ -79,18 +79,19 @@ pub fn head(lm: &FaceLandmarks, person: Option<&PersonMask>) -> Head {
 }
 
 /// The ICAO crop the photo allows: the head at `output.head_height` of the crop height, the crown
-/// `output.top_margin` below the top edge, the eyes centred; `None` when it would leave the image.
+/// `output.top_margin` below the top edge, the eyes centred. It may reach past each image edge by
+/// `output.max_padding` of its own size (the strip is rendered as extended background, so a head
+/// whose hair touches the top edge can still be framed); `None` when it would reach further.
 pub fn propose_crop(head: &Head, profile: &Profile, width: u32, height: u32) -> Option<CropProposal> {
     let out = &profile.output;
     let crop_h = head.height() / out.head_height;
     let crop_w = crop_h * out.width as f32 / out.height as f32;
     let y = head.crown_y - out.top_margin * crop_h;
     let x = head.eyes.x - crop_w / 2.0;
-    let tol = 1.0;
-    let inside =
-        x >= -tol && y >= -tol && x + crop_w <= width as f32 + tol && y + crop_h <= height as f32 + tol;
-    (inside && crop_h > 0.0).then(|| CropProposal {
-        rect: [x.max(0.0), y.max(0.0), crop_w.min(width as f32), crop_h.min(height as f32)],
+    let (tx, ty) = (1.0 + out.max_padding * crop_w, 1.0 + out.max_padding * crop_h);
+    let inside = x >= -tx && y >= -ty && x + crop_w <= width as f32 + tx && y + crop_h <= height as f32 + ty;
+    (inside && crop_h > 0.0).then_some(CropProposal {
+        rect: [x, y, crop_w, crop_h],
         width: out.width,
         height: out.height,
     })

@@ -12,6 +12,7 @@ pub use profile::Profile;
 pub use report::{CheckResult, CropProposal, Decision, Report, Severity, Threshold};
 
 use crate::analyze::{Analysis, Analyzer};
+use crate::detect::Detection;
 use crate::error::Result;
 use crate::image::SourceInfo;
 use crate::image::resize::crop_resize;
@@ -105,17 +106,27 @@ impl Validator {
             analysis.faces.len() as f32,
             Threshold::Min { min: 1.0 },
         )];
-        // Faces of the edge pass count only where the person mask agrees that a person is there
-        // (a ball or a poster at the edge can look like half a face to the detector).
-        let edge_faces: Vec<_> = self
+        // Faces of the edge pass count only where the person mask agrees that a person is there.
+        let edge_faces = self
             .analyzer
             .detect_padded(img, profile.faces.edge_pass_fill, profile.faces.edge_pass_min_score)?
             .into_iter()
             .filter(|d| {
                 ctx.person.as_ref().is_some_and(|m| m.coverage(d.bbox.x, d.bbox.y, d.bbox.w, d.bbox.h) >= 0.5)
-            })
-            .collect();
-        results.extend(checks::faces::check(analysis, &edge_faces, profile));
+            });
+        // Every other face, of either pass, counts only when the landmark model also sees a face
+        // there (its face-presence score): a ball or a poster can look like half a face to the
+        // detector, but not to the mesh.
+        let main = face.detection.bbox;
+        let mut others = Vec::new();
+        for d in analysis.faces[1..].iter().map(|f| f.detection).chain(edge_faces) {
+            let new = d.bbox.iou(&main) < 0.3 && others.iter().all(|o: &Detection| o.bbox.iou(&d.bbox) < 0.3);
+            if new && self.analyzer.mesh(img, &d)?.presence >= profile.faces.min_face_presence {
+                others.push(d);
+            }
+        }
+        let other_person = ctx.person.as_ref().map(|m| m.other_person_ratio(main.x, main.y, main.w, main.h));
+        results.extend(checks::faces::check(&face.detection, &others, other_person, profile));
         results.extend(checks::framing::check(&ctx, profile));
         results.extend(checks::pose::check(&ctx, profile));
         results.extend(checks::eyes::check(&ctx, profile));

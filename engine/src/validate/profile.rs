@@ -64,6 +64,11 @@ pub struct Faces {
     /// of the detector's input (context for a half-visible face), at this detector score.
     pub edge_pass_fill: f32,
     pub edge_pass_min_score: f32,
+    /// Minimum face-presence score of the landmark model on another detection for it to count
+    /// as a face.
+    pub min_face_presence: f32,
+    /// Maximum area of a person region separate from the main person, over the main face box.
+    pub max_other_person_ratio: f32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -108,7 +113,8 @@ pub struct Eyes {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Mouth {
-    /// Maximum inner-lip gap over mouth width.
+    /// Maximum mouth opening: the largest inner-lip gap over the eye-to-chin distance, times the
+    /// square root of the share of the mouth showing teeth or interior.
     pub max_openness: f32,
     /// Maximum expression score (0 neutral, 1 clearly not).
     pub max_expression: f32,

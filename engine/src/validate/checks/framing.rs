@@ -60,17 +60,20 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
         ctx.lm.measures.inter_eye_px,
         Threshold::Min { min: f.min_inter_eye_px },
     ));
-    // The pixels that end up in the photo: the crop's source size, or the whole image.
+    // The photo's own pixels that end up in it: the crop's source size without the padding strip
+    // (extended background adds no resolution), or the whole image.
+    let real_w = (fr.x + fr.w).min(w) - fr.x.max(0.0);
+    let real_h = (fr.y + fr.h).min(hgt) - fr.y.max(0.0);
     out.push(note(CheckResult::judge(
         "low_res",
         "frame_width_px",
-        fr.w,
+        real_w,
         Threshold::Min { min: f.min_width as f32 },
     )));
     out.push(note(CheckResult::judge(
         "low_res",
         "frame_height_px",
-        fr.h,
+        real_h,
         Threshold::Min { min: f.min_height as f32 },
     )));
     out

@@ -1,31 +1,52 @@
 //! Mouth closed and a neutral expression.
 
 use crate::detect::Point;
-use crate::landmarks::regions::INNER_LIP_CONTOUR;
+use crate::image::ColourKind;
+use crate::landmarks::regions::{CHIN, INNER_LIP_CONTOUR, OUTER_LIP_CONTOUR};
 use crate::quality::face_region::{FaceRegion, polygon_mask, srgb_to_lab};
 use crate::validate::context::Ctx;
 use crate::validate::profile::Profile;
 use crate::validate::report::{CheckResult, Threshold};
 
-/// Share of the pixels inside the inner lip contour that are not lip: teeth (much lighter) or the
-/// mouth's interior (much darker). Full lips that the mesh leaves slightly apart score near 0.
-fn interior_share(r: &FaceRegion) -> Option<f32> {
+/// Share of the mouth between the lips' mid-lines (halfway between the outer and inner lip
+/// contours) that shows teeth or the mouth's interior. The mid-line polygon holds the inner half
+/// of each lip and whatever lies between the lips, but no skin, so it sees teeth even when the
+/// mesh draws the inner contour closed over them (a smile with teeth).
+/// - teeth: clearly lighter than the lips and, in colour, clearly less red;
+/// - interior: clearly darker than the lips.
+fn teeth_or_interior_share(r: &FaceRegion, colour: bool) -> Option<f32> {
     let upper = r.points[0].midpoint(&r.points[13]);
     let lower = r.points[14].midpoint(&r.points[17]);
     let lips: Vec<usize> = r.disc(upper, 0.04).into_iter().chain(r.disc(lower, 0.04)).collect();
-    let lip_l = r.mean_lab(&lips)?[0];
-    let contour: Vec<Point> = INNER_LIP_CONTOUR.iter().map(|&i| r.points[i]).collect();
-    let inside = polygon_mask(&contour, r.width(), r.height());
+    let lip = r.mean_lab(&lips)?;
+    let mid: Vec<Point> = OUTER_LIP_CONTOUR
+        .iter()
+        .zip(INNER_LIP_CONTOUR.iter())
+        .map(|(&o, &i)| r.points[o].midpoint(&r.points[i]))
+        .collect();
+    let inside = polygon_mask(&mid, r.width(), r.height());
     let raw = r.img.as_raw();
     let (mut n, mut other) = (0u32, 0u32);
     for (i, _) in inside.iter().enumerate().filter(|(_, m)| **m) {
         n += 1;
-        let l = srgb_to_lab([raw[3 * i], raw[3 * i + 1], raw[3 * i + 2]])[0];
-        if (l - lip_l).abs() > 18.0 {
+        let lab = srgb_to_lab([raw[3 * i], raw[3 * i + 1], raw[3 * i + 2]]);
+        let teeth = lab[0] > lip[0] + 12.0 && (!colour || lab[1] < lip[1] - 6.0);
+        let interior = lab[0] < lip[0] - 25.0;
+        if teeth || interior {
             other += 1;
         }
     }
     Some(if n == 0 { 0.0 } else { other as f32 / n as f32 })
+}
+
+/// The largest inner-lip gap over the eye-to-chin distance, as OFIQ normalises its mouth-closed
+/// measure (independent of mouth width, which a smile changes).
+fn gap_eye_chin(r: &FaceRegion) -> f32 {
+    let gap = [(82usize, 87usize), (13, 14), (312, 317)]
+        .iter()
+        .map(|&(a, b)| r.points[a].distance(&r.points[b]))
+        .fold(0f32, f32::max);
+    (gap / (r.points[CHIN].y - r.eyes().y).max(1.0)).max(0.0)
 }
 
 /// Mouth corners raised above the lips' centre line, over mouth width, in the upright face crop:
@@ -39,18 +60,25 @@ fn smile(r: &FaceRegion) -> f32 {
 
 pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
     let m = &p.mouth;
-    // The opening is the lip contour's gap weighted by how much of it shows teeth or mouth.
-    let gap = ctx.lm.measures.mouth_openness;
-    let opening = match ctx.region.as_ref().and_then(interior_share) {
-        Some(share) => gap * share.sqrt(),
-        None => gap,
-    };
-    let mut out = vec![CheckResult::judge(
-        "open_mouth",
-        "mouth_opening",
-        opening,
-        Threshold::Max { max: m.max_openness },
-    )];
+    let mut out = Vec::new();
+    let t_open = Threshold::Max { max: m.max_openness };
+    let colour = !matches!(ctx.source.colour, ColourKind::Gray | ColourKind::GrayAlpha);
+    // The lip gap counts as far as teeth or the mouth's interior show in it: full lips that the
+    // mesh leaves slightly apart are not an open mouth, a smile baring teeth is.
+    match ctx.region.as_ref().and_then(|r| Some((r, teeth_or_interior_share(r, colour)?))) {
+        Some((r, share)) => out.push(CheckResult::judge(
+            "open_mouth",
+            "lip_gap_x_teeth",
+            gap_eye_chin(r) * share.sqrt(),
+            t_open,
+        )),
+        None => out.push(CheckResult::not_measured(
+            "open_mouth",
+            "lip_gap_x_teeth",
+            t_open,
+            "face region unavailable",
+        )),
+    }
     if let Some(r) = &ctx.region {
         out.push(CheckResult::judge(
             "non_neutral_expression",
