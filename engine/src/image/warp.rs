@@ -127,8 +127,8 @@ pub fn warp_affine(src: &RgbImage, to_src: &Affine, w: u32, h: u32, border: [u8;
             if x0 >= 0 && y0 >= 0 && x0 + 1 < sw && y0 + 1 < sh {
                 let i = y0 as usize * stride + x0 as usize * 3;
                 let (top, bottom) = (&raw[i..i + 6], &raw[i + stride..i + stride + 6]);
-                for c in 0..3 {
-                    px[c] = bilinear(
+                for (c, out) in px.iter_mut().enumerate() {
+                    *out = bilinear(
                         [top[c] as f32, top[c + 3] as f32, bottom[c] as f32, bottom[c + 3] as f32],
                         ax,
                         ay,
@@ -153,7 +153,7 @@ pub fn warp_affine(src: &RgbImage, to_src: &Affine, w: u32, h: u32, border: [u8;
 /// `v.floor()`, by truncation where that is the same (v >= 0), so the common case needs no call.
 #[inline(always)]
 fn floor(v: f32) -> f32 {
-    if v >= 0.0 && v < 8_388_608.0 { (v as i64) as f32 } else { v.floor() }
+    if (0.0..8_388_608.0).contains(&v) { (v as i64) as f32 } else { v.floor() }
 }
 
 /// Bilinear blend of `[p00, p01, p10, p11]`, rounded to 8 bits.
