@@ -1,0 +1,119 @@
+//! The validator's check groups on a prepared context, and the end-to-end jobs: validation of a
+//! JPEG, validation plus template (what `sapa batch` does per photo), and verification of two
+//! photos, on the committed portrait at 1 MP and, when present, a real ~1 MP shared photo.
+//! Run: `cargo bench -p sapa-benches --bench pipeline` (add `--features ort` with ORT_DYLIB_PATH set).
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use sapa_benches::{backends, models_dir, photos, portrait_of_side, recognizer, validator};
+use sapa_engine::image::SourceInfo;
+use sapa_engine::models::load_model;
+use sapa_engine::quality::expression::ExpressionModel;
+use sapa_engine::quality::face_region::FaceRegion;
+use sapa_engine::quality::segmentation::Segmenter;
+use sapa_engine::validate::context::{self, Ctx};
+use sapa_engine::validate::{Lang, Profile, checks};
+use std::hint::black_box;
+use std::time::Duration;
+
+/// Each check group on a context prepared the way `Validator::judge` prepares it.
+fn check_groups(c: &mut Criterion) {
+    let img = portrait_of_side(1024);
+    let profile = Profile::built_in("kz-id").expect("kz-id");
+    let kind = backends()[0];
+    let v = validator(kind);
+    let a = v.analyzer();
+    let analysis = a.analyze(&img, SourceInfo::for_pixels(&img)).expect("analyze");
+    let face = &analysis.faces[0];
+    let lm = face.landmarks.as_ref().expect("meshed");
+    let backend = a.backend().clone();
+    let segmenter = Segmenter::new(load_model(&models_dir(), Segmenter::MODEL_ID, &backend).expect("seg"));
+    let expression =
+        ExpressionModel::new(load_model(&models_dir(), ExpressionModel::MODEL_ID, &backend).expect("fer"));
+    let person = segmenter.run(&img).expect("seg");
+    let expr = expression.run(&img, &face.detection).expect("fer");
+    let edge =
+        a.detect_padded(&img, profile.faces.edge_pass_fill, profile.faces.edge_pass_min_score).expect("edge");
+    // What judge derives from the models' outputs before any check: head box, crop, frame and
+    // the normalised face region.
+    let derive = || {
+        let head = context::head(lm, Some(&person));
+        let crop = context::propose_crop(&head, &profile, img.width(), img.height());
+        let frame = context::frame(&profile, crop.as_ref(), img.width(), img.height());
+        (head, crop, frame, FaceRegion::new(&img, &lm.mesh, &lm.measures))
+    };
+    let (head, crop, frame, region) = derive();
+    let ctx = Ctx {
+        img: &img,
+        source: &analysis.source,
+        analysis: &analysis,
+        face,
+        lm,
+        region,
+        person: Some(segmenter.run(&img).expect("seg")),
+        expression: Some(expr),
+        head,
+        frame,
+        crop,
+    };
+    let mut g = c.benchmark_group("checks");
+    g.bench_function("context", |b| b.iter(|| black_box(derive())));
+    g.bench_function("faces", |b| b.iter(|| checks::faces::check(&analysis, black_box(&edge), &profile)));
+    g.bench_function("framing", |b| b.iter(|| checks::framing::check(black_box(&ctx), &profile)));
+    g.bench_function("pose", |b| b.iter(|| checks::pose::check(black_box(&ctx), &profile)));
+    g.bench_function("eyes", |b| b.iter(|| checks::eyes::check(black_box(&ctx), &profile)));
+    g.bench_function("mouth", |b| b.iter(|| checks::mouth::check(black_box(&ctx), &profile)));
+    g.bench_function("occlusion", |b| b.iter(|| checks::occlusion::check(black_box(&ctx), &profile)));
+    g.bench_function("capture", |b| b.iter(|| checks::capture::check(black_box(&ctx), &profile)));
+    g.bench_function("background", |b| b.iter(|| checks::background::check(black_box(&ctx), &profile)));
+    g.finish();
+}
+
+fn end_to_end(c: &mut Criterion) {
+    let profile = Profile::built_in("kz-id").expect("kz-id");
+    let photos = photos();
+    for kind in backends() {
+        let v = validator(kind);
+        let rec = recognizer(kind);
+        let mut g = c.benchmark_group(format!("end_to_end_{kind}"));
+        for (name, bytes) in &photos {
+            g.bench_with_input(BenchmarkId::new("validate", name), bytes, |b, bytes| {
+                b.iter(|| v.validate_bytes(black_box(bytes), &profile, Lang::En).expect("validate"))
+            });
+            g.bench_with_input(BenchmarkId::new("validate_and_template", name), bytes, |b, bytes| {
+                b.iter(|| {
+                    let d = v.analyzer().decode(black_box(bytes)).expect("decode");
+                    let r = v.validate(&d.rgb, d.source, &profile, Lang::En).expect("validate");
+                    rec.template_of_main_face(&d.rgb, &r.analysis).expect("template")
+                })
+            });
+        }
+        // Decode, detect, mesh and template without validation: what a face-recognition peer does.
+        let template = |bytes: &[u8]| {
+            let d = v.analyzer().decode(bytes).expect("decode");
+            let analysis = v.analyzer().analyze(&d.rgb, d.source).expect("analyze");
+            rec.template_of_main_face(&d.rgb, &analysis).expect("template")
+        };
+        for (name, bytes) in &photos {
+            g.bench_with_input(BenchmarkId::new("template_only", name), bytes, |b, bytes| {
+                b.iter(|| template(black_box(bytes)))
+            });
+        }
+        let (first, second) = (&photos[0].1, &photos[photos.len() - 1].1);
+        g.bench_function("verify_two_photos", |b| {
+            b.iter(|| {
+                template(black_box(first)).similarity(&template(black_box(second))).expect("same model")
+            })
+        });
+        g.finish();
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    targets = check_groups, end_to_end
+}
+criterion_main!(benches);
