@@ -135,14 +135,14 @@ pub fn warp_affine(src: &RgbImage, to_src: &Affine, w: u32, h: u32, border: [u8;
                     );
                 }
             } else {
-                for c in 0..3 {
+                for (c, out) in px.iter_mut().enumerate() {
                     let p = [
                         fetch(x0, y0, c),
                         fetch(x0 + 1, y0, c),
                         fetch(x0, y0 + 1, c),
                         fetch(x0 + 1, y0 + 1, c),
                     ];
-                    px[c] = bilinear(p, ax, ay);
+                    *out = bilinear(p, ax, ay);
                 }
             }
         }

@@ -84,8 +84,10 @@ pub fn run(global: &GlobalArgs, args: BatchArgs) -> anyhow::Result<ExitCode> {
     };
     let done: HashSet<&str> = earlier.iter().map(|r| r.file.as_str()).collect();
     let keyed: Vec<(String, &PathBuf)> = photos.iter().map(|p| (super::files::display(p), p)).collect();
-    let todo: Vec<(&str, &PathBuf)> =
+    let mut todo: Vec<(&str, &PathBuf)> =
         keyed.iter().filter(|(k, _)| !done.contains(k.as_str())).map(|(k, p)| (k.as_str(), *p)).collect();
+    // Largest files first, one photo per task: no worker is left alone with a big photo at the end.
+    todo.sort_by_cached_key(|(_, p)| std::cmp::Reverse(std::fs::metadata(p).map_or(0, |m| m.len())));
 
     let threads =
         global.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -96,6 +98,7 @@ pub fn run(global: &GlobalArgs, args: BatchArgs) -> anyhow::Result<ExitCode> {
     let start = Instant::now();
     let fresh: Vec<Row> = pool.install(|| {
         todo.par_iter()
+            .with_max_len(1)
             .map(|(key, path)| {
                 let line = job.line(key, path)?;
                 journal.append(&line).with_context(|| format!("writing {}", args.out.display()))?;
