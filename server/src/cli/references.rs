@@ -58,13 +58,6 @@ fn parse_iin(s: &str) -> anyhow::Result<Iin> {
     Iin::parse(s).map_err(|e| anyhow::anyhow!("{} ({})", e, e.code()))
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
 pub fn enroll(global: &GlobalArgs, args: EnrollArgs) -> anyhow::Result<ExitCode> {
     let iin = parse_iin(&args.iin)?;
     let model = match args.model {
@@ -81,14 +74,7 @@ pub fn enroll(global: &GlobalArgs, args: EnrollArgs) -> anyhow::Result<ExitCode>
         None => anyhow::bail!("no recognizer loaded"),
     };
     let store = ReferenceStore::open(&args.store.store).context("opening the reference store")?;
-    let record = TemplateRecord {
-        model_id: template.model_id().to_string(),
-        template: template.to_bytes(),
-        enrolled_at: now(),
-        source: "enrol".into(),
-        quality: template.quality(),
-        note: None,
-    };
+    let record = TemplateRecord::enrolled(&template);
     store.put(&iin, &record)?;
     println!(
         "{}",

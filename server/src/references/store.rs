@@ -35,6 +35,21 @@ pub struct TemplateRecord {
     pub note: Option<String>,
 }
 
+impl TemplateRecord {
+    /// The record of a template enrolled now from a photo we were given (`source = "enrol"`).
+    pub fn enrolled(template: &sapa_engine::Template) -> Self {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+        TemplateRecord {
+            model_id: template.model_id().to_string(),
+            template: template.to_bytes(),
+            enrolled_at: now.map_or(0, |d| d.as_secs() as i64),
+            source: "enrol".into(),
+            quality: template.quality(),
+            note: None,
+        }
+    }
+}
+
 /// A template is biometric data: `Debug` shows its size, not its bytes.
 impl fmt::Debug for TemplateRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -43,10 +43,6 @@ pub struct Deleted {
     pub deleted: usize,
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
-}
-
 fn parse(iin: &str) -> Result<Iin, ApiError> {
     Iin::parse(iin).map_err(|e| ReferenceError::from(e).into())
 }
@@ -119,14 +115,7 @@ pub async fn put(State(state): State<Arc<AppState>>, Path(iin): Path<String>, re
                 .await?;
             st.record_timing(&timing);
             let template = template?;
-            let record = TemplateRecord {
-                model_id: template.model_id().to_string(),
-                template: template.to_bytes(),
-                enrolled_at: now(),
-                source: "enrol".into(),
-                quality: template.quality(),
-                note: None,
-            };
+            let record = TemplateRecord::enrolled(&template);
             let store = st.store.clone();
             let (model, quality) = (record.model_id.clone(), record.quality);
             tokio::task::spawn_blocking(move || store.put(&iin, &record))
