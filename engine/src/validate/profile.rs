@@ -132,6 +132,8 @@ pub struct Occlusion {
     /// Maximum head-covering score.
     pub max_head_covering: f32,
     /// Whether a headscarf that leaves the face from chin to forehead visible is accepted.
+    /// Not applied yet: no check can tell a scarf from a hat (no labelled scarf photos, no
+    /// face-parsing model), so `head_covering` is judged the same either way (README).
     pub allow_religious_headscarf: bool,
 }
 
