@@ -9,7 +9,7 @@ use super::super::state::{AppState, Timing};
 use crate::references::{Iin, ReferenceError, TemplateRecord};
 use axum::Json;
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use std::sync::Arc;
@@ -55,21 +55,29 @@ fn store_error(e: impl std::fmt::Display) -> ApiError {
 async fn audited<T: Serialize>(
     state: &Arc<AppState>,
     route: &'static str,
-    headers: &HeaderMap,
+    req: Request,
     iin: &str,
     ok: StatusCode,
-    body: impl AsyncFnOnce(Iin) -> Result<T, ApiError>,
+    work: impl AsyncFnOnce(Iin, Request) -> Result<T, ApiError>,
 ) -> Response {
     let start = Instant::now();
     let mut event = AuditEvent { request_id: state.request_id(), route, ..Default::default() };
-    let result = async {
-        event.client = state.keys.authorize(headers, Scope::References)?.0;
-        let lang = super::lang(None, headers)?;
+    let (head, body) = req.into_parts();
+    let prelude = (|| {
+        event.client = state.keys.authorize(&head.headers, Scope::References)?.0;
+        let lang = super::lang(None, &head.headers)?;
         let iin = parse(iin).map_err(|e| e.in_lang(lang))?;
         event.iin_hash = Some(state.audit.iin_hash(&iin));
-        body(iin).await.map_err(|e| e.in_lang(lang))
-    }
-    .await;
+        Ok::<_, ApiError>((iin, lang))
+    })();
+    let result = match prelude {
+        Ok((iin, lang)) => work(iin, Request::from_parts(head, body)).await.map_err(|e| e.in_lang(lang)),
+        Err(e) => {
+            // Refused before the body was read: read it anyway, so the client gets the answer.
+            body::drain(body).await;
+            Err(e)
+        }
+    };
     let response = match result {
         Ok(v) => (ok, Json(v)).into_response(),
         Err(e) => {
@@ -95,41 +103,28 @@ async fn audited<T: Serialize>(
     tag = "references"
 )]
 pub async fn put(State(state): State<Arc<AppState>>, Path(iin): Path<String>, req: Request) -> Response {
-    let headers = req.headers().clone();
     let st = state.clone();
-    let (head, body) = req.into_parts();
-    // Refused before the body is read (bad key or IIN): read it anyway, so the client gets the answer.
-    let unread = std::sync::Arc::new(std::sync::Mutex::new(Some(body)));
-    let pending = unread.clone();
-    let response =
-        audited(&state, "references.put", &headers, &iin, StatusCode::CREATED, async move |iin: Iin| {
-            let body = pending.lock().unwrap_or_else(|p| p.into_inner()).take().unwrap_or_default();
-            let req = Request::from_parts(head, body);
-            let bytes = body::photo(req, "photo", st.config.limits.max_body_bytes).await?;
-            let engine = st.engine.clone();
-            let (template, timing) = st
-                .compute(move || {
-                    let mut timing = Timing::default();
-                    (engine.template_of(&bytes, &mut timing), timing)
-                })
-                .await?;
-            st.record_timing(&timing);
-            let template = template?;
-            let record = TemplateRecord::enrolled(&template);
-            let store = st.store.clone();
-            let (model, quality) = (record.model_id.clone(), record.quality);
-            tokio::task::spawn_blocking(move || store.put(&iin, &record))
-                .await
-                .map_err(|_| ApiError::internal("the store task failed"))?
-                .map_err(store_error)?;
-            Ok(Enrolled { enrolled: true, model, quality })
-        })
-        .await;
-    let left = unread.lock().unwrap_or_else(|p| p.into_inner()).take();
-    if let Some(body) = left {
-        body::drain(body).await;
-    }
-    response
+    audited(&state, "references.put", req, &iin, StatusCode::CREATED, async move |iin: Iin, req: Request| {
+        let bytes = body::photo(req, "photo", st.config.limits.max_body_bytes).await?;
+        let engine = st.engine.clone();
+        let (template, timing) = st
+            .compute(move || {
+                let mut timing = Timing::default();
+                (engine.template_of(&bytes, &mut timing), timing)
+            })
+            .await?;
+        st.record_timing(&timing);
+        let template = template?;
+        let record = TemplateRecord::enrolled(&template);
+        let store = st.store.clone();
+        let (model, quality) = (record.model_id.clone(), record.quality);
+        tokio::task::spawn_blocking(move || store.put(&iin, &record))
+            .await
+            .map_err(|_| ApiError::internal("the store task failed"))?
+            .map_err(store_error)?;
+        Ok(Enrolled { enrolled: true, model, quality })
+    })
+    .await
 }
 
 /// The enrolment metadata of an IIN (never the template).
@@ -144,13 +139,9 @@ pub async fn put(State(state): State<Arc<AppState>>, Path(iin): Path<String>, re
     security(("api_key" = ["references"])),
     tag = "references"
 )]
-pub async fn get(
-    State(state): State<Arc<AppState>>,
-    Path(iin): Path<String>,
-    headers: HeaderMap,
-) -> Response {
+pub async fn get(State(state): State<Arc<AppState>>, Path(iin): Path<String>, req: Request) -> Response {
     let store = state.store.clone();
-    audited(&state, "references.get", &headers, &iin, StatusCode::OK, async move |iin: Iin| {
+    audited(&state, "references.get", req, &iin, StatusCode::OK, async move |iin: Iin, _| {
         let meta = tokio::task::spawn_blocking(move || store.metadata(&iin))
             .await
             .map_err(|_| ApiError::internal("the store task failed"))?
@@ -184,13 +175,9 @@ pub async fn get(
     security(("api_key" = ["references"])),
     tag = "references"
 )]
-pub async fn delete(
-    State(state): State<Arc<AppState>>,
-    Path(iin): Path<String>,
-    headers: HeaderMap,
-) -> Response {
+pub async fn delete(State(state): State<Arc<AppState>>, Path(iin): Path<String>, req: Request) -> Response {
     let (store, gbd) = (state.store.clone(), state.gbd.clone());
-    audited(&state, "references.delete", &headers, &iin, StatusCode::OK, async move |iin: Iin| {
+    audited(&state, "references.delete", req, &iin, StatusCode::OK, async move |iin: Iin, _| {
         let deleted = tokio::task::spawn_blocking(move || {
             // A cached ГБД ФЛ template must not outlive an erasure either.
             if let Some(g) = gbd {
