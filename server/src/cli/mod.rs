@@ -4,7 +4,7 @@ mod analyze;
 mod batch;
 pub mod csv;
 mod enrol;
-mod eval_validate;
+pub mod eval_validate;
 mod eval_verify;
 mod files;
 mod identities;
