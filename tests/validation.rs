@@ -128,3 +128,65 @@ fn a_face_cut_by_the_frame_edge_is_reported_not_a_crash() {
     assert_eq!(r.decision, Decision::Reject);
     assert!(r.failed.contains(&"head_cropped") || r.failed.contains(&"no_face"), "{:?}", r.failed);
 }
+
+/// The `glasses_score` the kz-id profile reports for an image.
+fn glasses_score(v: &Validator, img: &image::RgbImage) -> f32 {
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgb8(img.clone())
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let r = v.validate_bytes(&png, &Profile::built_in("kz-id").unwrap(), Lang::En).unwrap().report;
+    r.checks.iter().find(|c| c.code == "glasses").and_then(|c| c.value).expect("glasses measured")
+}
+
+/// Thin dark frames drawn around the eyes: a ring per eye, the bridge between them and the arms
+/// towards the ears, `t` pixels thick.
+fn draw_frames(img: &mut image::RgbImage, re: (f32, f32), le: (f32, f32), t: f32) {
+    let ied = ((le.0 - re.0).powi(2) + (le.1 - re.1).powi(2)).sqrt();
+    let (ax, ay) = (0.42 * ied, 0.28 * ied);
+    let on_ring = |x: f32, y: f32, c: (f32, f32)| {
+        let (dx, dy) = ((x - c.0) / ax, (y - c.1 - 0.05 * ied) / ay);
+        ((dx * dx + dy * dy).sqrt() - 1.0).abs() * ay < t / 2.0
+    };
+    let on_bar = |x: f32, y: f32, x0: f32, x1: f32, yc: f32| {
+        x >= x0.min(x1) && x <= x0.max(x1) && (y - yc).abs() < t / 2.0
+    };
+    let (w, h) = img.dimensions();
+    for y in 0..h {
+        for x in 0..w {
+            let (fx, fy) = (x as f32, y as f32);
+            let frame = on_ring(fx, fy, re)
+                || on_ring(fx, fy, le)
+                || on_bar(fx, fy, re.0 + ax, le.0 - ax, (re.1 + le.1) / 2.0 - 0.02 * ied)
+                || on_bar(fx, fy, re.0 - ax, re.0 - ax - 0.3 * ied, re.1)
+                || on_bar(fx, fy, le.0 + ax, le.0 + ax + 0.3 * ied, le.1);
+            if frame {
+                img.put_pixel(x, y, image::Rgb([35, 30, 30]));
+            }
+        }
+    }
+}
+
+#[test]
+fn drawn_frames_raise_the_glasses_score_sharp_and_blurred() {
+    let v = validator();
+    let a = analyzer(backends()[backends().len() - 1]);
+    let img = image::open(workspace_root().join("fixtures/astronaut.png")).unwrap().to_rgb8();
+    let analysis = a.analyze(&img, sapa_engine::image::SourceInfo::for_pixels(&img)).unwrap();
+    let m = analysis.faces[0].landmarks.as_ref().unwrap().measures;
+    let (re, le) = ((m.right_eye.x, m.right_eye.y), (m.left_eye.x, m.left_eye.y));
+    let max = Profile::built_in("kz-id").unwrap().occlusion.max_glasses;
+    // Blur of about a twentieth of the eye distance: a soft face, as an upsampled small photo is.
+    let sigma = 0.05 * m.inter_eye_px;
+    let mut framed = img.clone();
+    draw_frames(&mut framed, re, le, (0.04 * m.inter_eye_px).max(1.5));
+    let scores = [
+        ("bare", glasses_score(&v, &img)),
+        ("bare, blurred", glasses_score(&v, &image::imageops::blur(&img, sigma))),
+        ("framed", glasses_score(&v, &framed)),
+        ("framed, blurred", glasses_score(&v, &image::imageops::blur(&framed, sigma))),
+    ];
+    println!("glasses_score (max {max}): {scores:?}");
+    assert!(scores[0].1 < max && scores[1].1 < max, "{scores:?}");
+    assert!(scores[2].1 > max && scores[3].1 > max, "{scores:?}");
+}
