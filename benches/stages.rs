@@ -6,9 +6,9 @@
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use sapa_benches::{analyzer, backends, jpeg, models_dir, portrait_of_side, recognizer};
 use sapa_engine::align::five_points;
+use sapa_engine::image::warp::{Affine, warp_affine};
 use sapa_engine::image::{DecodeLimits, SourceInfo, decode};
 use sapa_engine::models::load_model;
-use sapa_engine::image::warp::{Affine, warp_affine};
 use sapa_engine::quality::expression::ExpressionModel;
 use sapa_engine::quality::frame_rotation::frame_rotation_deg;
 use sapa_engine::quality::segmentation::Segmenter;

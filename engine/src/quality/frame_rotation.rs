@@ -9,7 +9,8 @@
 //! background touching the border runs past the depth cap, letterbox bars give slope 0, and the
 //! outline of a person against a flat background is neither straight over a long span nor
 //! consistent in sign across borders (the two shoulders mirror each other), so none of them reads
-//! as a turn. Only border strips are read: a few hundred runs of at most a quarter of the side.
+//! as a turn. Only border strips are read: 200 runs per border of at most a quarter of the side,
+//! probed sparsely on large photos (at most about 0.25 ms on 1 MP, see BENCHMARKS.md).
 
 use image::RgbImage;
 
@@ -82,9 +83,30 @@ impl Border {
     }
 }
 
+/// The largest per-channel difference between the pixel at `(x, y)` and the fill colour.
+#[inline]
 fn differs(img: &RgbImage, (x, y): (usize, usize), fill: [u8; 3]) -> i32 {
-    let p = img.get_pixel(x as u32, y as u32).0;
-    (0..3).map(|c| (p[c] as i32 - fill[c] as i32).abs()).max().unwrap_or(0)
+    let i = (y * img.width() as usize + x) * 3;
+    let p = &img.as_raw()[i..i + 3];
+    let d = |c: usize| (p[c] as i32 - fill[c] as i32).abs();
+    d(0).max(d(1)).max(d(2))
+}
+
+/// The depth of the fill run at position `i` of a border: the first depth below `cap` that is not
+/// fill. Probed every `stride` pixels, then the last interval pixel by pixel, which finds the same
+/// depth wherever the run is one piece (a wedge is), at a fraction of the reads on large photos.
+fn run_depth(
+    img: &RgbImage,
+    border: Border,
+    i: usize,
+    cap: usize,
+    stride: usize,
+    fill: [u8; 3],
+) -> Option<usize> {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let not_fill = |d: usize| differs(img, border.pixel(i, d, w, h), fill) > FILL_TOLERANCE;
+    let coarse = (0..cap).step_by(stride).find(|&d| not_fill(d))?;
+    Some((coarse.saturating_sub(stride - 1)..coarse).find(|&d| not_fill(d)).unwrap_or(coarse))
 }
 
 /// The padding colour: the colour at least two image corners share. A turned picture leaves its
@@ -122,10 +144,12 @@ fn wedge_depths(img: &RgbImage, border: Border, fill: [u8; 3]) -> (Vec<(f32, f32
     let (len, across) = border.extent(w, h);
     let cap = ((across as f32 * DEPTH_CAP) as usize).max(2);
     let n = len.min(SAMPLES);
+    // About 128 probes per run at most; pixel-exact below 512 px across.
+    let stride = (cap / 128).max(1);
     let mut points = Vec::with_capacity(n);
     for k in 0..n {
         let i = k * (len - 1) / (n - 1).max(1);
-        let depth = (0..cap).find(|&d| differs(img, border.pixel(i, d, w, h), fill) > FILL_TOLERANCE);
+        let depth = run_depth(img, border, i, cap, stride, fill);
         // No run (the picture touches the border here) or one past the cap is not a wedge edge.
         let Some(d) = depth.filter(|&d| d > 0) else { continue };
         let past = border.pixel(i, (d + 1).min(across - 1), w, h);
@@ -149,7 +173,7 @@ fn fit_border(img: &RgbImage, border: Border, fill: [u8; 3]) -> Option<BorderFit
     }
     // Residual allowed: a pixel of quantisation plus a little for resampling blur on large images.
     let tol = 1.5 + 0.002 * len as f32;
-    let stride = points.len().div_ceil(32).max(1);
+    let stride = points.len().div_ceil(24).max(1);
     let candidates: Vec<(f32, f32)> = points.iter().step_by(stride).copied().collect();
     let mut best: Option<(usize, f32, f32)> = None;
     for (a, &(x0, y0)) in candidates.iter().enumerate() {
