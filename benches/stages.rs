@@ -1,14 +1,16 @@
 //! Per-stage timings on the committed portrait at 1 MP, for each backend built in: every model
 //! the validation and the template run, with the pre-processing around it (letterbox, warp, tensor
-//! packing), plus decode by size and the template comparison.
+//! packing), plus decode by size, the template comparison and the model-free frame rotation.
 //! Run: `cargo bench -p sapa-benches --bench stages` (add `--features ort` with ORT_DYLIB_PATH set).
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use sapa_benches::{analyzer, backends, jpeg, models_dir, portrait_of_side, recognizer};
 use sapa_engine::align::five_points;
+use sapa_engine::image::warp::{Affine, warp_affine};
 use sapa_engine::image::{DecodeLimits, SourceInfo, decode};
 use sapa_engine::models::load_model;
 use sapa_engine::quality::expression::ExpressionModel;
+use sapa_engine::quality::frame_rotation::frame_rotation_deg;
 use sapa_engine::quality::segmentation::Segmenter;
 use sapa_engine::validate::Profile;
 use std::hint::black_box;
@@ -75,6 +77,20 @@ fn stage_bench(c: &mut Criterion) {
     }
 }
 
+/// The `tilted` check's frame rotation on 1 MP: the upright portrait, the portrait turned 7 deg
+/// with black corners, and a flat white frame (every border run goes to the depth cap: the worst
+/// case).
+fn frame_rotation_bench(c: &mut Criterion) {
+    let img = portrait_of_side(1024);
+    let turned = warp_affine(&img, &Affine::rotation_about(-7.0, 512.0, 512.0), 1024, 1024, [0, 0, 0]);
+    let flat = image::RgbImage::from_pixel(1024, 1024, image::Rgb([240, 240, 240]));
+    let mut g = c.benchmark_group("frame_rotation");
+    for (name, img) in [("upright_1mp", &img), ("turned_1mp", &turned), ("flat_1mp", &flat)] {
+        g.bench_function(name, |b| b.iter(|| frame_rotation_deg(black_box(img))));
+    }
+    g.finish();
+}
+
 fn compare_bench(c: &mut Criterion) {
     let img = portrait_of_side(1024);
     let a = analyzer(backends()[0]);
@@ -101,6 +117,6 @@ criterion_group! {
         .sample_size(20)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    targets = decode_bench, stage_bench, compare_bench
+    targets = decode_bench, stage_bench, compare_bench, frame_rotation_bench
 }
 criterion_main!(benches);

@@ -1,6 +1,8 @@
 //! Models and measures that judge the photo rather than locate the face: person segmentation,
-//! expression, and the normalised face region the capture checks read.
+//! expression, the normalised face region the capture checks read, and the picture's rotation in
+//! its frame.
 
 pub mod expression;
 pub mod face_region;
+pub mod frame_rotation;
 pub mod segmentation;

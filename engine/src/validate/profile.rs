@@ -97,6 +97,8 @@ pub struct Pose {
     pub max_yaw_deg: f32,
     pub max_pitch_deg: f32,
     pub max_roll_deg: f32,
+    /// Maximum turn of the whole picture inside its frame, read from padded corner wedges.
+    pub max_frame_rotation_deg: f32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -3,7 +3,12 @@
 //! Yaw and pitch are the mean of two independent estimates, the 3D mesh and the appearance
 //! network: each alone scatters by several degrees on frontal photos, their mean by less. Roll is
 //! the eye line's angle, which the mesh measures directly.
+//!
+//! A picture turned inside its frame (a crooked scan, or an edit that levelled the head and padded
+//! the corners) shows no roll against the frame; its turn is measured from the padded corner
+//! wedges instead (`quality::frame_rotation`) and judged as `tilted` too.
 
+use crate::quality::frame_rotation::frame_rotation_deg;
 use crate::validate::context::Ctx;
 use crate::validate::profile::Profile;
 use crate::validate::report::{CheckResult, Threshold};
@@ -17,5 +22,11 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
         CheckResult::judge("turned_head", "yaw_deg", yaw.abs(), max(p.pose.max_yaw_deg)),
         CheckResult::judge("tilted", "pitch_deg", pitch.abs(), max(p.pose.max_pitch_deg)),
         CheckResult::judge("tilted", "roll_deg", pose.roll.abs(), max(p.pose.max_roll_deg)),
+        CheckResult::judge(
+            "tilted",
+            "frame_rotation_deg",
+            frame_rotation_deg(ctx.img).abs(),
+            max(p.pose.max_frame_rotation_deg),
+        ),
     ]
 }
