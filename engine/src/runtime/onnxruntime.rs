@@ -2,7 +2,7 @@
 //! build time). An ort `Session` runs with `&mut self`, so each model keeps a small pool of
 //! sessions: one per concurrent caller, created on demand and reused.
 
-use super::{Model, check_input};
+use super::{Model, check_input, row_major};
 use crate::error::{EngineError, Result};
 use crate::models::ModelSpec;
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
@@ -97,8 +97,7 @@ impl Model for OrtModel {
         check_input(&self.spec, &input)?;
         let fail = |e: ort::Error| EngineError::Inference(format!("{}: {e}", self.spec.id));
         let shape: Vec<i64> = input.shape().iter().map(|&d| d as i64).collect();
-        let data: Vec<f32> = input.iter().copied().collect();
-        let tensor = Tensor::from_array((shape, data)).map_err(fail)?;
+        let tensor = Tensor::from_array((shape, row_major(&input).into_owned())).map_err(fail)?;
         let mut session = self.checkout()?;
         let result = (|| {
             let outputs = session.run(ort::inputs![self.spec.input.name.as_str() => tensor]).map_err(fail)?;

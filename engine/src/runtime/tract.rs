@@ -1,6 +1,6 @@
 //! The tract backend: pure Rust, optimised once at load, run concurrently without locks.
 
-use super::{Model, check_input};
+use super::{Model, check_input, row_major};
 use crate::error::{EngineError, Result};
 use crate::models::ModelSpec;
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
@@ -49,8 +49,7 @@ impl TractModel {
 impl Model for TractModel {
     fn run(&self, input: ArrayViewD<'_, f32>) -> Result<Vec<ArrayD<f32>>> {
         check_input(&self.spec, &input)?;
-        let data: Vec<f32> = input.iter().copied().collect();
-        let tensor = Tensor::from_shape(input.shape(), &data)
+        let tensor = Tensor::from_shape(input.shape(), &row_major(&input)[..])
             .map_err(|e| EngineError::Inference(format!("{}: {e}", self.spec.id)))?;
         let outputs = self
             .plan
@@ -63,7 +62,7 @@ impl Model for TractModel {
                     .to_plain_array_view::<f32>()
                     .map_err(|e| EngineError::Inference(format!("{}: {e}", self.spec.id)))?;
                 let shape: Vec<usize> = view.shape().to_vec();
-                ArrayD::from_shape_vec(IxDyn(&shape), view.iter().copied().collect())
+                ArrayD::from_shape_vec(IxDyn(&shape), row_major(&view).into_owned())
                     .map_err(|e| EngineError::Inference(format!("{}: {e}", self.spec.id)))
             })
             .collect()
