@@ -2,6 +2,7 @@
 
 use super::audit::{AuditEvent, AuditLog};
 use super::auth::ApiKeys;
+use super::body::Intake;
 use super::config::ServeConfig;
 use super::error::ApiError;
 use super::metrics::Metrics;
@@ -102,6 +103,11 @@ impl AppState {
     pub fn request_id(&self) -> String {
         let n = self.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         format!("{:x}-{n:06}", std::process::id())
+    }
+
+    /// The bounds on reading a request's body.
+    pub fn intake(&self) -> Intake {
+        Intake { max_bytes: self.config.limits.max_body_bytes, timeout: self.config.body_read_timeout() }
     }
 
     pub fn deadline(&self) -> Instant {

@@ -74,7 +74,7 @@ async fn audited<T: Serialize>(
         Ok((iin, lang)) => work(iin, Request::from_parts(head, body)).await.map_err(|e| e.in_lang(lang)),
         Err(e) => {
             // Refused before the body was read: read it anyway, so the client gets the answer.
-            body::drain(body).await;
+            body::drain(body, state.intake()).await;
             Err(e)
         }
     };
@@ -105,7 +105,7 @@ async fn audited<T: Serialize>(
 pub async fn put(State(state): State<Arc<AppState>>, Path(iin): Path<String>, req: Request) -> Response {
     let st = state.clone();
     audited(&state, "references.put", req, &iin, StatusCode::CREATED, async move |iin: Iin, req: Request| {
-        let bytes = body::photo(req, "photo", st.config.limits.max_body_bytes).await?;
+        let bytes = body::photo(req, "photo", st.intake()).await?;
         let engine = st.engine.clone();
         let (template, timing) = st
             .compute(move || {

@@ -87,13 +87,12 @@ async fn run(state: &Arc<AppState>, req: Request, event: &mut AuditEvent) -> Res
     let (profile, lang) = match prelude(state, &head, event) {
         Ok(p) => p,
         Err(e) => {
-            body::drain(body).await;
+            body::drain(body, state.intake()).await;
             return Err(e);
         }
     };
     let req = Request::from_parts(head, body);
-    let bytes =
-        body::photo(req, "photo", state.config.limits.max_body_bytes).await.map_err(|e| e.in_lang(lang))?;
+    let bytes = body::photo(req, "photo", state.intake()).await.map_err(|e| e.in_lang(lang))?;
     let engine = state.engine.clone();
     let (result, timing) = state
         .compute(move || {

@@ -114,7 +114,7 @@ async fn run(
     let (lang, fmr, threshold) = match prelude(state, &head, event) {
         Ok(p) => p,
         Err(e) => {
-            body::drain(body).await;
+            body::drain(body, state.intake()).await;
             return Err(e);
         }
     };
@@ -122,7 +122,7 @@ async fn run(
     let fail = |e: ApiError| e.in_lang(lang);
     let engine = state.engine.clone();
     let model = engine.recognizer.model();
-    let mut parts = body::form(req, state.config.limits.max_body_bytes).await.map_err(fail)?;
+    let mut parts = body::form(req, state.intake()).await.map_err(fail)?;
     let probe = parts.file("probe").map_err(fail)?;
     let iin = parts.texts.remove("iin");
     let reference = parts.files.remove("reference");
