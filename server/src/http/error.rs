@@ -2,7 +2,7 @@
 //! language (the technical detail stays in English). Bad input is always a 4xx.
 
 use super::messages;
-use crate::references::ReferenceError;
+use crate::references::{LookupError, ReferenceError, StoreError};
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -124,6 +124,25 @@ impl From<ReferenceError> for ApiError {
             api.retry_after = Some(30);
         }
         api
+    }
+}
+
+/// The store is down or broken: for the client, the reference source is unavailable.
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        Self::unavailable("reference_unavailable", format!("reference store: {e}"), 30)
+    }
+}
+
+impl From<LookupError> for ApiError {
+    fn from(e: LookupError) -> Self {
+        match e {
+            LookupError::Store(e) => e.into(),
+            LookupError::NotEnrolled => {
+                Self::not_found("reference_not_found", "no reference enrolled for this IIN")
+            }
+            LookupError::Register(e) => e.into(),
+        }
     }
 }
 

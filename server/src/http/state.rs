@@ -138,6 +138,23 @@ impl AppState {
         }
     }
 
+    /// Runs blocking work on the reference store (SQLite, and ГБД ФЛ behind it) off the async
+    /// runtime's threads; its error becomes the API's (a store failure is `reference_unavailable`).
+    pub async fn on_store<T, E>(
+        &self,
+        job: impl FnOnce(&ReferenceStore) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        E: Into<ApiError> + Send + 'static,
+    {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || job(&store))
+            .await
+            .map_err(|_| ApiError::internal("the store task failed"))?
+            .map_err(Into::into)
+    }
+
     /// Finishes an API request: the audit line, and the request id in `X-Request-Id` so a client's
     /// log can be matched with ours.
     pub fn conclude(&self, mut event: AuditEvent, start: Instant, mut response: Response) -> Response {
