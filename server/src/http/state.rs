@@ -23,7 +23,8 @@ pub struct Engine {
     pub validator: Validator,
     pub recognizer: Recognizer,
     pub recognition: RecognitionConfig,
-    pub profiles: HashMap<String, Profile>,
+    /// Shared, not copied: a request takes an `Arc` clone of the profile it names.
+    pub profiles: HashMap<String, Arc<Profile>>,
 }
 
 impl Engine {

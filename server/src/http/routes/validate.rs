@@ -65,12 +65,12 @@ pub async fn validate(State(state): State<Arc<AppState>>, req: Request) -> Respo
 }
 
 /// What the request asks for, read from the head before any of the body is.
-fn prelude(state: &AppState, head: &Parts, event: &mut AuditEvent) -> Result<(Profile, Lang), ApiError> {
+fn prelude(state: &AppState, head: &Parts, event: &mut AuditEvent) -> Result<(Arc<Profile>, Lang), ApiError> {
     event.client = state.keys.authorize(&head.headers, Scope::Validate)?.0;
     let q: ValidateQuery = super::query(&head.uri)?;
     let lang = super::lang(q.lang.as_deref(), &head.headers)?;
     let name = q.profile.unwrap_or_else(|| state.config.server.default_profile.clone());
-    let Some(profile) = state.engine.profiles.get(&name).cloned() else {
+    let Some(profile) = state.engine.profiles.get(&name).map(Arc::clone) else {
         let known: Vec<&str> = state.engine.profiles.keys().map(String::as_str).collect();
         return Err(ApiError::bad_request(
             "unknown_profile",
