@@ -93,6 +93,7 @@ async fn audited<T: Serialize>(
     responses(
         (status = 201, description = "Enrolled", body = Enrolled),
         (status = 400, description = "Invalid IIN", body = ErrorResponse),
+        (status = 408, description = "The body did not arrive within `body_read_timeout_ms`; the connection is closed", body = ErrorResponse),
         (status = 422, description = "No face, unreadable image", body = ErrorResponse),
     ),
     security(("api_key" = ["references"])),

@@ -33,6 +33,7 @@ pub struct ValidateQuery {
         (status = 200, description = "The verdict, with every check's value, threshold and message", body = Report),
         (status = 400, description = "Empty body or bad query", body = ErrorResponse),
         (status = 401, description = "No or unknown API key", body = ErrorResponse),
+        (status = 408, description = "The body did not arrive within `body_read_timeout_ms`; the connection is closed", body = ErrorResponse),
         (status = 413, description = "Body or image dimensions over the limit", body = ErrorResponse),
         (status = 415, description = "Not an image content type", body = ErrorResponse),
         (status = 422, description = "Unreadable, corrupt or unsupported image", body = ErrorResponse),

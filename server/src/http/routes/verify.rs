@@ -66,6 +66,7 @@ pub struct VerifyForm {
     responses(
         (status = 200, description = "The decision at the calibrated threshold", body = VerifyResponse),
         (status = 400, description = "Missing part, bad IIN", body = ErrorResponse),
+        (status = 408, description = "The body did not arrive within `body_read_timeout_ms`; the connection is closed", body = ErrorResponse),
         (status = 404, description = "No reference for this IIN", body = ErrorResponse),
         (status = 422, description = "No face, unreadable image", body = ErrorResponse),
         (status = 503, description = "Saturated, past the deadline, or ГБД ФЛ unavailable (`reference_unavailable`)", body = ErrorResponse),
