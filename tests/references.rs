@@ -6,8 +6,8 @@
 //! engine's recognition module and is tested there.
 
 use sapa_server::references::{
-    AuthHeader, BreakerState, FnTemplateSource, GbdClient, GbdConfig, Iin, ReferenceError, ReferenceStore,
-    TemplateRecord, TemplateSource,
+    AuthHeader, BreakerState, FnTemplateSource, GbdClient, GbdConfig, Iin, LookupError, Origin,
+    ReferenceError, ReferenceStore, TemplateRecord, TemplateSource, find_reference,
 };
 use sha2::{Digest, Sha256};
 use std::io::Cursor;
@@ -279,6 +279,38 @@ fn found_is_derived_once_and_then_served_from_cache() {
     let store = ReferenceStore::open_in_memory().unwrap();
     store.put(&p, &rec).unwrap();
     assert_eq!(store.get(&p, "fake-sha256-v1").unwrap(), Some(rec));
+}
+
+#[test]
+fn lookup_asks_the_register_only_on_a_store_miss_and_keeps_its_template() {
+    let photo = b"\xFF\xD8 pretend jpeg".to_vec();
+    let gbd = FakeGbd::start(Mode::Photo(photo.clone()));
+    let (c, _) = client(gbd.config());
+    let store = ReferenceStore::open_in_memory().unwrap();
+    let p = person(1);
+    let asked = AtomicUsize::new(0);
+    let register = || {
+        asked.fetch_add(1, Ordering::SeqCst);
+        Ok(Some(&c))
+    };
+    let (rec, origin) = find_reference(&store, &p, "fake-sha256-v1", register).unwrap();
+    assert_eq!((origin, origin.as_str()), (Origin::Register, "gbd"));
+    assert_eq!(rec.template, Sha256::digest(&photo).to_vec());
+    assert_eq!(store.get(&p, "fake-sha256-v1").unwrap(), Some(rec.clone()), "the template is kept");
+    // Emptied cache: were the register asked again, the fake would count a second request.
+    c.invalidate(&p);
+    let register = || {
+        asked.fetch_add(1, Ordering::SeqCst);
+        Ok(Some(&c))
+    };
+    let (again, origin) = find_reference(&store, &p, "fake-sha256-v1", register).unwrap();
+    assert_eq!((again, origin), (rec, Origin::Store));
+    assert_eq!((asked.load(Ordering::SeqCst), gbd.hits()), (1, 1));
+    // The register's own answer comes through as its error, and nothing is stored.
+    gbd.set(Mode::Status(404));
+    let e = find_reference(&store, &person(2), "fake-sha256-v1", || Ok(Some(&c))).unwrap_err();
+    assert!(matches!(e, LookupError::Register(ReferenceError::NotFound)), "{e}");
+    assert_eq!(store.get(&person(2), "fake-sha256-v1").unwrap(), None);
 }
 
 #[test]

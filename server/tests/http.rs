@@ -487,3 +487,121 @@ fn wait_exit(child: &mut Child, limit: Duration) -> Option<i32> {
     }
     None
 }
+
+/// What a raw-socket client saw: the bytes the server sent, and whether it closed the
+/// connection (end of stream or a reset) within the generous bound.
+struct Seen {
+    answer: String,
+    closed: bool,
+}
+
+impl Seen {
+    fn status(&self) -> Option<u16> {
+        self.answer.strip_prefix("HTTP/1.1 ")?.get(..3)?.parse().ok()
+    }
+
+    fn json(&self) -> serde_json::Value {
+        let body = self.answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+        serde_json::from_str(body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// Connects to the service on a plain TCP socket.
+fn connect(s: &Server) -> std::net::TcpStream {
+    let addr = s.base.strip_prefix("http://").unwrap();
+    std::net::TcpStream::connect(addr).unwrap()
+}
+
+/// Reads what the server sends until it closes, giving up after 30 s (with timeouts of 1 s under
+/// test, only a server that never closes takes that long).
+fn read_until_closed(stream: &mut std::net::TcpStream) -> Seen {
+    use std::io::Read;
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 16 * 1024];
+    let closed = loop {
+        match stream.read(&mut buf) {
+            Ok(0) => break true,
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break true,
+            Err(_) => break false,
+        }
+    };
+    Seen { answer: String::from_utf8_lossy(&answer).into_owned(), closed }
+}
+
+#[test]
+fn slow_clients_are_cut_off_at_the_configured_timeouts() {
+    use std::io::Write;
+    let cfg = "[limits]\nheader_read_timeout_ms = 1000\nbody_read_timeout_ms = 1000\n";
+    let s = Server::start("slow", cfg, &[]);
+    // Half the headers, then nothing: closed without an answer.
+    let mut stream = connect(&s);
+    stream.write_all(b"POST /v1/validate HTTP/1.1\r\nHost: sapa\r\nContent-Ty").unwrap();
+    let seen = read_until_closed(&mut stream);
+    assert!(seen.closed, "a client stalling in its headers is disconnected: {:?}", seen.answer);
+    // Headers, then the body a byte at a time, each byte well within the timeout: the deadline is
+    // for the whole body, so trickling does not extend it.
+    let mut stream = connect(&s);
+    stream
+        .write_all(b"POST /v1/validate?lang=ru HTTP/1.1\r\nHost: sapa\r\nContent-Type: image/png\r\nContent-Length: 100000\r\n\r\n")
+        .unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    std::thread::spawn(move || {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(30) && writer.write_all(b"x").is_ok() {
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    });
+    let seen = read_until_closed(&mut stream);
+    assert_eq!(seen.status(), Some(408), "{}", seen.answer);
+    assert_eq!(seen.json()["error"]["code"], "request_timeout", "{}", seen.answer);
+    let message = seen.json()["error"]["message"].as_str().unwrap_or("").to_string();
+    assert!(message.chars().any(|c| ('а'..='я').contains(&c)), "not in Russian: {message}");
+    assert!(seen.closed, "the connection is closed after the 408");
+    // A multipart form whose body stalls after its first part's header: the same answer.
+    let mut stream = connect(&s);
+    let (ct, body) = multipart(&[("probe", Some(&astronaut()), "")]);
+    let head = format!(
+        "POST /v1/verify HTTP/1.1\r\nHost: sapa\r\nContent-Type: {ct}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&body[..200]).unwrap();
+    let seen = read_until_closed(&mut stream);
+    assert_eq!(seen.status(), Some(408), "{}", seen.answer);
+    assert_eq!(seen.json()["error"]["code"], "request_timeout");
+    assert!(seen.closed);
+    // The service is still there for a prompt client.
+    assert_eq!(post(&s.url("/v1/validate"), "image/png", &astronaut(), &[]).status, 200);
+    let m = get(&s.url("/metrics"), &[]).text;
+    assert!(!m.contains("status=\"500\""), "{m}");
+}
+
+#[test]
+fn an_oversize_body_is_read_to_the_end_and_answered_413() {
+    use std::io::Write;
+    let s = Server::start("oversize", "[limits]\nmax_body_bytes = 1000000\n", &[]);
+    // Far more than the loopback socket buffers hold: a server that stopped reading at the limit
+    // and closed would reset this client's connection while it is still writing.
+    let big = vec![0u8; 24 * 1024 * 1024];
+    let (ct, form) = multipart(&[("probe", Some(&big), ""), ("iin", None, IIN)]);
+    let cases = [
+        ("raw photo", "/v1/validate", "image/png".to_string(), big.clone()),
+        ("multipart photo", "/v1/validate", ct.clone(), form.clone()),
+        ("multipart verify", "/v1/verify", ct, form),
+    ];
+    for (what, path, ct, body) in cases {
+        let mut stream = connect(&s);
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: sapa\r\nConnection: close\r\nContent-Type: {ct}\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        // Like most clients: send everything, then read the answer.
+        let sent = stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(&body));
+        assert!(sent.is_ok(), "{what}: the upload was cut off: {sent:?}");
+        let seen = read_until_closed(&mut stream);
+        assert_eq!(seen.status(), Some(413), "{what}: {}", seen.answer);
+        assert_eq!(seen.json()["error"]["code"], "payload_too_large", "{what}: {}", seen.answer);
+    }
+}

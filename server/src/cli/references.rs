@@ -4,7 +4,10 @@
 use super::GlobalArgs;
 use super::enrol::Enroller;
 use super::files::ErrorBody;
-use crate::references::{GbdClient, GbdConfig, Iin, ReferenceStore, TemplateRecord, TemplateSource};
+use crate::references::{
+    GbdClient, GbdConfig, Iin, LookupError, ReferenceError, ReferenceStore, TemplateRecord, TemplateSource,
+    find_reference,
+};
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use sapa_engine::Template;
@@ -121,7 +124,8 @@ impl TemplateSource for EngineSource {
     }
 }
 
-/// The reference template of `iin` for `model`: from the store, else from ГБД ФЛ when configured.
+/// The reference template of `iin` for `model`: from the store, else from ГБД ФЛ when configured
+/// (see [`find_reference`]). The ГБД ФЛ configuration is read only when the store has nothing.
 pub fn reference_template(
     args: &StoreArgs,
     enroller: Arc<Enroller>,
@@ -129,27 +133,26 @@ pub fn reference_template(
     model: RecognitionModel,
 ) -> Result<Template, ErrorBody> {
     let iin = Iin::parse(iin).map_err(|e| ErrorBody::new(e.code(), e.to_string()))?;
-    let unavailable = |e: &dyn std::fmt::Display| ErrorBody::new("reference_unavailable", e.to_string());
-    let store = ReferenceStore::open(&args.store).map_err(|e| unavailable(&e))?;
-    let record = match store.get(&iin, model.id()).map_err(|e| unavailable(&e))? {
-        Some(r) => r,
-        None => {
-            let Some(path) = &args.gbd_config else {
-                return Err(ErrorBody::new("reference_not_found", "no reference enrolled for this IIN"));
-            };
-            let text = std::fs::read_to_string(path).map_err(|e| unavailable(&e))?;
-            #[derive(serde::Deserialize)]
-            struct File {
-                gbd: GbdConfig,
-            }
-            let cfg: File = toml::from_str(&text).map_err(|e| unavailable(&e))?;
-            let source = Arc::new(EngineSource { enroller, model_id: model.id().to_string() });
-            let client = GbdClient::new(cfg.gbd, source).map_err(|e| unavailable(&e))?;
-            let record = client.reference(&iin).map_err(|e| ErrorBody::new(e.code(), e.to_string()))?;
-            // Keep the template (never the photo) so the next check needs no round trip.
-            store.put(&iin, &record).map_err(|e| unavailable(&e))?;
-            record
+    let store = ReferenceStore::open(&args.store)
+        .map_err(|e| ErrorBody::new("reference_unavailable", e.to_string()))?;
+    let register = || -> Result<Option<GbdClient>, ReferenceError> {
+        let Some(path) = &args.gbd_config else {
+            return Ok(None);
+        };
+        let unavailable = |e: &dyn std::fmt::Display| ReferenceError::unavailable(e.to_string());
+        let text = std::fs::read_to_string(path).map_err(|e| unavailable(&e))?;
+        #[derive(serde::Deserialize)]
+        struct File {
+            gbd: GbdConfig,
         }
+        let cfg: File = toml::from_str(&text).map_err(|e| unavailable(&e))?;
+        let source = Arc::new(EngineSource { enroller, model_id: model.id().to_string() });
+        GbdClient::new(cfg.gbd, source).map(Some).map_err(|e| unavailable(&e))
     };
+    let (record, _) = find_reference(&store, &iin, model.id(), register).map_err(|e| match e {
+        LookupError::Store(e) => ErrorBody::new("reference_unavailable", e.to_string()),
+        LookupError::NotEnrolled => ErrorBody::new("reference_not_found", e.to_string()),
+        LookupError::Register(e) => ErrorBody::new(e.code(), e.to_string()),
+    })?;
     Template::from_bytes(&record.template).map_err(|e| ErrorBody::new("reference_invalid", e.to_string()))
 }

@@ -40,9 +40,9 @@ fn engine(global: &GlobalArgs, config: &ServeConfig) -> anyhow::Result<Engine> {
     let dir = locate_models_dir(global.models.as_deref())?;
     let recognition = RecognitionConfig::load(&dir)?;
     let recognizer = Recognizer::load(&dir, recognition.default_model, validator.analyzer().backend())?;
-    let profiles: HashMap<String, Profile> = Profile::built_in_names()
+    let profiles: HashMap<String, Arc<Profile>> = Profile::built_in_names()
         .into_iter()
-        .map(|n| Ok((n.to_string(), Profile::built_in(n)?)))
+        .map(|n| Ok((n.to_string(), Arc::new(Profile::built_in(n)?))))
         .collect::<anyhow::Result<_>>()?;
     if !profiles.contains_key(&config.server.default_profile) {
         anyhow::bail!("default_profile {:?} is not a known profile", config.server.default_profile);

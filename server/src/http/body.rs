@@ -1,5 +1,7 @@
 //! Reading what a client sent: a raw image body (`Content-Type: image/*`) or a multipart form.
-//! The body limit applies to both; everything else is `415 unsupported_media_type`.
+//! Both are read by one bounded reader: the body limit (`413 payload_too_large`) and the
+//! body-read deadline (`408 request_timeout`) apply to both; any other content type is
+//! `415 unsupported_media_type`.
 
 use super::error::ApiError;
 use axum::body::{Body, Bytes};
@@ -8,6 +10,16 @@ use axum::http::{StatusCode, header};
 use http_body_util::BodyExt;
 use std::collections::HashMap;
 use std::time::Duration;
+use tokio::time::Instant;
+
+/// How much of a body is read, and for how long.
+#[derive(Debug, Clone, Copy)]
+pub struct Intake {
+    pub max_bytes: usize,
+    /// From the start of reading to the body's last byte: a whole-body deadline, so a client
+    /// trickling a byte now and then cannot hold a connection for longer.
+    pub timeout: Duration,
+}
 
 /// The parts of a request: files by field name and text fields by name.
 #[derive(Default)]
@@ -41,6 +53,14 @@ fn too_large(limit: usize) -> ApiError {
     )
 }
 
+fn timed_out(timeout: Duration) -> ApiError {
+    ApiError::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "request_timeout",
+        format!("the request body did not arrive within {} ms", timeout.as_millis()),
+    )
+}
+
 fn is_image(ct: &str) -> bool {
     ct.starts_with("image/") || ct.starts_with("application/octet-stream")
 }
@@ -50,9 +70,14 @@ fn is_image(ct: &str) -> bool {
 const DRAIN_BYTES: usize = 64 * 1024 * 1024;
 const DRAIN_TIME: Duration = Duration::from_secs(10);
 
-/// Reads and discards what is left of a refused request's body, within bounds.
-pub async fn drain(mut body: Body) {
-    let _ = tokio::time::timeout(DRAIN_TIME, async {
+/// Reads and discards what is left of a refused request's body, within bounds (at most
+/// [`DRAIN_TIME`], and never past the body-read deadline).
+pub async fn drain(body: Body, intake: Intake) {
+    drain_until(body, Instant::now() + intake.timeout.min(DRAIN_TIME)).await
+}
+
+async fn drain_until(mut body: Body, deadline: Instant) {
+    let _ = tokio::time::timeout_at(deadline, async {
         let mut seen = 0usize;
         while let Some(Ok(frame)) = body.frame().await {
             seen += frame.data_ref().map_or(0, |d| d.len());
@@ -64,15 +89,23 @@ pub async fn drain(mut body: Body) {
     .await;
 }
 
-async fn raw(mut body: Body, limit: usize) -> Result<Bytes, ApiError> {
+/// The whole body, or `413` past `max_bytes` (after draining the rest) or `408` past the
+/// deadline (the connection is then closed: see [`ApiError`]'s response).
+async fn read(mut body: Body, intake: Intake) -> Result<Bytes, ApiError> {
+    let deadline = Instant::now() + intake.timeout;
     let mut buf = Vec::new();
-    while let Some(frame) = body.frame().await {
-        let frame =
-            frame.map_err(|e| ApiError::bad_request("bad_request", format!("reading the body: {e}")))?;
+    loop {
+        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Err(_) => return Err(timed_out(intake.timeout)),
+            Ok(None) => break,
+            Ok(Some(frame)) => {
+                frame.map_err(|e| ApiError::bad_request("bad_request", format!("reading the body: {e}")))?
+            }
+        };
         if let Some(data) = frame.data_ref() {
-            if buf.len() + data.len() > limit {
-                drain(body).await;
-                return Err(too_large(limit));
+            if buf.len() + data.len() > intake.max_bytes {
+                drain_until(body, deadline.min(Instant::now() + DRAIN_TIME)).await;
+                return Err(too_large(intake.max_bytes));
             }
             buf.extend_from_slice(data);
         }
@@ -80,36 +113,26 @@ async fn raw(mut body: Body, limit: usize) -> Result<Bytes, ApiError> {
     Ok(Bytes::from(buf))
 }
 
-/// Reads a multipart form: parts with a file name (or a non-text type) are files.
-async fn multipart(req: Request, limit: usize) -> Result<Parts, ApiError> {
+fn bad_multipart(e: axum::extract::multipart::MultipartError) -> ApiError {
+    ApiError::bad_request("bad_request", format!("multipart: {}", e.body_text()))
+}
+
+/// Reads a multipart form: parts with a file name (or a non-text type) are files. The body is
+/// read whole first, by the same bounded reader as a raw photo, and parsed from memory: the
+/// parts are all kept in memory anyway, and a refused form is drained like a refused photo.
+async fn multipart(req: Request, intake: Intake) -> Result<Parts, ApiError> {
+    let (head, body) = req.into_parts();
+    let bytes = read(body, intake).await?;
+    let req = Request::from_parts(head, Body::from(bytes));
     let mut form = Multipart::from_request(req, &())
         .await
         .map_err(|e| ApiError::bad_request("bad_request", format!("multipart: {}", e.body_text())))?;
     let mut parts = Parts::default();
-    let mut total = 0usize;
-    loop {
-        let field = match form.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large(limit)),
-            Err(e) => {
-                return Err(ApiError::bad_request("bad_request", format!("multipart: {}", e.body_text())));
-            }
-        };
+    while let Some(field) = form.next_field().await.map_err(bad_multipart)? {
         let name = field.name().unwrap_or("").to_string();
         let is_file =
             field.file_name().is_some() || field.content_type().is_some_and(|ct| !ct.starts_with("text/"));
-        let data = match field.bytes().await {
-            Ok(d) => d,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large(limit)),
-            Err(e) => {
-                return Err(ApiError::bad_request("bad_request", format!("multipart: {}", e.body_text())));
-            }
-        };
-        total += data.len();
-        if total > limit {
-            return Err(too_large(limit));
-        }
+        let data = field.bytes().await.map_err(bad_multipart)?;
         if is_file {
             parts.files.insert(name, data);
         } else {
@@ -123,25 +146,25 @@ async fn multipart(req: Request, limit: usize) -> Result<Parts, ApiError> {
 }
 
 /// A request whose payload is one photo: the raw body, or the multipart part `field`.
-pub async fn photo(req: Request, field: &str, limit: usize) -> Result<Bytes, ApiError> {
+pub async fn photo(req: Request, field: &str, intake: Intake) -> Result<Bytes, ApiError> {
     let ct = content_type(&req);
     if is_image(&ct) {
-        return raw(req.into_body(), limit).await;
+        return read(req.into_body(), intake).await;
     }
     if ct.starts_with("multipart/form-data") {
-        return multipart(req, limit).await?.file(field);
+        return multipart(req, intake).await?.file(field);
     }
-    drain(req.into_body()).await;
+    drain(req.into_body(), intake).await;
     Err(unsupported(&ct))
 }
 
 /// A multipart request (several photos, or a photo and text fields).
-pub async fn form(req: Request, limit: usize) -> Result<Parts, ApiError> {
+pub async fn form(req: Request, intake: Intake) -> Result<Parts, ApiError> {
     let ct = content_type(&req);
     if ct.starts_with("multipart/form-data") {
-        return multipart(req, limit).await;
+        return multipart(req, intake).await;
     }
-    drain(req.into_body()).await;
+    drain(req.into_body(), intake).await;
     Err(unsupported(&ct))
 }
 

@@ -6,6 +6,7 @@ use crate::references::GbdConfig;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Everything `sapa serve` reads from its config file.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -49,6 +50,13 @@ pub struct LimitsSection {
     pub workers: Option<usize>,
     /// Requests that may wait for a worker; beyond `workers + queue` the answer is 503.
     pub queue: usize,
+    /// Time a client has to send a request's headers (the first request of a connection, or the
+    /// next one on a kept-alive connection) before the connection is closed: a slowloris client
+    /// holds nothing for longer.
+    pub header_read_timeout_ms: u64,
+    /// Time a client has to send the whole body, from the moment its headers are read; later
+    /// the answer is `408 request_timeout` and the connection is closed.
+    pub body_read_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -108,6 +116,8 @@ impl Default for LimitsSection {
             deadline_ms: 10_000,
             workers: None,
             queue: 16,
+            header_read_timeout_ms: 10_000,
+            body_read_timeout_ms: 30_000,
         }
     }
 }
@@ -133,6 +143,8 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("SAPA_DEADLINE_MS", "limits.deadline_ms"),
     ("SAPA_WORKERS", "limits.workers"),
     ("SAPA_QUEUE", "limits.queue"),
+    ("SAPA_HEADER_READ_TIMEOUT_MS", "limits.header_read_timeout_ms"),
+    ("SAPA_BODY_READ_TIMEOUT_MS", "limits.body_read_timeout_ms"),
     ("SAPA_STORE", "store.path"),
     ("SAPA_AUDIT_LOG", "audit.path"),
 ];
@@ -156,7 +168,25 @@ impl ServeConfig {
                 cfg.set(field, &v).map_err(|e| anyhow::anyhow!("{var}={v:?}: {e}"))?;
             }
         }
+        for (name, ms) in [
+            ("limits.header_read_timeout_ms", cfg.limits.header_read_timeout_ms),
+            ("limits.body_read_timeout_ms", cfg.limits.body_read_timeout_ms),
+        ] {
+            if ms == 0 {
+                anyhow::bail!("{name} must be more than 0");
+            }
+        }
         Ok(cfg)
+    }
+
+    /// How long a client has to send a request's headers.
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_millis(self.limits.header_read_timeout_ms)
+    }
+
+    /// How long a client has to send a request's body.
+    pub fn body_read_timeout(&self) -> Duration {
+        Duration::from_millis(self.limits.body_read_timeout_ms)
     }
 
     fn set(&mut self, field: &str, v: &str) -> Result<(), String> {
@@ -171,6 +201,8 @@ impl ServeConfig {
             "limits.deadline_ms" => self.limits.deadline_ms = num(v)?,
             "limits.workers" => self.limits.workers = Some(num(v)?),
             "limits.queue" => self.limits.queue = num(v)?,
+            "limits.header_read_timeout_ms" => self.limits.header_read_timeout_ms = num(v)?,
+            "limits.body_read_timeout_ms" => self.limits.body_read_timeout_ms = num(v)?,
             "store.path" => self.store.path = v.into(),
             "audit.path" => self.audit.path = v.into(),
             other => return Err(format!("unknown field {other}")),
@@ -200,10 +232,18 @@ mod tests {
             "[server]\naddr = \"127.0.0.1:9000\"\n[limits]\nqueue = 3\n[[key]]\nname = \"portal\"\nkey_env = \"K\"\nscopes = [\"validate\"]\n",
         )
         .unwrap();
-        let env = |k: &str| (k == "SAPA_QUEUE").then(|| "7".to_string());
+        let env = |k: &str| match k {
+            "SAPA_QUEUE" => Some("7".to_string()),
+            "SAPA_BODY_READ_TIMEOUT_MS" => Some("1500".to_string()),
+            _ => None,
+        };
         let cfg = ServeConfig::load(Some(&file), env).unwrap();
         assert_eq!(cfg.server.addr.port(), 9000);
         assert_eq!(cfg.limits.queue, 7);
+        assert_eq!(cfg.body_read_timeout(), Duration::from_millis(1500));
+        assert_eq!(cfg.header_read_timeout(), Duration::from_secs(10), "the default");
+        let zero = |k: &str| (k == "SAPA_HEADER_READ_TIMEOUT_MS").then(|| "0".to_string());
+        assert!(ServeConfig::load(Some(&file), zero).is_err(), "a zero timeout would close every connection");
         assert_eq!(cfg.keys[0].name, "portal");
         let bad = |k: &str| (k == "SAPA_WORKERS").then(|| "many".to_string());
         assert!(ServeConfig::load(Some(&file), bad).is_err());

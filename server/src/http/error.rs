@@ -2,7 +2,7 @@
 //! language (the technical detail stays in English). Bad input is always a 4xx.
 
 use super::messages;
-use crate::references::ReferenceError;
+use crate::references::{LookupError, ReferenceError, StoreError};
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -127,6 +127,25 @@ impl From<ReferenceError> for ApiError {
     }
 }
 
+/// The store is down or broken: for the client, the reference source is unavailable.
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        Self::unavailable("reference_unavailable", format!("reference store: {e}"), 30)
+    }
+}
+
+impl From<LookupError> for ApiError {
+    fn from(e: LookupError) -> Self {
+        match e {
+            LookupError::Store(e) => e.into(),
+            LookupError::NotEnrolled => {
+                Self::not_found("reference_not_found", "no reference enrolled for this IIN")
+            }
+            LookupError::Register(e) => e.into(),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let message = match messages::message(&self.code, self.lang) {
@@ -137,6 +156,10 @@ impl IntoResponse for ApiError {
         let mut resp = (self.status, Json(body)).into_response();
         if let Some(s) = self.retry_after {
             resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(s));
+        }
+        if self.status == StatusCode::REQUEST_TIMEOUT {
+            // The rest of the body may still come: this connection cannot carry another request.
+            resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         resp
     }

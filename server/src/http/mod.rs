@@ -20,6 +20,9 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post, put};
 use error::ApiError;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use metrics::{RouteLabel, RouteStatus};
 use state::AppState;
 use std::future::Future;
@@ -71,28 +74,58 @@ async fn observe(State(state): State<Arc<AppState>>, req: Request, next: Next) -
 
 /// Serves until `shutdown` resolves, then stops accepting, lets in-flight requests finish (up
 /// to the configured grace period) and returns.
+///
+/// The connection loop is ours rather than `axum::serve`'s so that hyper's header-read timeout
+/// is on: it needs a timer, which `axum::serve` does not give it, and without it a client that
+/// sends its headers a byte at a time holds a connection for ever.
 pub async fn serve(
     state: Arc<AppState>,
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let grace = Duration::from_secs(state.config.server.shutdown_grace_s);
-    let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
-    let app = router(state).into_make_service();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        shutdown.await;
-        tracing::info!("shutting down: no new connections; finishing requests in flight");
-        let _ = stopping_tx.send(true);
-    });
-    let overdue = async move {
-        let _ = stopping_rx.wait_for(|s| *s).await;
-        tokio::time::sleep(grace).await;
-    };
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(state.config.header_read_timeout());
+    let app = router(state);
+    let connections = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => stream,
+                Err(e) => {
+                    accept_failed(e).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let conn = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        let conn = connections.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    tracing::info!("shutting down: no new connections; finishing requests in flight");
     tokio::select! {
-        r = server => r?,
-        _ = overdue => tracing::warn!(grace_s = grace.as_secs(), "requests still in flight after the grace period; exiting"),
+        _ = connections.shutdown() => {}
+        _ = tokio::time::sleep(grace) => tracing::warn!(grace_s = grace.as_secs(), "requests still in flight after the grace period; exiting"),
     }
     Ok(())
+}
+
+/// A failed accept: a peer that gave up is nothing; anything else (out of file descriptors,
+/// say) is logged and waited out a little, so the loop does not spin.
+async fn accept_failed(e: std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if matches!(e.kind(), ConnectionAborted | ConnectionRefused | ConnectionReset) {
+        return;
+    }
+    tracing::error!(error = %e, "accepting a connection failed");
+    tokio::time::sleep(Duration::from_millis(500)).await;
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

@@ -2,6 +2,7 @@
 
 use super::audit::{AuditEvent, AuditLog};
 use super::auth::ApiKeys;
+use super::body::Intake;
 use super::config::ServeConfig;
 use super::error::ApiError;
 use super::metrics::Metrics;
@@ -22,7 +23,8 @@ pub struct Engine {
     pub validator: Validator,
     pub recognizer: Recognizer,
     pub recognition: RecognitionConfig,
-    pub profiles: HashMap<String, Profile>,
+    /// Shared, not copied: a request takes an `Arc` clone of the profile it names.
+    pub profiles: HashMap<String, Arc<Profile>>,
 }
 
 impl Engine {
@@ -104,6 +106,11 @@ impl AppState {
         format!("{:x}-{n:06}", std::process::id())
     }
 
+    /// The bounds on reading a request's body.
+    pub fn intake(&self) -> Intake {
+        Intake { max_bytes: self.config.limits.max_body_bytes, timeout: self.config.body_read_timeout() }
+    }
+
     pub fn deadline(&self) -> Instant {
         Instant::now() + Duration::from_millis(self.config.limits.deadline_ms)
     }
@@ -130,6 +137,23 @@ impl AppState {
             )),
             Err(PoolError::Panicked) => Err(ApiError::internal("a worker failed on this request")),
         }
+    }
+
+    /// Runs blocking work on the reference store (SQLite, and ГБД ФЛ behind it) off the async
+    /// runtime's threads; its error becomes the API's (a store failure is `reference_unavailable`).
+    pub async fn on_store<T, E>(
+        &self,
+        job: impl FnOnce(&ReferenceStore) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        E: Into<ApiError> + Send + 'static,
+    {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || job(&store))
+            .await
+            .map_err(|_| ApiError::internal("the store task failed"))?
+            .map_err(Into::into)
     }
 
     /// Finishes an API request: the audit line, and the request id in `X-Request-Id` so a client's

@@ -16,6 +16,7 @@ mod config;
 mod error;
 mod gbd;
 mod iin;
+mod lookup;
 mod store;
 
 pub use breaker::{BreakerState, CircuitBreaker};
@@ -24,4 +25,5 @@ pub use config::{AuthHeader, ConfigError, GbdConfig};
 pub use error::ReferenceError;
 pub use gbd::{FnTemplateSource, GbdClient, TemplateSource};
 pub use iin::{Iin, IinError, IinReason, Sex};
+pub use lookup::{LookupError, Origin, find_reference};
 pub use store::{ReferenceMeta, ReferenceStore, SCHEMA_VERSION, StoreError, TemplateRecord};

@@ -54,8 +54,7 @@ fn down_for(state: &BreakerState) -> Option<u64> {
     tag = "operations"
 )]
 pub async fn ready(State(state): State<Arc<AppState>>) -> Response {
-    let store = state.store.clone();
-    let store_ok = tokio::task::spawn_blocking(move || store.count().is_ok()).await.unwrap_or(false);
+    let store_ok = state.on_store(|store| store.count()).await.is_ok();
     let breaker = state.gbd.as_ref().map(|g| g.breaker_state());
     let down = breaker.as_ref().and_then(down_for);
     let (status, reason, code) = if !store_ok {

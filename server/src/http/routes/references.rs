@@ -47,10 +47,6 @@ fn parse(iin: &str) -> Result<Iin, ApiError> {
     Iin::parse(iin).map_err(|e| ReferenceError::from(e).into())
 }
 
-fn store_error(e: impl std::fmt::Display) -> ApiError {
-    ApiError::unavailable("reference_unavailable", format!("reference store: {e}"), 30)
-}
-
 /// Runs a handler body with authorisation, audit and the JSON error shape around it.
 async fn audited<T: Serialize>(
     state: &Arc<AppState>,
@@ -74,7 +70,7 @@ async fn audited<T: Serialize>(
         Ok((iin, lang)) => work(iin, Request::from_parts(head, body)).await.map_err(|e| e.in_lang(lang)),
         Err(e) => {
             // Refused before the body was read: read it anyway, so the client gets the answer.
-            body::drain(body).await;
+            body::drain(body, state.intake()).await;
             Err(e)
         }
     };
@@ -97,6 +93,7 @@ async fn audited<T: Serialize>(
     responses(
         (status = 201, description = "Enrolled", body = Enrolled),
         (status = 400, description = "Invalid IIN", body = ErrorResponse),
+        (status = 408, description = "The body did not arrive within `body_read_timeout_ms`; the connection is closed", body = ErrorResponse),
         (status = 422, description = "No face, unreadable image", body = ErrorResponse),
     ),
     security(("api_key" = ["references"])),
@@ -105,7 +102,7 @@ async fn audited<T: Serialize>(
 pub async fn put(State(state): State<Arc<AppState>>, Path(iin): Path<String>, req: Request) -> Response {
     let st = state.clone();
     audited(&state, "references.put", req, &iin, StatusCode::CREATED, async move |iin: Iin, req: Request| {
-        let bytes = body::photo(req, "photo", st.config.limits.max_body_bytes).await?;
+        let bytes = body::photo(req, "photo", st.intake()).await?;
         let engine = st.engine.clone();
         let (template, timing) = st
             .compute(move || {
@@ -116,12 +113,8 @@ pub async fn put(State(state): State<Arc<AppState>>, Path(iin): Path<String>, re
         st.record_timing(&timing);
         let template = template?;
         let record = TemplateRecord::enrolled(&template);
-        let store = st.store.clone();
         let (model, quality) = (record.model_id.clone(), record.quality);
-        tokio::task::spawn_blocking(move || store.put(&iin, &record))
-            .await
-            .map_err(|_| ApiError::internal("the store task failed"))?
-            .map_err(store_error)?;
+        st.on_store(move |store| store.put(&iin, &record)).await?;
         Ok(Enrolled { enrolled: true, model, quality })
     })
     .await
@@ -140,12 +133,9 @@ pub async fn put(State(state): State<Arc<AppState>>, Path(iin): Path<String>, re
     tag = "references"
 )]
 pub async fn get(State(state): State<Arc<AppState>>, Path(iin): Path<String>, req: Request) -> Response {
-    let store = state.store.clone();
+    let st = state.clone();
     audited(&state, "references.get", req, &iin, StatusCode::OK, async move |iin: Iin, _| {
-        let meta = tokio::task::spawn_blocking(move || store.metadata(&iin))
-            .await
-            .map_err(|_| ApiError::internal("the store task failed"))?
-            .map_err(store_error)?;
+        let meta = st.on_store(move |store| store.metadata(&iin)).await?;
         if meta.is_empty() {
             return Err(ApiError::not_found("reference_not_found", "no reference enrolled for this IIN"));
         }
@@ -176,18 +166,17 @@ pub async fn get(State(state): State<Arc<AppState>>, Path(iin): Path<String>, re
     tag = "references"
 )]
 pub async fn delete(State(state): State<Arc<AppState>>, Path(iin): Path<String>, req: Request) -> Response {
-    let (store, gbd) = (state.store.clone(), state.gbd.clone());
+    let (st, gbd) = (state.clone(), state.gbd.clone());
     audited(&state, "references.delete", req, &iin, StatusCode::OK, async move |iin: Iin, _| {
-        let deleted = tokio::task::spawn_blocking(move || {
-            // A cached ГБД ФЛ template must not outlive an erasure either.
-            if let Some(g) = gbd {
-                g.invalidate(&iin);
-            }
-            store.delete(&iin)
-        })
-        .await
-        .map_err(|_| ApiError::internal("the store task failed"))?
-        .map_err(store_error)?;
+        let deleted = st
+            .on_store(move |store| {
+                // A cached ГБД ФЛ template must not outlive an erasure either.
+                if let Some(g) = gbd {
+                    g.invalidate(&iin);
+                }
+                store.delete(&iin)
+            })
+            .await?;
         if deleted == 0 {
             return Err(ApiError::not_found("reference_not_found", "no reference enrolled for this IIN"));
         }

@@ -33,6 +33,7 @@ pub struct ValidateQuery {
         (status = 200, description = "The verdict, with every check's value, threshold and message", body = Report),
         (status = 400, description = "Empty body or bad query", body = ErrorResponse),
         (status = 401, description = "No or unknown API key", body = ErrorResponse),
+        (status = 408, description = "The body did not arrive within `body_read_timeout_ms`; the connection is closed", body = ErrorResponse),
         (status = 413, description = "Body or image dimensions over the limit", body = ErrorResponse),
         (status = 415, description = "Not an image content type", body = ErrorResponse),
         (status = 422, description = "Unreadable, corrupt or unsupported image", body = ErrorResponse),
@@ -65,12 +66,12 @@ pub async fn validate(State(state): State<Arc<AppState>>, req: Request) -> Respo
 }
 
 /// What the request asks for, read from the head before any of the body is.
-fn prelude(state: &AppState, head: &Parts, event: &mut AuditEvent) -> Result<(Profile, Lang), ApiError> {
+fn prelude(state: &AppState, head: &Parts, event: &mut AuditEvent) -> Result<(Arc<Profile>, Lang), ApiError> {
     event.client = state.keys.authorize(&head.headers, Scope::Validate)?.0;
     let q: ValidateQuery = super::query(&head.uri)?;
     let lang = super::lang(q.lang.as_deref(), &head.headers)?;
     let name = q.profile.unwrap_or_else(|| state.config.server.default_profile.clone());
-    let Some(profile) = state.engine.profiles.get(&name).cloned() else {
+    let Some(profile) = state.engine.profiles.get(&name).map(Arc::clone) else {
         let known: Vec<&str> = state.engine.profiles.keys().map(String::as_str).collect();
         return Err(ApiError::bad_request(
             "unknown_profile",
@@ -87,13 +88,12 @@ async fn run(state: &Arc<AppState>, req: Request, event: &mut AuditEvent) -> Res
     let (profile, lang) = match prelude(state, &head, event) {
         Ok(p) => p,
         Err(e) => {
-            body::drain(body).await;
+            body::drain(body, state.intake()).await;
             return Err(e);
         }
     };
     let req = Request::from_parts(head, body);
-    let bytes =
-        body::photo(req, "photo", state.config.limits.max_body_bytes).await.map_err(|e| e.in_lang(lang))?;
+    let bytes = body::photo(req, "photo", state.intake()).await.map_err(|e| e.in_lang(lang))?;
     let engine = state.engine.clone();
     let (result, timing) = state
         .compute(move || {

@@ -6,7 +6,7 @@ use super::super::auth::Scope;
 use super::super::body;
 use super::super::error::{ApiError, ErrorResponse};
 use super::super::state::{AppState, Timing};
-use crate::references::{Iin, ReferenceError, TemplateRecord};
+use crate::references::{Iin, Origin, ReferenceError, TemplateRecord, find_reference};
 use axum::Json;
 use axum::extract::{Request, State};
 use axum::http::request::Parts;
@@ -66,6 +66,7 @@ pub struct VerifyForm {
     responses(
         (status = 200, description = "The decision at the calibrated threshold", body = VerifyResponse),
         (status = 400, description = "Missing part, bad IIN", body = ErrorResponse),
+        (status = 408, description = "The body did not arrive within `body_read_timeout_ms`; the connection is closed", body = ErrorResponse),
         (status = 404, description = "No reference for this IIN", body = ErrorResponse),
         (status = 422, description = "No face, unreadable image", body = ErrorResponse),
         (status = 503, description = "Saturated, past the deadline, or ГБД ФЛ unavailable (`reference_unavailable`)", body = ErrorResponse),
@@ -114,7 +115,7 @@ async fn run(
     let (lang, fmr, threshold) = match prelude(state, &head, event) {
         Ok(p) => p,
         Err(e) => {
-            body::drain(body).await;
+            body::drain(body, state.intake()).await;
             return Err(e);
         }
     };
@@ -122,7 +123,7 @@ async fn run(
     let fail = |e: ApiError| e.in_lang(lang);
     let engine = state.engine.clone();
     let model = engine.recognizer.model();
-    let mut parts = body::form(req, state.config.limits.max_body_bytes).await.map_err(fail)?;
+    let mut parts = body::form(req, state.intake()).await.map_err(fail)?;
     let probe = parts.file("probe").map_err(fail)?;
     let iin = parts.texts.remove("iin");
     let reference = parts.files.remove("reference");
@@ -162,7 +163,7 @@ async fn run(
                 })
                 .map_err(fail)?
                 .map_err(fail)?;
-            let (record, source) = lookup(state, iin, model.id(), lang).await?;
+            let (record, origin) = lookup(state, iin, model.id(), lang).await?;
             let reference_t = Template::from_bytes(&record.template).map_err(|e| {
                 fail(ApiError::new(
                     axum::http::StatusCode::INTERNAL_SERVER_ERROR,
@@ -170,7 +171,7 @@ async fn run(
                     e.to_string(),
                 ))
             })?;
-            (probe_t, reference_t, source)
+            (probe_t, reference_t, origin.as_str().to_string())
         }
         (Some(_), Some(_)) => {
             return Err(fail(ApiError::bad_request(
@@ -193,33 +194,19 @@ async fn run(
     })
 }
 
-/// The reference template of `iin`: the store first; else ГБД ФЛ (kept in the store afterwards,
-/// as a template, so the next check needs no round trip). Blocking I/O, so off the runtime.
+/// The reference template of `iin` (the store, else ГБД ФЛ: see [`find_reference`]), off the
+/// runtime's threads, timed.
 async fn lookup(
     state: &Arc<AppState>,
     iin: Iin,
     model_id: &'static str,
     lang: Lang,
-) -> Result<(TemplateRecord, String), ApiError> {
-    let (store, gbd) = (state.store.clone(), state.gbd.clone());
+) -> Result<(TemplateRecord, Origin), ApiError> {
+    let gbd = state.gbd.clone();
     let started = Instant::now();
-    let found = tokio::task::spawn_blocking(move || -> Result<(TemplateRecord, String), ApiError> {
-        let unavailable = |e: &dyn std::fmt::Display| {
-            ApiError::unavailable("reference_unavailable", format!("reference store: {e}"), 30)
-        };
-        if let Some(r) = store.get(&iin, model_id).map_err(|e| unavailable(&e))? {
-            return Ok((r, "store".into()));
-        }
-        let Some(gbd) = gbd else {
-            return Err(ApiError::not_found("reference_not_found", "no reference enrolled for this IIN"));
-        };
-        let record = gbd.reference(&iin)?;
-        store.put(&iin, &record).map_err(|e| unavailable(&e))?;
-        Ok((record, "gbd".into()))
-    })
-    .await
-    .map_err(|_| ApiError::internal("the reference lookup failed"))
-    .and_then(|r| r);
+    let found = state
+        .on_store(move |store| find_reference(store, &iin, model_id, || Ok::<_, ReferenceError>(gbd)))
+        .await;
     state.metrics.stage("reference_lookup", started.elapsed());
     found.map_err(|e| e.in_lang(lang))
 }
