@@ -605,3 +605,22 @@ fn an_oversize_body_is_read_to_the_end_and_answered_413() {
         assert_eq!(seen.json()["error"]["code"], "payload_too_large", "{what}: {}", seen.answer);
     }
 }
+
+#[test]
+fn connections_past_the_cap_wait_for_a_free_slot() {
+    let s = Server::start("cap", "[limits]\nmax_connections = 1\n", &[]);
+    // A client that connects and sends nothing holds the only slot.
+    let idle = connect(&s);
+    let url = s.url("/health/live");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let r = get(&url, &[]);
+        tx.send((r.status, Instant::now())).unwrap();
+    });
+    std::thread::sleep(Duration::from_millis(1000));
+    let freed = Instant::now();
+    drop(idle);
+    let (status, answered) = rx.recv_timeout(Duration::from_secs(30)).expect("served once the slot is free");
+    assert_eq!(status, 200);
+    assert!(answered > freed, "the second client was served while the first held the only slot");
+}

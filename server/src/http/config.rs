@@ -57,6 +57,9 @@ pub struct LimitsSection {
     /// Time a client has to send the whole body, from the moment its headers are read; later
     /// the answer is `408 request_timeout` and the connection is closed.
     pub body_read_timeout_ms: u64,
+    /// Connections served at once. One more waits in the kernel's accept backlog until one of
+    /// these ends, so many idle or slow clients hold sockets, not memory and tasks without bound.
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -118,6 +121,7 @@ impl Default for LimitsSection {
             queue: 16,
             header_read_timeout_ms: 10_000,
             body_read_timeout_ms: 30_000,
+            max_connections: 1024,
         }
     }
 }
@@ -145,6 +149,7 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("SAPA_QUEUE", "limits.queue"),
     ("SAPA_HEADER_READ_TIMEOUT_MS", "limits.header_read_timeout_ms"),
     ("SAPA_BODY_READ_TIMEOUT_MS", "limits.body_read_timeout_ms"),
+    ("SAPA_MAX_CONNECTIONS", "limits.max_connections"),
     ("SAPA_STORE", "store.path"),
     ("SAPA_AUDIT_LOG", "audit.path"),
 ];
@@ -168,11 +173,12 @@ impl ServeConfig {
                 cfg.set(field, &v).map_err(|e| anyhow::anyhow!("{var}={v:?}: {e}"))?;
             }
         }
-        for (name, ms) in [
+        for (name, n) in [
             ("limits.header_read_timeout_ms", cfg.limits.header_read_timeout_ms),
             ("limits.body_read_timeout_ms", cfg.limits.body_read_timeout_ms),
+            ("limits.max_connections", cfg.limits.max_connections as u64),
         ] {
-            if ms == 0 {
+            if n == 0 {
                 anyhow::bail!("{name} must be more than 0");
             }
         }
@@ -203,6 +209,7 @@ impl ServeConfig {
             "limits.queue" => self.limits.queue = num(v)?,
             "limits.header_read_timeout_ms" => self.limits.header_read_timeout_ms = num(v)?,
             "limits.body_read_timeout_ms" => self.limits.body_read_timeout_ms = num(v)?,
+            "limits.max_connections" => self.limits.max_connections = num(v)?,
             "store.path" => self.store.path = v.into(),
             "audit.path" => self.audit.path = v.into(),
             other => return Err(format!("unknown field {other}")),
@@ -244,6 +251,9 @@ mod tests {
         assert_eq!(cfg.header_read_timeout(), Duration::from_secs(10), "the default");
         let zero = |k: &str| (k == "SAPA_HEADER_READ_TIMEOUT_MS").then(|| "0".to_string());
         assert!(ServeConfig::load(Some(&file), zero).is_err(), "a zero timeout would close every connection");
+        let no_slots = |k: &str| (k == "SAPA_MAX_CONNECTIONS").then(|| "0".to_string());
+        assert!(ServeConfig::load(Some(&file), no_slots).is_err(), "no connection could ever be served");
+        assert_eq!(cfg.limits.max_connections, 1024, "the default");
         assert_eq!(cfg.keys[0].name, "portal");
         let bad = |k: &str| (k == "SAPA_WORKERS").then(|| "many".to_string());
         assert!(ServeConfig::load(Some(&file), bad).is_err());

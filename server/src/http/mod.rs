@@ -86,10 +86,17 @@ pub async fn serve(
     let grace = Duration::from_secs(state.config.server.shutdown_grace_s);
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(state.config.header_read_timeout());
+    let slots = Arc::new(tokio::sync::Semaphore::new(state.config.limits.max_connections));
     let app = router(state);
     let connections = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
+        // A free connection slot first, then the next connection: at the cap, new clients wait
+        // in the accept backlog instead of each taking a task and buffers.
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+            _ = &mut shutdown => break,
+        };
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _peer)) => stream,
@@ -106,6 +113,7 @@ pub async fn serve(
             if let Err(e) = conn.await {
                 tracing::debug!(error = %e, "connection ended with an error");
             }
+            drop(slot);
         });
     }
     drop(listener);
