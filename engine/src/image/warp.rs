@@ -166,31 +166,54 @@ fn bilinear(p: [f32; 4], ax: f32, ay: f32) -> u8 {
 /// Like [`warp_affine`], but first shrinks the source region with a proper low-pass resize when
 /// the map downsamples by more than 1.5x, so large faces are not aliased into the crop.
 pub fn warp_crop(src: &RgbImage, to_src: &Affine, w: u32, h: u32, border: [u8; 3]) -> RgbImage {
-    let m = &to_src.m;
-    let scale = (m[0] * m[4] - m[1] * m[3]).abs().sqrt();
-    if scale <= 1.5 {
-        return warp_affine(src, to_src, w, h, border);
+    CropSource::new(src, to_src, w, h).warp(to_src, w, h, border)
+}
+
+/// What [`warp_crop`] samples for one map: the source region under the output rectangle, shrunk
+/// once. Several warps over the same square (a crop and its mirror image) share the shrink, which
+/// is most of a crop's cost when the face is large.
+pub struct CropSource<'a> {
+    src: &'a RgbImage,
+    /// The shrunk region and the map from source pixels into it, when the map downsamples.
+    shrunk: Option<(RgbImage, Affine)>,
+}
+
+impl<'a> CropSource<'a> {
+    pub fn new(src: &'a RgbImage, to_src: &Affine, w: u32, h: u32) -> Self {
+        let m = &to_src.m;
+        let scale = (m[0] * m[4] - m[1] * m[3]).abs().sqrt();
+        if scale <= 1.5 {
+            return Self { src, shrunk: None };
+        }
+        // Source bounding box of the output rectangle.
+        let corners = [(0.0, 0.0), (w as f32, 0.0), (0.0, h as f32), (w as f32, h as f32)];
+        let pts: Vec<(f32, f32)> = corners.iter().map(|&(x, y)| to_src.apply(x, y)).collect();
+        let x0 = pts.iter().map(|p| p.0).fold(f32::MAX, f32::min).floor().max(0.0);
+        let y0 = pts.iter().map(|p| p.1).fold(f32::MAX, f32::min).floor().max(0.0);
+        let x1 = pts.iter().map(|p| p.0).fold(f32::MIN, f32::max).ceil().min(src.width() as f32);
+        let y1 = pts.iter().map(|p| p.1).fold(f32::MIN, f32::max).ceil().min(src.height() as f32);
+        if x1 - x0 < 2.0 || y1 - y0 < 2.0 {
+            return Self { src, shrunk: None };
+        }
+        let rw = (((x1 - x0) / scale).round() as u32).max(1);
+        let rh = (((y1 - y0) / scale).round() as u32).max(1);
+        let rect = super::resize::Rect { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
+        let Ok(small) = super::resize::crop_resize(src, rect, rw, rh) else {
+            return Self { src, shrunk: None };
+        };
+        // small pixel (u, v) covers source (x0 + u * sx, y0 + v * sy).
+        let (sx, sy) = ((x1 - x0) / rw as f32, (y1 - y0) / rh as f32);
+        let to_small = Affine { m: [1.0 / sx, 0.0, -x0 / sx, 0.0, 1.0 / sy, -y0 / sy] };
+        Self { src, shrunk: Some((small, to_small)) }
     }
-    // Source bounding box of the output rectangle.
-    let corners = [(0.0, 0.0), (w as f32, 0.0), (0.0, h as f32), (w as f32, h as f32)];
-    let pts: Vec<(f32, f32)> = corners.iter().map(|&(x, y)| to_src.apply(x, y)).collect();
-    let x0 = pts.iter().map(|p| p.0).fold(f32::MAX, f32::min).floor().max(0.0);
-    let y0 = pts.iter().map(|p| p.1).fold(f32::MAX, f32::min).floor().max(0.0);
-    let x1 = pts.iter().map(|p| p.0).fold(f32::MIN, f32::max).ceil().min(src.width() as f32);
-    let y1 = pts.iter().map(|p| p.1).fold(f32::MIN, f32::max).ceil().min(src.height() as f32);
-    if x1 - x0 < 2.0 || y1 - y0 < 2.0 {
-        return warp_affine(src, to_src, w, h, border);
+
+    /// The `w` x `h` crop of `to_src`, a map over the same square as the one this was made for.
+    pub fn warp(&self, to_src: &Affine, w: u32, h: u32, border: [u8; 3]) -> RgbImage {
+        match &self.shrunk {
+            Some((small, to_small)) => warp_affine(small, &to_src.then(to_small), w, h, border),
+            None => warp_affine(self.src, to_src, w, h, border),
+        }
     }
-    let rw = (((x1 - x0) / scale).round() as u32).max(1);
-    let rh = (((y1 - y0) / scale).round() as u32).max(1);
-    let rect = super::resize::Rect { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
-    let Ok(small) = super::resize::crop_resize(src, rect, rw, rh) else {
-        return warp_affine(src, to_src, w, h, border);
-    };
-    // small pixel (u, v) covers source (x0 + u * sx, y0 + v * sy).
-    let (sx, sy) = ((x1 - x0) / rw as f32, (y1 - y0) / rh as f32);
-    let to_small = Affine { m: [1.0 / sx, 0.0, -x0 / sx, 0.0, 1.0 / sy, -y0 / sy] };
-    warp_affine(&small, &to_src.then(&to_small), w, h, border)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use crate::detect::Detection;
 use crate::error::Result;
-use crate::image::warp::{Affine, warp_crop};
+use crate::image::warp::{Affine, CropSource};
 use crate::runtime::Model;
 use crate::tensor::gray_nchw;
 use image::RgbImage;
@@ -61,8 +61,17 @@ impl ExpressionModel {
         let mut probabilities = [0f32; 7];
         let n = (2 * MARGINS.len()) as f32;
         for margin in MARGINS {
-            for mirror in [false, true] {
-                for (p, x) in probabilities.iter_mut().zip(self.infer(img, det, margin, mirror)?) {
+            let b = det.bbox;
+            let side = b.w.max(b.h) * margin;
+            let c = b.center();
+            let s = side / SIZE as f32;
+            let straight = Affine { m: [s, 0.0, c.x - side / 2.0, 0.0, s, c.y - side / 2.0] };
+            let mirrored = Affine { m: [-s, 0.0, c.x + side / 2.0, 0.0, s, c.y - side / 2.0] };
+            // Both read the same square: it is shrunk once.
+            let square = CropSource::new(img, &straight, SIZE, SIZE);
+            for to_src in [straight, mirrored] {
+                let crop = square.warp(&to_src, SIZE, SIZE, [0, 0, 0]);
+                for (p, x) in probabilities.iter_mut().zip(self.infer(&crop)?) {
                     *p += x / n;
                 }
             }
@@ -70,19 +79,10 @@ impl ExpressionModel {
         Ok(Expression { probabilities })
     }
 
-    fn infer(&self, img: &RgbImage, det: &Detection, margin: f32, mirror: bool) -> Result<[f32; 7]> {
-        let b = det.bbox;
-        let side = b.w.max(b.h) * margin;
-        let c = b.center();
-        let s = side / SIZE as f32;
-        let to_src = if mirror {
-            Affine { m: [-s, 0.0, c.x + side / 2.0, 0.0, s, c.y - side / 2.0] }
-        } else {
-            Affine { m: [s, 0.0, c.x - side / 2.0, 0.0, s, c.y - side / 2.0] }
-        };
-        let crop = warp_crop(img, &to_src, SIZE, SIZE, [0, 0, 0]);
+    /// The model's seven probabilities for one 64x64 crop.
+    fn infer(&self, crop: &RgbImage) -> Result<[f32; 7]> {
         // The model takes NHWC [1, 64, 64, 1]; one channel makes NCHW and NHWC the same bytes.
-        let input = gray_nchw(&crop, 2.0 / 255.0, -1.0).into_shape_with_order(vec![1, 64, 64, 1]);
+        let input = gray_nchw(crop, 2.0 / 255.0, -1.0).into_shape_with_order(vec![1, 64, 64, 1]);
         let input = input.map_err(|e| crate::EngineError::Inference(format!("expression input: {e}")))?;
         let out = self.model.run(input.view())?;
         let v = out[0].as_slice().expect("contiguous");
