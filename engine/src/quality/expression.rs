@@ -60,10 +60,9 @@ impl ExpressionModel {
     pub fn run(&self, img: &RgbImage, det: &Detection) -> Result<Expression> {
         let mut probabilities = [0f32; 7];
         let n = (2 * MARGINS.len()) as f32;
+        let (b, c) = (det.bbox, det.bbox.center());
         for margin in MARGINS {
-            let b = det.bbox;
             let side = b.w.max(b.h) * margin;
-            let c = b.center();
             let s = side / SIZE as f32;
             let straight = Affine { m: [s, 0.0, c.x - side / 2.0, 0.0, s, c.y - side / 2.0] };
             let mirrored = Affine { m: [-s, 0.0, c.x + side / 2.0, 0.0, s, c.y - side / 2.0] };
