@@ -190,3 +190,34 @@ fn drawn_frames_raise_the_glasses_score_sharp_and_blurred() {
     assert!(scores[0].1 < max && scores[1].1 < max, "{scores:?}");
     assert!(scores[2].1 > max && scores[3].1 > max, "{scores:?}");
 }
+
+/// The `blur` check's reading and verdict for an image under kz-id.
+fn blur_reading(v: &Validator, img: &image::RgbImage) -> (f32, bool) {
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgb8(img.clone())
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let r = v.validate_bytes(&png, &Profile::built_in("kz-id").unwrap(), Lang::En).unwrap().report;
+    let c = r.checks.iter().find(|c| c.code == "blur").expect("blur judged");
+    (c.value.expect("blur measured"), c.passed)
+}
+
+#[test]
+fn blur_is_judged_by_edge_width_not_by_contrast() {
+    let v = validator();
+    let img = image::open(workspace_root().join("fixtures/astronaut.png")).unwrap().to_rgb8();
+    // Half the contrast (a flat, low-texture look): the edges are as narrow as before.
+    let mut flat = img.clone();
+    flat.pixels_mut().for_each(|p| p.0 = p.0.map(|c| (128.0 + (c as f32 - 128.0) * 0.5) as u8));
+    let readings = [
+        ("as shot", blur_reading(&v, &img)),
+        ("half contrast", blur_reading(&v, &flat)),
+        ("blurred, sigma 1.5 px", blur_reading(&v, &image::imageops::blur(&img, 1.5))),
+        ("blurred, sigma 3 px", blur_reading(&v, &image::imageops::blur(&img, 3.0))),
+    ];
+    println!("edge_sharpness: {readings:?}");
+    assert!(readings[0].1.1 && readings[1].1.1, "{readings:?}");
+    assert!((readings[0].1.0 - readings[1].1.0).abs() < 0.03, "{readings:?}");
+    assert!(!readings[2].1.1 && !readings[3].1.1, "{readings:?}");
+    assert!(readings[3].1.0 < readings[2].1.0, "{readings:?}");
+}

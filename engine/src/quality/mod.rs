@@ -1,8 +1,9 @@
 //! Models and measures that judge the photo rather than locate the face: person segmentation,
-//! expression, the normalised face region the capture checks read, and the picture's rotation in
-//! its frame.
+//! expression, the normalised face region the capture checks read, focus, and the picture's
+//! rotation in its frame.
 
 pub mod expression;
 pub mod face_region;
 pub mod frame_rotation;
 pub mod segmentation;
+pub mod sharpness;

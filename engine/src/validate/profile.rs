@@ -142,8 +142,9 @@ pub struct Occlusion {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Capture {
-    /// Minimum sharpness score of the normalised face crop.
-    pub min_sharpness: f32,
+    /// Minimum slope over local range at the face's strongest edges (0.5 is a one-pixel edge;
+    /// see `quality::sharpness`).
+    pub min_edge_sharpness: f32,
     /// Maximum share of face pixels with luminance in [0, 25] (OFIQ under-exposure).
     pub max_dark_share: f32,
     /// Maximum share of face pixels with luminance in [247, 255] (OFIQ over-exposure).

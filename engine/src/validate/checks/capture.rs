@@ -3,40 +3,11 @@
 //! defines them, where it defines them).
 
 use crate::image::ColourKind;
-use crate::quality::face_region::{FaceRegion, srgb_to_lab};
+use crate::quality::face_region::srgb_to_lab;
+use crate::quality::sharpness::edge_sharpness;
 use crate::validate::context::Ctx;
 use crate::validate::profile::Profile;
 use crate::validate::report::{CheckResult, Threshold};
-
-/// Laplacian energy over local contrast inside the face: high for a focused face, low for a
-/// blurred one, and unchanged by brightness or contrast.
-pub fn sharpness(r: &FaceRegion) -> f32 {
-    let (w, h) = (r.width() as usize, r.height() as usize);
-    let (mut lap2, mut n) = (0f64, 0usize);
-    for y in 1..h - 1 {
-        for x in 1..w - 1 {
-            let i = y * w + x;
-            if !(r.face_mask[i]
-                && r.face_mask[i - 1]
-                && r.face_mask[i + 1]
-                && r.face_mask[i - w]
-                && r.face_mask[i + w])
-            {
-                continue;
-            }
-            let l = 4.0 * r.luma[i] - r.luma[i - 1] - r.luma[i + 1] - r.luma[i - w] - r.luma[i + w];
-            lap2 += (l as f64).powi(2);
-            n += 1;
-        }
-    }
-    let face: Vec<f32> = r.face_pixels().map(|i| r.luma[i]).collect();
-    if n == 0 || face.is_empty() {
-        return 0.0;
-    }
-    let mean = face.iter().sum::<f32>() / face.len() as f32;
-    let var = face.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / face.len() as f32;
-    ((lap2 / n as f64).sqrt() as f32) / (var.sqrt() + 5.0) * 10.0
-}
 
 fn entropy_bits(values: &[f32]) -> f32 {
     let mut hist = [0u32; 256];
@@ -102,7 +73,7 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
     let bright = face.iter().filter(|&&v| v >= 247.0).count() as f32 / n;
     let (min, max) = (|v| Threshold::Min { min: v }, |v| Threshold::Max { max: v });
     out.extend([
-        CheckResult::judge("blur", "sharpness", sharpness(r), min(c.min_sharpness)),
+        CheckResult::judge("blur", "edge_sharpness", edge_sharpness(r), min(c.min_edge_sharpness)),
         CheckResult::judge("underexposed", "dark_share", dark, max(c.max_dark_share)),
         CheckResult::judge("underexposed", "face_luminance", mean, min(c.min_face_luminance)),
         CheckResult::judge("overexposed", "bright_share", bright, max(c.max_bright_share)),
