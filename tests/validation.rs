@@ -221,3 +221,38 @@ fn blur_is_judged_by_edge_width_not_by_contrast() {
     assert!(!readings[2].1.1 && !readings[3].1.1, "{readings:?}");
     assert!(readings[3].1.0 < readings[2].1.0, "{readings:?}");
 }
+
+/// Every `underexposed` reading (measure, value, passed) for an image under kz-id.
+fn exposure_readings(v: &Validator, img: &image::RgbImage) -> Vec<(String, f32, bool)> {
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgb8(img.clone())
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let r = v.validate_bytes(&png, &Profile::built_in("kz-id").unwrap(), Lang::En).unwrap().report;
+    r.checks
+        .iter()
+        .filter(|c| c.code == "underexposed")
+        .map(|c| (c.measure.to_string(), c.value.unwrap_or(f32::NAN), c.passed))
+        .collect()
+}
+
+#[test]
+fn a_darker_face_is_not_underexposed_until_it_clips() {
+    let v = validator();
+    let img = image::open(workspace_root().join("fixtures/astronaut.png")).unwrap().to_rgb8();
+    let scaled = |k: f32| {
+        let mut out = img.clone();
+        out.pixels_mut().for_each(|p| p.0 = p.0.map(|c| (c as f32 * k).round() as u8));
+        out
+    };
+    // A third of the light: the face's mean luminance falls below 60, where well-lit dark skin
+    // sits (the London studio set's darkest faces read 57-64), with little clipped to black.
+    let third = exposure_readings(&v, &scaled(0.34));
+    // A tenth: much of the face is crushed to black.
+    let tenth = exposure_readings(&v, &scaled(0.1));
+    println!("third: {third:?}\ntenth: {tenth:?}");
+    let mean = third.iter().find(|r| r.0 == "face_luminance").unwrap().1;
+    assert!((40.0..60.0).contains(&mean), "{third:?}");
+    assert!(third.iter().all(|r| r.2), "{third:?}");
+    assert!(tenth.iter().any(|r| r.0 == "dark_share" && !r.2), "{tenth:?}");
+}
