@@ -209,11 +209,23 @@ fn blur_is_judged_by_edge_width_not_by_contrast() {
     // Half the contrast (a flat, low-texture look): the edges are as narrow as before.
     let mut flat = img.clone();
     flat.pixels_mut().for_each(|p| p.0 = p.0.map(|c| (128.0 + (c as f32 - 128.0) * 0.5) as u8));
+    // Saved as a JPEG of quality 60: block edges must not read as focus, nor smoothing as blur.
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 60).encode_image(&img).unwrap();
+    let jpeg = image::load_from_memory(&jpeg).unwrap().to_rgb8();
+    let blurred_jpeg = {
+        let mut out = Vec::new();
+        let soft = image::imageops::blur(&img, 1.5);
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 60).encode_image(&soft).unwrap();
+        image::load_from_memory(&out).unwrap().to_rgb8()
+    };
     let readings = [
         ("as shot", blur_reading(&v, &img)),
         ("half contrast", blur_reading(&v, &flat)),
         ("blurred, sigma 1.5 px", blur_reading(&v, &image::imageops::blur(&img, 1.5))),
         ("blurred, sigma 3 px", blur_reading(&v, &image::imageops::blur(&img, 3.0))),
+        ("JPEG q60", blur_reading(&v, &jpeg)),
+        ("blurred 1.5 px, JPEG q60", blur_reading(&v, &blurred_jpeg)),
     ];
     println!("edge_sharpness: {readings:?}");
     assert!(readings[0].1.1 && readings[1].1.1, "{readings:?}");
