@@ -72,6 +72,11 @@ fn check_groups(c: &mut Criterion) {
     g.bench_function("mouth", |b| b.iter(|| checks::mouth::check(black_box(&ctx), &profile)));
     g.bench_function("occlusion", |b| b.iter(|| checks::occlusion::check(black_box(&ctx), &profile)));
     g.bench_function("capture", |b| b.iter(|| checks::capture::check(black_box(&ctx), &profile)));
+    if let Some(r) = &ctx.region {
+        g.bench_function("capture_edge_sharpness", |b| {
+            b.iter(|| sapa_engine::quality::sharpness::edge_sharpness(black_box(r)))
+        });
+    }
     g.bench_function("background", |b| b.iter(|| checks::background::check(black_box(&ctx), &profile)));
     g.finish();
 }
