@@ -129,13 +129,18 @@ fn a_face_cut_by_the_frame_edge_is_reported_not_a_crash() {
     assert!(r.failed.contains(&"head_cropped") || r.failed.contains(&"no_face"), "{:?}", r.failed);
 }
 
-/// The `glasses_score` the kz-id profile reports for an image.
-fn glasses_score(v: &Validator, img: &image::RgbImage) -> f32 {
+/// The kz-id report (in English) on pixels, sent as a PNG file as a client would.
+fn kz_id_report(v: &Validator, img: &image::RgbImage) -> sapa_engine::validate::Report {
     let mut png = Vec::new();
     image::DynamicImage::ImageRgb8(img.clone())
         .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
         .unwrap();
-    let r = v.validate_bytes(&png, &Profile::built_in("kz-id").unwrap(), Lang::En).unwrap().report;
+    v.validate_bytes(&png, &Profile::built_in("kz-id").unwrap(), Lang::En).unwrap().report
+}
+
+/// The `glasses_score` the kz-id profile reports for an image.
+fn glasses_score(v: &Validator, img: &image::RgbImage) -> f32 {
+    let r = kz_id_report(v, img);
     r.checks.iter().find(|c| c.code == "glasses").and_then(|c| c.value).expect("glasses measured")
 }
 
@@ -193,11 +198,7 @@ fn drawn_frames_raise_the_glasses_score_sharp_and_blurred() {
 
 /// The `blur` check's reading and verdict for an image under kz-id.
 fn blur_reading(v: &Validator, img: &image::RgbImage) -> (f32, bool) {
-    let mut png = Vec::new();
-    image::DynamicImage::ImageRgb8(img.clone())
-        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-        .unwrap();
-    let r = v.validate_bytes(&png, &Profile::built_in("kz-id").unwrap(), Lang::En).unwrap().report;
+    let r = kz_id_report(v, img);
     let c = r.checks.iter().find(|c| c.code == "blur").expect("blur judged");
     (c.value.expect("blur measured"), c.passed)
 }
@@ -236,11 +237,7 @@ fn blur_is_judged_by_edge_width_not_by_contrast() {
 
 /// Every `underexposed` reading (measure, value, passed) for an image under kz-id.
 fn exposure_readings(v: &Validator, img: &image::RgbImage) -> Vec<(String, f32, bool)> {
-    let mut png = Vec::new();
-    image::DynamicImage::ImageRgb8(img.clone())
-        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-        .unwrap();
-    let r = v.validate_bytes(&png, &Profile::built_in("kz-id").unwrap(), Lang::En).unwrap().report;
+    let r = kz_id_report(v, img);
     r.checks
         .iter()
         .filter(|c| c.code == "underexposed")
