@@ -211,15 +211,12 @@ fn blur_is_judged_by_edge_width_not_by_contrast() {
     let mut flat = img.clone();
     flat.pixels_mut().for_each(|p| p.0 = p.0.map(|c| (128.0 + (c as f32 - 128.0) * 0.5) as u8));
     // Saved as a JPEG of quality 60: block edges must not read as focus, nor smoothing as blur.
-    let mut jpeg = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 60).encode_image(&img).unwrap();
-    let jpeg = image::load_from_memory(&jpeg).unwrap().to_rgb8();
-    let blurred_jpeg = {
+    let jpeg_q60 = |img: &image::RgbImage| {
         let mut out = Vec::new();
-        let soft = image::imageops::blur(&img, 1.5);
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 60).encode_image(&soft).unwrap();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 60).encode_image(img).unwrap();
         image::load_from_memory(&out).unwrap().to_rgb8()
     };
+    let (jpeg, blurred_jpeg) = (jpeg_q60(&img), jpeg_q60(&image::imageops::blur(&img, 1.5)));
     let readings = [
         ("as shot", blur_reading(&v, &img)),
         ("half contrast", blur_reading(&v, &flat)),
@@ -233,6 +230,7 @@ fn blur_is_judged_by_edge_width_not_by_contrast() {
     assert!((readings[0].1.0 - readings[1].1.0).abs() < 0.03, "{readings:?}");
     assert!(!readings[2].1.1 && !readings[3].1.1, "{readings:?}");
     assert!(readings[3].1.0 < readings[2].1.0, "{readings:?}");
+    assert!(readings[4].1.1 && !readings[5].1.1, "{readings:?}");
 }
 
 /// Every `underexposed` reading (measure, value, passed) for an image under kz-id.
