@@ -2,7 +2,7 @@
 //! and the labelled set's false rejects and recall.
 
 use sapa_engine::validate::{Decision, Lang, Profile, Validator};
-use sapa_tests::{analyzer, backends, faces_dir, labels, models_dir, workspace_root};
+use sapa_tests::{analyzer, backends, calibration_dir, faces_dir, models_dir, workspace_root};
 
 fn validator() -> Validator {
     Validator::load(&models_dir(), analyzer(backends()[backends().len() - 1])).expect("validator")
@@ -64,55 +64,78 @@ fn a_photo_without_a_face_is_a_report_not_an_error() {
     assert!(!r.checks[0].message.is_empty());
 }
 
+/// The held-out split of the shared faces and the calibration set (no threshold was set on these
+/// photos): false rejects of ICAO-like photos and recall per labelled defect, each found only by
+/// its own code. The floors sit just under what `sapa-eval validate` measured (BENCHMARKS.md,
+/// "Validation that holds"); a drop below one is a regression.
 #[test]
-fn labelled_set_false_rejects_and_recall() {
-    let Some(dir) = faces_dir() else { return };
+fn held_out_false_rejects_and_recall() {
+    let (Some(faces), Some(cal)) = (faces_dir(), calibration_dir()) else { return };
     let v = validator();
     let profile = Profile::built_in("kz-id").unwrap();
-    let labels = labels(&dir);
+    let mut rows = sapa_eval::labels::read(&faces.join("labels.csv"), None).unwrap();
+    rows.extend(sapa_eval::labels::read(&cal.join("labels.csv"), None).unwrap());
+    rows.retain(|r| r.split == sapa_eval::labels::Split::HeldOut);
+    let reports: Vec<_> = {
+        use rayon::prelude::*;
+        rows.par_iter()
+            .map(|l| v.validate_bytes(&std::fs::read(&l.path).unwrap(), &profile, Lang::En).unwrap().report)
+            .collect()
+    };
     let mut false_rejects = Vec::new();
     let mut per_defect: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
-    for l in &labels {
-        let bytes = std::fs::read(dir.join(&l.file)).unwrap();
-        let r = v.validate_bytes(&bytes, &profile, Lang::En).unwrap().report;
+    for (l, r) in rows.iter().zip(&reports) {
         if l.icao_like && r.decision == Decision::Reject {
             false_rejects.push(format!("{} {:?}", l.file, r.failed));
         }
         for d in &l.defects {
-            let detectors = sapa_server::cli::eval_validate::detectors_for_label(d);
             let e = per_defect.entry(d.clone()).or_default();
             e.1 += 1;
-            if detectors.iter().any(|x| x.fired(&r)) {
+            if sapa_eval::validate::found(d, r) {
                 e.0 += 1;
             }
         }
     }
-    let icao = labels.iter().filter(|l| l.icao_like).count();
+    let icao = rows.iter().filter(|l| l.icao_like).count();
     println!("false rejects of ICAO-like photos: {} of {icao}: {false_rejects:?}", false_rejects.len());
     for (d, (hit, n)) in &per_defect {
         println!("{d:<24} {hit:>3}/{n:<3} {:>5.0}%", 100.0 * *hit as f32 / *n as f32);
     }
-    // Measured on this set (BENCHMARKS.md): one ICAO-like photo is rejected, for a slight smile
-    // every expression measure reads as one (an independent calibration set included). A second
-    // one is a regression.
+    // One ICAO-like photo is rejected (dev_0050, a closed-mouth smile every expression measure
+    // reads as one); a second is a regression.
     assert!(false_rejects.len() <= 1, "{false_rejects:#?}");
-    // Defects the checks measure directly must all be found.
-    for d in ["grayscale", "head_cropped", "low_res", "blur"] {
-        let (hit, n) = per_defect[d];
-        assert_eq!(hit, n, "{d}: {hit}/{n}");
-    }
-    for (d, floor) in [
-        ("busy_background", 0.85),
-        ("glasses", 0.8),
-        ("non_neutral_expression", 0.9),
-        ("turned_head", 0.9),
-        ("open_mouth", 0.85),
-        ("multiple_faces", 0.8),
-    ] {
-        let (hit, n) = per_defect[d];
-        assert!(hit as f32 / n as f32 >= floor, "{d}: {hit}/{n} below {floor}");
+    for (d, floor) in FLOORS {
+        let (hit, n) = per_defect[*d];
+        assert!(hit as f32 / n as f32 >= *floor, "{d}: {hit}/{n} below {floor}");
     }
 }
+
+/// Held-out recall floors per labelled defect with at least 5 cases: one photo under what was
+/// measured (tract; BENCHMARKS.md), so a backend's rounding cannot fail it but a lost photo more
+/// can. Below the 90% target: blur, closed_eyes, hat, tilted, turned_head, gaze_away,
+/// poor_lighting and occlusion (hands and objects the face parser reads as skin); face_too_small is
+/// left out because kz-id judges the proposed crop, which rescales a small face (low_res judges
+/// whether the pixels suffice).
+const FLOORS: &[(&str, f32)] = &[
+    ("blur", 0.66),
+    ("busy_background", 0.93),
+    ("closed_eyes", 0.8),
+    ("dark_background", 0.8),
+    ("gaze_away", 0.44),
+    ("glasses", 0.89),
+    ("grayscale", 0.9),
+    ("hat", 0.75),
+    ("head_cropped", 0.84),
+    ("low_res", 0.96),
+    ("mask", 0.86),
+    ("multiple_faces", 0.86),
+    ("non_neutral_expression", 0.84),
+    ("occlusion", 0.08),
+    ("open_mouth", 0.85),
+    ("poor_lighting", 0.42),
+    ("tilted", 0.6),
+    ("turned_head", 0.66),
+];
 
 #[test]
 fn a_face_cut_by_the_frame_edge_is_reported_not_a_crash() {
@@ -138,7 +161,7 @@ fn kz_id_report(v: &Validator, img: &image::RgbImage) -> sapa_engine::validate::
     v.validate_bytes(&png, &Profile::built_in("kz-id").unwrap(), Lang::En).unwrap().report
 }
 
-/// The `glasses_score` the kz-id profile reports for an image.
+/// The share of the eyes' band the face parser reads as eyeglasses, under kz-id.
 fn glasses_score(v: &Validator, img: &image::RgbImage) -> f32 {
     let r = kz_id_report(v, img);
     r.checks.iter().find(|c| c.code == "glasses").and_then(|c| c.value).expect("glasses measured")
@@ -180,7 +203,7 @@ fn drawn_frames_raise_the_glasses_score_sharp_and_blurred() {
     let analysis = a.analyze(&img, sapa_engine::image::SourceInfo::for_pixels(&img)).unwrap();
     let m = analysis.faces[0].landmarks.as_ref().unwrap().measures;
     let (re, le) = ((m.right_eye.x, m.right_eye.y), (m.left_eye.x, m.left_eye.y));
-    let max = Profile::built_in("kz-id").unwrap().occlusion.max_glasses;
+    let max = Profile::built_in("kz-id").unwrap().occlusion.max_glasses_share;
     // Blur of about a twentieth of the eye distance: a soft face, as an upsampled small photo is.
     let sigma = 0.05 * m.inter_eye_px;
     let mut framed = img.clone();
@@ -191,7 +214,7 @@ fn drawn_frames_raise_the_glasses_score_sharp_and_blurred() {
         ("framed", glasses_score(&v, &framed)),
         ("framed, blurred", glasses_score(&v, &image::imageops::blur(&framed, sigma))),
     ];
-    println!("glasses_score (max {max}): {scores:?}");
+    println!("eye_band_glasses_share (max {max}): {scores:?}");
     assert!(scores[0].1 < max && scores[1].1 < max, "{scores:?}");
     assert!(scores[2].1 > max && scores[3].1 > max, "{scores:?}");
 }

@@ -3,17 +3,14 @@
 mod analyze;
 mod batch;
 pub mod csv;
-mod enrol;
-pub mod eval_validate;
-mod eval_verify;
+pub mod enrol;
 mod files;
-mod identities;
-mod pairs;
+pub mod pairs;
 mod references;
 mod serve;
-mod setup;
+pub mod setup;
 mod validate;
-mod verify;
+pub mod verify;
 
 use clap::{Args, Parser, Subcommand};
 use sapa_engine::runtime::BackendKind;
@@ -53,16 +50,12 @@ pub enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// Check document photos against a profile (ICAO 9303, ISO 29794-5, kz-id).
     Validate(validate::ValidateArgs),
-    /// Score validation against a labelled photo set: false rejects and recall per defect.
-    EvalValidate(eval_validate::EvalValidateArgs),
     /// Compare a probe photo with a reference photo (1:1), or every pair of a list.
     Verify(verify::VerifyArgs),
     /// Store the face template (not the photo) of a person's reference photo under their IIN.
     Enroll(references::EnrollArgs),
     /// Show or delete the references stored for an IIN.
     References(references::ReferencesArgs),
-    /// Score the recognition models on a labelled pair list: EER, FNMR at fixed FMRs, thresholds.
-    EvalVerify(eval_verify::EvalVerifyArgs),
     /// Run the HTTP service (validate, verify, references, health, metrics, OpenAPI).
     Serve(serve::ServeArgs),
     /// Validate and template a whole photo collection offline, resumably: JSONL, CSV, HTML report.
@@ -76,9 +69,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Analyze(args) => analyze::run(&cli.global, args),
         Command::Validate(args) => validate::run(&cli.global, args),
-        Command::EvalValidate(args) => eval_validate::run(&cli.global, args),
         Command::Verify(args) => verify::run(&cli.global, args),
-        Command::EvalVerify(args) => eval_verify::run(&cli.global, args),
         Command::Enroll(args) => references::enroll(&cli.global, args),
         Command::References(args) => references::references(args),
         Command::Serve(args) => serve::run(&cli.global, args),

@@ -2,10 +2,10 @@
 //! FNMR at fixed FMRs and the error rates at the configured thresholds; with `--labels` it also
 //! scores every pair the identity rules allow and calibrates thresholds from those impostors.
 
-use super::enrol::{Enroller, PhotoTemplates};
-use super::identities::{self, FilePair, Rules};
-use super::pairs;
-use super::verify::parse_model;
+use crate::identities::{self, FilePair, Rules};
+use sapa_server::cli::enrol::{Enroller, PhotoTemplates};
+use sapa_server::cli::pairs;
+use sapa_server::cli::verify::parse_model;
 use anyhow::Context;
 use clap::Args;
 use sapa_engine::recognition::calibration::{self, Calibrated};
@@ -144,10 +144,10 @@ fn report(s: &Scores, default_threshold: Option<f32>) -> SetReport {
     }
 }
 
-pub fn run(global: &super::GlobalArgs, args: EvalVerifyArgs) -> anyhow::Result<ExitCode> {
+pub fn run(global: &sapa_server::cli::GlobalArgs, args: EvalVerifyArgs) -> anyhow::Result<ExitCode> {
     let root = pairs::root_for(&args.pairs, args.root.as_deref());
     let curated = pairs::read(&args.pairs, &root)?;
-    let config = super::enrol::config(global)?;
+    let config = sapa_server::cli::enrol::config(global)?;
     let models: Vec<RecognitionModel> = if args.all {
         RecognitionModel::ALL.to_vec()
     } else {

@@ -1,0 +1,13 @@
+//! Evaluation of Sapa on labelled data, apart from the product: the `sapa` binary links none of it.
+//!
+//! - [`labels`]: labelled photo sets and the identity-disjoint tune / held-out split;
+//! - [`validate`]: false rejects and recall per defect on each split;
+//! - [`degrade`]: known defects applied to clean portraits, each with the code it must raise;
+//! - [`verify`] and [`identities`]: recognition scores and the pairs the sources allow.
+
+pub mod degrade;
+pub mod degrade_cmd;
+pub mod identities;
+pub mod labels;
+pub mod validate;
+pub mod verify;

@@ -1,0 +1,46 @@
+//! `sapa-eval`: how well Sapa does on labelled photos. Not part of the product binary.
+
+use clap::{Parser, Subcommand};
+use sapa_server::cli::GlobalArgs;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(name = "sapa-eval", version, about = "Sapa's evaluation tools (labelled sets, generated defects, recognition)")]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Score validation on labelled sets: false rejects and recall per defect, tune and held-out splits.
+    Validate(sapa_eval::validate::EvalValidateArgs),
+    /// Apply known defects to clean portraits and report recall per kind and severity.
+    Degrade(sapa_eval::degrade_cmd::DegradeArgs),
+    /// Score the recognition models on a labelled pair list: EER, FNMR at fixed FMRs, thresholds.
+    Verify(sapa_eval::verify::EvalVerifyArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(n) = cli.global.threads {
+        if let Err(e) = rayon::ThreadPoolBuilder::new().num_threads(n).build_global() {
+            eprintln!("sapa-eval: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    let result = match cli.command {
+        Command::Validate(args) => sapa_eval::validate::run(&cli.global, args),
+        Command::Degrade(args) => sapa_eval::degrade_cmd::run(&cli.global, args),
+        Command::Verify(args) => sapa_eval::verify::run(&cli.global, args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("sapa-eval: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

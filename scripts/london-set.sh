@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Lays out the Face Research Lab London Set (DeBruine & Jones 2017, CC-BY 4.0) as a labelled set
+# for `sapa-eval validate`, from a git snapshot of debruine/webmorphR.stim (inst/neutral_front and
+# inst/smiling_front), leaving out every identity that ../shared/fixtures already holds.
+#   scripts/london-set.sh GIT_DIR OUT_DIR
+# OUT_DIR must be outside the repository: these are photographs of people, never committed.
+set -euo pipefail
+git_dir="$1"; out="$2"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+shared="${SAPA_SHARED:-$root/../shared}"
+mkdir -p "$out"
+taken="$(cat "$shared"/fixtures/*/labels.csv | grep -o 'london_[0-9]*' | sort -u)"
+echo "file,identity,source_repo,source_path,license,single_face,frontal,icao_like,defects,notes" > "$out/labels.csv"
+git --git-dir="$git_dir" ls-tree -r HEAD --name-only | grep -E '^inst/(neutral|smiling)_front/[0-9]+_0[38]\.jpg$' |
+while read -r path; do
+  id="london_$(basename "$path" | cut -c1-3)"
+  grep -qx "$id" <<<"$taken" && continue
+  kind="$(basename "$(dirname "$path")")"
+  file="${kind%_front}_$(basename "$path")"
+  git --git-dir="$git_dir" show "HEAD:$path" > "$out/$file"
+  if [ "$kind" = neutral_front ]; then labels="yes,"; else labels="no,non_neutral_expression"; fi
+  echo "$file,$id,debruine/webmorphR.stim,$path,CC-BY-4.0,yes,yes,$labels," >> "$out/labels.csv"
+done
+echo "$(( $(wc -l < "$out/labels.csv") - 1 )) photos in $out" >&2
