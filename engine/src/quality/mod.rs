@@ -2,7 +2,10 @@
 //! expression, the normalised face region the capture checks read, focus, and the picture's
 //! rotation in its frame.
 
+pub mod blockiness;
 pub mod expression;
+pub mod eye_state;
+pub mod face_parsing;
 pub mod face_region;
 pub mod frame_rotation;
 pub mod segmentation;

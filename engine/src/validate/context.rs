@@ -8,6 +8,8 @@ use crate::image::SourceInfo;
 use crate::image::resize::Rect;
 use crate::landmarks::regions::{CHIN, FACE_OVAL, FOREHEAD_TOP};
 use crate::quality::expression::Expression;
+use crate::quality::eye_state::EyeState;
+use crate::quality::face_parsing::FaceParts;
 use crate::quality::face_region::FaceRegion;
 use crate::quality::segmentation::PersonMask;
 use image::RgbImage;
@@ -42,6 +44,8 @@ pub struct Ctx<'a> {
     pub region: Option<FaceRegion>,
     pub person: Option<PersonMask>,
     pub expression: Option<Expression>,
+    pub eye_state: Option<EyeState>,
+    pub parts: Option<FaceParts>,
     pub head: Head,
     /// The frame the framing checks judge: the whole image or the proposed crop.
     pub frame: Rect,

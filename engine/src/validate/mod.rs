@@ -18,6 +18,8 @@ use crate::image::SourceInfo;
 use crate::image::resize::crop_resize;
 use crate::models::load_model;
 use crate::quality::expression::ExpressionModel;
+use crate::quality::eye_state::EyeStateModel;
+use crate::quality::face_parsing::FaceParser;
 use crate::quality::face_region::FaceRegion;
 use crate::quality::segmentation::Segmenter;
 use context::Ctx;
@@ -35,6 +37,8 @@ pub struct Validator {
     analyzer: Analyzer,
     segmenter: Segmenter,
     expression: ExpressionModel,
+    eye_state: EyeStateModel,
+    parser: FaceParser,
 }
 
 impl Validator {
@@ -42,7 +46,9 @@ impl Validator {
         let backend = analyzer.backend().clone();
         let segmenter = Segmenter::new(load_model(models_dir, Segmenter::MODEL_ID, &backend)?);
         let expression = ExpressionModel::new(load_model(models_dir, ExpressionModel::MODEL_ID, &backend)?);
-        Ok(Self { analyzer, segmenter, expression })
+        let eye_state = EyeStateModel::new(load_model(models_dir, EyeStateModel::MODEL_ID, &backend)?);
+        let parser = FaceParser::new(load_model(models_dir, FaceParser::MODEL_ID, &backend)?);
+        Ok(Self { analyzer, segmenter, expression, eye_state, parser })
     }
 
     pub fn analyzer(&self) -> &Analyzer {
@@ -83,6 +89,8 @@ impl Validator {
         let lm = face.landmarks.as_ref().expect("the main face is always meshed");
         let person = Some(self.segmenter.run(img)?);
         let expression = Some(self.expression.run(img, &face.detection)?);
+        let eye_state = Some(self.eye_state.run(img, &lm.mesh)?);
+        let parts = Some(self.parser.run(img, &lm.mesh)?);
         let region = FaceRegion::new(img, &lm.mesh, &lm.measures);
         let head = context::head(lm, person.as_ref());
         let crop = context::propose_crop(&head, profile, img.width(), img.height());
@@ -96,6 +104,8 @@ impl Validator {
             region,
             person,
             expression,
+            eye_state,
+            parts,
             head,
             frame,
             crop,
@@ -132,6 +142,8 @@ impl Validator {
         results.extend(checks::eyes::check(&ctx, profile));
         results.extend(checks::mouth::check(&ctx, profile));
         results.extend(checks::occlusion::check(&ctx, profile));
+        results.extend(checks::head_covering::check(&ctx, profile));
+        results.extend(checks::glasses::check(&ctx, profile));
         results.extend(checks::capture::check(&ctx, profile));
         results.extend(checks::background::check(&ctx, profile));
         for r in &mut results {

@@ -106,6 +106,8 @@ pub struct Pose {
 pub struct Eyes {
     /// Minimum lid gap over eye width for each eye.
     pub min_openness: f32,
+    /// Minimum probability, for each eye, that the eye-state classifier sees it open.
+    pub min_open_probability: f32,
     /// Maximum gaze angle (head pose plus eye-in-head), degrees.
     pub max_gaze_deg: f32,
     /// Maximum share of the pupil area that is flash-red.
@@ -127,16 +129,22 @@ pub struct Mouth {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Occlusion {
-    /// Maximum glasses score.
-    pub max_glasses: f32,
-    /// Maximum share of the lower face whose colour is not skin-like.
-    pub max_lower_face_occlusion: f32,
-    /// Maximum head-covering score.
-    pub max_head_covering: f32,
-    /// Whether a headscarf that leaves the face from chin to forehead visible is accepted.
-    /// Not applied yet: no check can tell a scarf from a hat (no labelled scarf photos, no
-    /// face-parsing model), so `head_covering` is judged the same either way (README).
+    /// Maximum share of the band across the eyes parsed as eyeglasses.
+    pub max_glasses_share: f32,
+    /// Minimum share of the outer-lip outline parsed as mouth or lips (a mask hides them).
+    pub min_mouth_visible: f32,
+    /// Minimum share of the box around the nose tip parsed as nose.
+    pub min_nose_visible: f32,
+    /// Maximum share of the eyes' band parsed as hair (hair across the eyes).
+    pub max_eye_hair_share: f32,
+    /// Maximum share of the band above the hairline parsed as hat or cloth.
+    pub max_head_covering_share: f32,
+    /// Whether a headscarf worn for religious reasons is accepted: a covering that wraps the
+    /// sides of the face (at least `min_scarf_side_share` of each cheek-side band) and leaves at
+    /// least `min_face_visible` of the face outline visible.
     pub allow_religious_headscarf: bool,
+    pub min_scarf_side_share: f32,
+    pub min_face_visible: f32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -152,6 +160,8 @@ pub struct Capture {
     /// Face mean luminance must lie in this range.
     pub min_face_luminance: f32,
     pub max_face_luminance: f32,
+    /// Minimum 99th-percentile luminance of the whole image (a photo taken in too little light).
+    pub min_white_point: f32,
     /// Minimum entropy of the face luminance histogram, bits (OFIQ dynamic range).
     pub min_entropy_bits: f32,
     /// Maximum difference of mean luminance between face halves over the face mean.
@@ -163,8 +173,11 @@ pub struct Capture {
     pub skin_b_max: f32,
     /// Minimum mean chroma of the image for it to count as a colour photo.
     pub min_chroma: f32,
-    /// Minimum estimated JPEG quality (IJG scale 1-100).
+    /// Minimum estimated JPEG quality (IJG scale 1-100), read from the file's quantisation table.
     pub min_jpeg_quality: f32,
+    /// Maximum 8×8 block-grid strength measured in the pixels around the face (see
+    /// `quality::blockiness`): catches a photo compressed hard and saved again at a high quality.
+    pub max_blockiness: f32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -3,6 +3,7 @@
 //! defines them, where it defines them).
 
 use crate::image::ColourKind;
+use crate::quality::blockiness::blockiness;
 use crate::quality::face_region::srgb_to_lab;
 use crate::quality::sharpness::edge_sharpness;
 use crate::validate::context::Ctx;
@@ -22,6 +23,26 @@ fn entropy_bits(values: &[f32]) -> f32 {
             -p * p.log2()
         })
         .sum()
+}
+
+/// The image's white point: the 99th percentile of luminance over a grid of every fourth pixel.
+/// A photo taken in too little light is dim all over, its background and the whites of the eyes
+/// too; a well-lit dark-skinned face against a light background is not.
+fn white_point(ctx: &Ctx) -> f32 {
+    let img = ctx.img;
+    let mut luma: Vec<f32> = (0..img.height())
+        .step_by(4)
+        .flat_map(|y| (0..img.width()).step_by(4).map(move |x| (x, y)))
+        .map(|(x, y)| {
+            let p = img.get_pixel(x, y).0;
+            0.299 * p[0] as f32 + 0.587 * p[1] as f32 + 0.114 * p[2] as f32
+        })
+        .collect();
+    if luma.is_empty() {
+        return 0.0;
+    }
+    let k = ((luma.len() - 1) as f32 * 0.99).round() as usize;
+    *luma.select_nth_unstable_by(k, |a, b| a.total_cmp(b)).1
 }
 
 /// Mean CIELAB chroma of the whole image, sampled on a grid.
@@ -59,6 +80,13 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
         Some(q) => CheckResult::judge("compression_artifacts", "jpeg_quality", q as f32, t_q),
         None => CheckResult::not_measured("compression_artifacts", "jpeg_quality", t_q, "not a JPEG file"),
     });
+    let t_b = Threshold::Max { max: c.max_blockiness };
+    let b = ctx.face.detection.bbox;
+    let around = [b.x - 0.25 * b.w, b.y - 0.25 * b.h, 1.5 * b.w, 1.5 * b.h];
+    out.push(match blockiness(ctx.img, around) {
+        Some(v) => CheckResult::judge("compression_artifacts", "blockiness", v, t_b),
+        None => CheckResult::not_measured("compression_artifacts", "blockiness", t_b, "face too small to measure"),
+    });
 
     let Some(r) = &ctx.region else {
         return out;
@@ -76,6 +104,7 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
         CheckResult::judge("blur", "edge_sharpness", edge_sharpness(r), min(c.min_edge_sharpness)),
         CheckResult::judge("underexposed", "dark_share", dark, max(c.max_dark_share)),
         CheckResult::judge("underexposed", "face_luminance", mean, min(c.min_face_luminance)),
+        CheckResult::judge("underexposed", "white_point_luminance", white_point(ctx), min(c.min_white_point)),
         CheckResult::judge("overexposed", "bright_share", bright, max(c.max_bright_share)),
         CheckResult::judge("overexposed", "face_luminance", mean, max(c.max_face_luminance)),
         CheckResult::judge("low_dynamic_range", "entropy_bits", entropy_bits(&face), min(c.min_entropy_bits)),

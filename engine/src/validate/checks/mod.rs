@@ -6,6 +6,8 @@ pub mod capture;
 pub mod eyes;
 pub mod faces;
 pub mod framing;
+pub mod glasses;
+pub mod head_covering;
 pub mod mouth;
 pub mod occlusion;
 pub mod pose;
