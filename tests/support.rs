@@ -12,8 +12,18 @@ pub fn shared_dir() -> PathBuf {
     workspace_root().join("..").join("shared")
 }
 
+/// A test that needs `../shared` skips with a notice on a developer's machine without it, but
+/// fails under CI (`CI=true`), where a missing `../shared` would otherwise pass every such test.
+fn missing(what: &str, dir: &std::path::Path) {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("CI=true and {what} not found at {}", dir.display());
+    }
+    eprintln!("NOTICE: {what} not found at {}; skipping", dir.display());
+}
+
 /// The real-photo fixtures: `SAPA_FIXTURES` or `../shared/fixtures/faces`. `None` (with a printed
-/// notice) when absent, so tests that need them skip instead of failing on a machine without them.
+/// notice) when absent, so tests that need them skip instead of failing on a machine without them;
+/// under `CI=true` a missing set fails the test.
 pub fn faces_dir() -> Option<PathBuf> {
     let dir = std::env::var_os("SAPA_FIXTURES")
         .map(PathBuf::from)
@@ -21,7 +31,19 @@ pub fn faces_dir() -> Option<PathBuf> {
     if dir.join("labels.csv").is_file() {
         Some(dir)
     } else {
-        eprintln!("NOTICE: real-photo fixtures not found at {}; skipping", dir.display());
+        missing("real-photo fixtures", &dir);
+        None
+    }
+}
+
+/// The labelled calibration set: `../shared/fixtures/calibration`, or `None` with a notice (a
+/// failure under `CI=true`).
+pub fn calibration_dir() -> Option<PathBuf> {
+    let dir = shared_dir().join("fixtures").join("calibration");
+    if dir.join("labels.csv").is_file() {
+        Some(dir)
+    } else {
+        missing("calibration fixtures", &dir);
         None
     }
 }
@@ -32,7 +54,7 @@ pub fn cases_dir() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("NOTICE: model reference cases not found at {}; skipping", dir.display());
+        missing("model reference cases", &dir);
         None
     }
 }
