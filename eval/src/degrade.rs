@@ -247,7 +247,8 @@ pub fn apply(img: &RgbImage, a: &Anchor, kind: Kind, s: Severity) -> Generated {
             png(&map_pixels(img, |[r, g, b]| [r * (1.0 - t), g * (1.0 - t / 3.0), b]))
         }
         Kind::Recompressed => {
-            let low = image::load_from_memory(&jpeg(img, jpeg_quality(s))).expect("own JPEG decodes").to_rgb8();
+            let low =
+                image::load_from_memory(&jpeg(img, jpeg_quality(s))).expect("own JPEG decodes").to_rgb8();
             Generated { bytes: jpeg(&low, 95), extension: "jpg" }
         }
         Kind::Rotated => png(&rotate(img, a.eye_mid(), rotation_deg(s))),
@@ -258,7 +259,10 @@ pub fn apply(img: &RgbImage, a: &Anchor, kind: Kind, s: Severity) -> Generated {
         }
         Kind::Downscaled => {
             let k = (downscaled_ied(s) / ied).min(1.0);
-            let (w, h) = (((img.width() as f32 * k).round() as u32).max(1), ((img.height() as f32 * k).round() as u32).max(1));
+            let (w, h) = (
+                ((img.width() as f32 * k).round() as u32).max(1),
+                ((img.height() as f32 * k).round() as u32).max(1),
+            );
             png(&imageops::resize(img, w, h, imageops::FilterType::Triangle))
         }
         Kind::SideShadow => png(&side_shadow(img, a, shadow(s))),
@@ -282,7 +286,9 @@ fn sample(img: &RgbImage, x: f32, y: f32) -> [f32; 3] {
     let (w, h) = (img.width() as i64, img.height() as i64);
     let (x0, y0) = (x.floor(), y.floor());
     let (fx, fy) = (x - x0, y - y0);
-    let px = |xi: i64, yi: i64| img.get_pixel(xi.clamp(0, w - 1) as u32, yi.clamp(0, h - 1) as u32).0.map(|c| c as f32);
+    let px = |xi: i64, yi: i64| {
+        img.get_pixel(xi.clamp(0, w - 1) as u32, yi.clamp(0, h - 1) as u32).0.map(|c| c as f32)
+    };
     let (x0, y0) = (x0 as i64, y0 as i64);
     let (a, b, c, d) = (px(x0, y0), px(x0 + 1, y0), px(x0, y0 + 1), px(x0 + 1, y0 + 1));
     std::array::from_fn(|i| {
@@ -334,11 +340,7 @@ fn second_face(img: &RgbImage, a: &Anchor, scale: f32) -> RgbImage {
     let small = imageops::resize(&face, w, h, imageops::FilterType::Triangle);
     let room_left = fx;
     let room_right = img.width() as f32 - (fx + fw);
-    let x = if room_right > room_left {
-        (img.width() as i64 - w as i64).max(0)
-    } else {
-        0
-    };
+    let x = if room_right > room_left { (img.width() as i64 - w as i64).max(0) } else { 0 };
     let y = (fy as i64 - h as i64 / 4).max(0);
     let mut out = img.clone();
     imageops::overlay(&mut out, &small, x, y);
@@ -391,7 +393,8 @@ fn busy_background(img: &RgbImage, a: &Anchor, amplitude: f32) -> RgbImage {
     let buf: &mut [u8] = &mut out;
     for (i, _) in background.iter().enumerate().filter(|(_, b)| **b) {
         let (bx, by) = ((i % w) / block, (i / w) / block);
-        let mut seed = (bx as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (by as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+        let mut seed =
+            (bx as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (by as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
         for c in 0..3 {
             seed ^= seed >> 29;
             seed = seed.wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -426,7 +429,12 @@ mod tests {
                 assert_ne!(g.bytes, clean, "{kind:?} {s:?}");
                 let out = image::load_from_memory(&g.bytes).unwrap().to_rgb8();
                 if out.dimensions() == img.dimensions() {
-                    let d: f64 = out.as_raw().iter().zip(img.as_raw()).map(|(a, b)| (*a as f64 - *b as f64).abs()).sum();
+                    let d: f64 = out
+                        .as_raw()
+                        .iter()
+                        .zip(img.as_raw())
+                        .map(|(a, b)| (*a as f64 - *b as f64).abs())
+                        .sum();
                     diffs.push(d);
                 }
             }

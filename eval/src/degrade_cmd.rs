@@ -56,7 +56,10 @@ impl Results {
         for r in &self.clean_rejects {
             println!("  {r}");
         }
-        println!("{:<16} {:<22} {:>8} {:>8} {:>8}  parameter at clear", "kind", "expected code", "mild", "clear", "severe");
+        println!(
+            "{:<16} {:<22} {:>8} {:>8} {:>8}  parameter at clear",
+            "kind", "expected code", "mild", "clear", "severe"
+        );
         for kind in Kind::ALL {
             let cell = |s| {
                 let (hit, n, _) = &self.table[&(kind, s)];
@@ -87,7 +90,10 @@ fn anchor(v: &Validator, img: &image::RgbImage) -> Option<Anchor> {
     let face = analysis.main_face()?;
     let m = face.landmarks.as_ref()?.measures;
     let b = face.detection.bbox;
-    Some(Anchor { face: [b.x, b.y, b.w, b.h], eyes: [(m.right_eye.x, m.right_eye.y), (m.left_eye.x, m.left_eye.y)] })
+    Some(Anchor {
+        face: [b.x, b.y, b.w, b.h],
+        eyes: [(m.right_eye.x, m.right_eye.y), (m.left_eye.x, m.left_eye.y)],
+    })
 }
 
 /// Runs every kind and severity on every source. Sources that are rejected as they are still
@@ -97,19 +103,21 @@ pub fn measure(v: &Validator, profile: &Profile, sources: &[Source], out: Option
         .par_iter()
         .map(|src| {
             let a = anchor(v, &src.img)?;
-            let judge = |g: &degrade::Generated| {
-                v.validate_bytes(&g.bytes, profile, Lang::En).map(|x| x.report).ok()
-            };
+            let judge =
+                |g: &degrade::Generated| v.validate_bytes(&g.bytes, profile, Lang::En).map(|x| x.report).ok();
             let clean = judge(&degrade::png(&src.img))?;
-            let clean_reject =
-                (clean.decision == Decision::Reject).then(|| format!("{} ({})", src.name, clean.failed.join(", ")));
+            let clean_reject = (clean.decision == Decision::Reject)
+                .then(|| format!("{} ({})", src.name, clean.failed.join(", ")));
             let mut cells = Vec::new();
             for kind in Kind::ALL {
                 for s in Severity::ALL {
                     let g = degrade::apply(&src.img, &a, kind, s);
                     if let Some(dir) = out {
                         let stem = src.name.replace('/', "_");
-                        let _ = std::fs::write(dir.join(format!("{stem}.{}.{}.{}", kind.name(), s.name(), g.extension)), &g.bytes);
+                        let _ = std::fs::write(
+                            dir.join(format!("{stem}.{}.{}.{}", kind.name(), s.name(), g.extension)),
+                            &g.bytes,
+                        );
                     }
                     let (hit, got) = match judge(&g) {
                         Some(r) => (r.failed.contains(&kind.expected()), r.failed.join(",")),
@@ -158,7 +166,9 @@ pub fn run(global: &GlobalArgs, args: DegradeArgs) -> anyhow::Result<ExitCode> {
                 continue;
             }
             // The engine's own decoder, so EXIF orientation is applied as it is for a client's file.
-            let decoded = std::fs::read(&row.path).map_err(anyhow::Error::from).and_then(|b| Ok(validator.analyzer().decode(&b)?));
+            let decoded = std::fs::read(&row.path)
+                .map_err(anyhow::Error::from)
+                .and_then(|b| Ok(validator.analyzer().decode(&b)?));
             match decoded {
                 Ok(d) => sources.push(Source { name: format!("{}/{}", row.set, row.file), img: d.rgb }),
                 Err(e) => eprintln!("{}: {e}", row.path.display()),

@@ -4,8 +4,8 @@
 //! the rules do not cover is left out: a same-person pair hiding among the impostors would
 //! inflate the measured false match rate and push every threshold up.
 
-use sapa_server::cli::csv::{field, split_line};
 use anyhow::Context;
+use sapa_server::cli::csv::{field, split_line};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 

@@ -82,7 +82,13 @@ pub fn read(labels: &Path, root: Option<&Path>) -> anyhow::Result<Vec<Labelled>>
             path: root.join(&row.file),
             set: set.clone(),
             icao_like: row.icao_like == "yes",
-            defects: row.defects.split(';').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect(),
+            defects: row
+                .defects
+                .split(';')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
             identity: row.identity,
             file: row.file,
         });
@@ -106,8 +112,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("sapa-labels-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("labels.csv");
-        std::fs::write(&path, "file,identity,icao_like,defects,notes\na.jpg,x,yes,,\"a, b\"\nb.jpg,unknown_b,no,hat;glasses,\n")
-            .unwrap();
+        std::fs::write(
+            &path,
+            "file,identity,icao_like,defects,notes\na.jpg,x,yes,,\"a, b\"\nb.jpg,unknown_b,no,hat;glasses,\n",
+        )
+        .unwrap();
         let rows = read(&path, None).unwrap();
         assert_eq!(rows.len(), 2);
         assert!(rows[0].icao_like && rows[0].defects.is_empty());

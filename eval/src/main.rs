@@ -5,7 +5,11 @@ use sapa_server::cli::GlobalArgs;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(name = "sapa-eval", version, about = "Sapa's evaluation tools (labelled sets, generated defects, recognition)")]
+#[command(
+    name = "sapa-eval",
+    version,
+    about = "Sapa's evaluation tools (labelled sets, generated defects, recognition)"
+)]
 struct Cli {
     #[command(flatten)]
     global: GlobalArgs,

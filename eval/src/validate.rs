@@ -49,7 +49,9 @@ pub fn codes_for_label(label: &str) -> Vec<&'static str> {
     match label {
         "hat" => vec!["head_covering"],
         "mask" => vec!["occlusion"],
-        "shadow" | "poor_lighting" => vec!["uneven_lighting", "underexposed", "overexposed", "low_dynamic_range"],
+        "shadow" | "poor_lighting" => {
+            vec!["uneven_lighting", "underexposed", "overexposed", "low_dynamic_range"]
+        }
         other => sapa_engine::validate::report::PRIORITY.iter().copied().filter(|c| *c == other).collect(),
     }
 }
@@ -165,7 +167,10 @@ fn quantile(v: &mut [f32], q: f32) -> f32 {
 
 fn print_gaps(gaps: &BTreeMap<(&'static str, &'static str), Gap>) {
     println!("== measures on the tune split: clean (ICAO-like) photos against photos labelled with the code");
-    println!("{:<24} {:<28} {:>18}  {:>28}  {:>28}", "code", "measure", "threshold", "clean min/p50/max", "labelled min/p50/max");
+    println!(
+        "{:<24} {:<28} {:>18}  {:>28}  {:>28}",
+        "code", "measure", "threshold", "clean min/p50/max", "labelled min/p50/max"
+    );
     for ((code, measure), g) in gaps {
         let t = match g.threshold {
             Some(Threshold::Min { min }) => format!(">= {min}"),
@@ -178,7 +183,13 @@ fn print_gaps(gaps: &BTreeMap<(&'static str, &'static str), Gap>) {
                 return "-".to_string();
             }
             let mut v = v.to_vec();
-            format!("{:.3}/{:.3}/{:.3} (n={})", quantile(&mut v, 0.0), quantile(&mut v, 0.5), quantile(&mut v, 1.0), v.len())
+            format!(
+                "{:.3}/{:.3}/{:.3} (n={})",
+                quantile(&mut v, 0.0),
+                quantile(&mut v, 0.5),
+                quantile(&mut v, 1.0),
+                v.len()
+            )
         };
         println!("{code:<24} {measure:<28} {t:>18}  {:>28}  {:>28}", fmt(&g.clean), fmt(&g.labelled));
     }
@@ -196,7 +207,10 @@ pub fn run(global: &GlobalArgs, args: EvalValidateArgs) -> anyhow::Result<ExitCo
         .par_iter()
         .map(|r| {
             let bytes = std::fs::read(&r.path).map_err(|e| e.to_string())?;
-            validator.validate_bytes(&bytes, &profile, Lang::En).map(|v| v.report).map_err(|e| e.code().to_string())
+            validator
+                .validate_bytes(&bytes, &profile, Lang::En)
+                .map(|v| v.report)
+                .map_err(|e| e.code().to_string())
         })
         .collect();
 
@@ -220,7 +234,17 @@ pub fn run(global: &GlobalArgs, args: EvalValidateArgs) -> anyhow::Result<ExitCo
         for c in &rep.checks {
             if let Some(d) = dump.as_mut() {
                 let v = c.value.map(|v| v.to_string()).unwrap_or_default();
-                writeln!(d, "{},{},{},{},{},{},{}", row.set, row.split.name(), row.file, c.code, c.measure, v, c.passed)?;
+                writeln!(
+                    d,
+                    "{},{},{},{},{},{},{}",
+                    row.set,
+                    row.split.name(),
+                    row.file,
+                    c.code,
+                    c.measure,
+                    v,
+                    c.passed
+                )?;
             }
             let Some(v) = c.value.filter(|_| row.split == Split::Tune) else { continue };
             let g = gaps.entry((c.code, c.measure)).or_default();

@@ -3,13 +3,13 @@
 //! scores every pair the identity rules allow and calibrates thresholds from those impostors.
 
 use crate::identities::{self, FilePair, Rules};
-use sapa_server::cli::enrol::{Enroller, PhotoTemplates};
-use sapa_server::cli::pairs;
-use sapa_server::cli::verify::parse_model;
 use anyhow::Context;
 use clap::Args;
 use sapa_engine::recognition::calibration::{self, Calibrated};
 use sapa_engine::recognition::{ColourOrder, RecognitionConfig, RecognitionModel};
+use sapa_server::cli::enrol::{Enroller, PhotoTemplates};
+use sapa_server::cli::pairs;
+use sapa_server::cli::verify::parse_model;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;

@@ -93,7 +93,9 @@ mod tests {
         let q90 = blockiness(&jpeg_round_trip(&img, 90), region).unwrap();
         let q5 = blockiness(&jpeg_round_trip(&jpeg_round_trip(&img, 5), 95), region).unwrap();
         // Shifted by 3 pixels: the grid moves, the measure follows it.
-        let shifted = image::imageops::crop_imm(&jpeg_round_trip(&jpeg_round_trip(&img, 5), 95), 3, 3, 250, 250).to_image();
+        let shifted =
+            image::imageops::crop_imm(&jpeg_round_trip(&jpeg_round_trip(&img, 5), 95), 3, 3, 250, 250)
+                .to_image();
         let q5_shifted = blockiness(&shifted, [0.0, 0.0, 250.0, 250.0]).unwrap();
         println!("clean {clean:.2} q90 {q90:.2} q5->95 {q5:.2} shifted {q5_shifted:.2}");
         assert!(clean < 1.2 && q90 < 1.3, "{clean} {q90}");

@@ -44,7 +44,10 @@ impl EyeStateModel {
     }
 
     pub fn run(&self, img: &RgbImage, mesh: &FaceMesh) -> Result<EyeState> {
-        Ok(EyeState { right_open: self.eye(img, mesh, RIGHT_EYE)?, left_open: self.eye(img, mesh, LEFT_EYE)? })
+        Ok(EyeState {
+            right_open: self.eye(img, mesh, RIGHT_EYE)?,
+            left_open: self.eye(img, mesh, LEFT_EYE)?,
+        })
     }
 
     /// An axis-aligned square of `MARGIN` times the corner distance, centred on the mean of the

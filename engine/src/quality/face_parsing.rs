@@ -163,7 +163,10 @@ impl FaceParts {
     /// Nose in a box around the mesh's nose tip.
     pub fn nose_visible(&self, mesh: &FaceMesh) -> Option<f32> {
         let (n, ied) = (self.to_crop(mesh.point(NOSE_TIP)), self.ied);
-        self.share_in_rect([n.x - 0.2 * ied, n.y - 0.25 * ied, n.x + 0.2 * ied, n.y + 0.1 * ied], &[Part::Nose])
+        self.share_in_rect(
+            [n.x - 0.2 * ied, n.y - 0.25 * ied, n.x + 0.2 * ied, n.y + 0.1 * ied],
+            &[Part::Nose],
+        )
     }
 
     /// Hat or cloth in the band above the mesh's forehead top (the hairline), two eye distances wide.
@@ -180,7 +183,9 @@ impl FaceParts {
         let (x0, x1) = oval.iter().fold((f32::MAX, f32::MIN), |a, p| (a.0.min(p.x), a.1.max(p.x)));
         let (a, b) = self.eyes(mesh);
         let eyes_y = (a.y + b.y) / 2.0;
-        let mouth_y = (self.to_crop(mesh.point(MOUTH_CORNERS[0])).y + self.to_crop(mesh.point(MOUTH_CORNERS[1])).y) / 2.0;
+        let mouth_y = (self.to_crop(mesh.point(MOUTH_CORNERS[0])).y
+            + self.to_crop(mesh.point(MOUTH_CORNERS[1])).y)
+            / 2.0;
         let w = 0.4 * self.ied;
         let left = self.share_in_rect([x0 - w, eyes_y, x0, mouth_y], &COVERING)?;
         let right = self.share_in_rect([x1, eyes_y, x1 + w, mouth_y], &COVERING)?;
@@ -256,11 +261,13 @@ impl FaceParser {
 
     pub fn run(&self, img: &RgbImage, mesh: &FaceMesh) -> Result<FaceParts> {
         let to_src = Self::framing(mesh);
-        let to_crop = to_src.inverse().ok_or_else(|| EngineError::Inference("degenerate face framing".into()))?;
+        let to_crop =
+            to_src.inverse().ok_or_else(|| EngineError::Inference("degenerate face framing".into()))?;
         let crop = CropSource::new(img, &to_src, SIZE, SIZE).warp(&to_src, SIZE, SIZE, [0, 0, 0]);
         let input = nchw(&crop, 1.0 / 255.0, [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]);
         let out = self.model.run(input.view())?;
-        let logits = out[0].as_slice().ok_or_else(|| EngineError::Inference("parser output layout".into()))?;
+        let logits =
+            out[0].as_slice().ok_or_else(|| EngineError::Inference("parser output layout".into()))?;
         let plane = (SIZE * SIZE) as usize;
         if logits.len() != Part::ALL.len() * plane {
             return Err(EngineError::Inference(format!("parser output has {} values", logits.len())));
@@ -286,7 +293,8 @@ mod tests {
 
     #[test]
     fn polygon_membership_follows_the_even_odd_rule() {
-        let square = [Point::new(0.0, 0.0), Point::new(10.0, 0.0), Point::new(10.0, 10.0), Point::new(0.0, 10.0)];
+        let square =
+            [Point::new(0.0, 0.0), Point::new(10.0, 0.0), Point::new(10.0, 10.0), Point::new(0.0, 10.0)];
         assert!(inside(&square, 5.0, 5.0));
         assert!(!inside(&square, 15.0, 5.0));
     }

@@ -85,7 +85,9 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
     let around = [b.x - 0.25 * b.w, b.y - 0.25 * b.h, 1.5 * b.w, 1.5 * b.h];
     out.push(match blockiness(ctx.img, around) {
         Some(v) => CheckResult::judge("compression_artifacts", "blockiness", v, t_b),
-        None => CheckResult::not_measured("compression_artifacts", "blockiness", t_b, "face too small to measure"),
+        None => {
+            CheckResult::not_measured("compression_artifacts", "blockiness", t_b, "face too small to measure")
+        }
     });
 
     let Some(r) = &ctx.region else {

@@ -75,7 +75,9 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
     let t_p = Threshold::Min { min: e.min_open_probability };
     out.push(match ctx.eye_state {
         Some(s) => CheckResult::judge("closed_eyes", "eye_open_probability_min", s.min_open(), t_p),
-        None => CheckResult::not_measured("closed_eyes", "eye_open_probability_min", t_p, "eye state not read"),
+        None => {
+            CheckResult::not_measured("closed_eyes", "eye_open_probability_min", t_p, "eye state not read")
+        }
     });
     let t = Threshold::Max { max: e.max_red_share };
     out.push(match red_share(ctx) {

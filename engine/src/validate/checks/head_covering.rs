@@ -29,7 +29,9 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
             && at_least(parts.nose_visible(m), o.min_nose_visible);
         if scarf {
             out.passed = true;
-            out = out.with_note("headscarf allowed: it wraps the face and leaves it visible from chin to forehead");
+            out = out.with_note(
+                "headscarf allowed: it wraps the face and leaves it visible from chin to forehead",
+            );
         }
     }
     vec![out]

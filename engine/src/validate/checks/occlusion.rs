@@ -14,7 +14,9 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
     let o = &p.occlusion;
     let m = &ctx.lm.mesh;
     let parts = ctx.parts.as_ref();
-    let read = |measure, t, f: &dyn Fn(&crate::quality::face_parsing::FaceParts) -> Option<f32>| match parts.map(f) {
+    let read = |measure, t, f: &dyn Fn(&crate::quality::face_parsing::FaceParts) -> Option<f32>| match parts
+        .map(f)
+    {
         Some(Some(v)) => CheckResult::judge(CODE, measure, v, t),
         Some(None) => CheckResult::not_measured(CODE, measure, t, "region outside the parsed crop"),
         None => CheckResult::not_measured(CODE, measure, t, "face parts not parsed"),
