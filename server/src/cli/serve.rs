@@ -65,8 +65,10 @@ fn audit_key(var: &str) -> anyhow::Result<Vec<u8>> {
 }
 
 pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    // Colour only on a terminal: a log redirected to a file or a collector gets plain text.
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("SAPA_LOG").unwrap_or_else(|_| "info".into()),
         )
