@@ -253,6 +253,8 @@ fn every_endpoint_answers_its_happy_path() {
     );
     assert!(audit[0]["failed"].as_array().unwrap().iter().any(|c| c == "busy_background"));
     assert!(!s.stderr.lock().unwrap().contains(IIN), "raw IIN in the service log");
+    // The log goes to a pipe here, not a terminal: plain text, no colour escapes.
+    assert!(!s.stderr.lock().unwrap().contains('\u{1b}'), "ANSI escapes in a redirected log");
 }
 
 /// A PNG whose header claims 60000x60000 pixels (a decompression bomb's calling card).
