@@ -32,7 +32,7 @@ pub struct GlobalArgs {
     /// Directory holding the ONNX models and manifest.toml (default: found automatically).
     #[arg(long, global = true, env = "SAPA_MODELS")]
     pub models: Option<PathBuf>,
-    /// Inference backend.
+    /// Inference backend: tract (pure Rust) or ort (ONNX Runtime; needs a build with `--features ort`).
     #[arg(long, global = true, default_value = "tract", value_parser = parse_backend, env = "SAPA_BACKEND")]
     pub backend: BackendKind,
     /// Worker threads for batches (default: one per core).

@@ -16,7 +16,7 @@ pub struct ValidateArgs {
     /// Profile: kz-id (default), icao, kiosk, or a path to a profile TOML file.
     #[arg(long, default_value = "kz-id")]
     profile: String,
-    /// Language of the messages.
+    /// Language of the messages: kk, ru or en.
     #[arg(long, default_value = "en", value_parser = parse_lang)]
     lang: Lang,
     /// Print one JSON object per line instead of a human summary.
