@@ -286,3 +286,23 @@ fn a_darker_face_is_not_underexposed_until_it_clips() {
     assert!(third.iter().all(|r| r.2), "{third:?}");
     assert!(tenth.iter().any(|r| r.0 == "dark_share" && !r.2), "{tenth:?}");
 }
+
+/// The report keeps the sign of the pose angles (which way to turn) and judges their size: the
+/// mirror image reads the opposite yaw and roll, and passes or fails alike.
+#[test]
+fn pose_angles_keep_their_sign() {
+    let v = validator();
+    let img = image::open(workspace_root().join("fixtures/astronaut.png")).unwrap().to_rgb8();
+    let reading = |img: &image::RgbImage, measure: &str| {
+        let r = kz_id_report(&v, img);
+        let c = r.checks.iter().find(|c| c.measure == measure).unwrap().clone();
+        (c.value.unwrap(), c.passed)
+    };
+    let mirrored = image::imageops::flip_horizontal(&img);
+    for measure in ["yaw_deg", "roll_deg"] {
+        let (a, b) = (reading(&img, measure), reading(&mirrored, measure));
+        println!("{measure}: {a:?} mirrored {b:?}");
+        assert!(a.0.abs() > 1.0 && a.0.signum() != b.0.signum(), "{measure}: {a:?} {b:?}");
+        assert!((a.0.abs() - b.0.abs()).abs() < 2.5 && a.1 == b.1, "{measure}: {a:?} {b:?}");
+    }
+}

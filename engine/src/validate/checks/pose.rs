@@ -17,16 +17,18 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
     let (pose, net) = (ctx.lm.pose, ctx.lm.pose_net);
     let yaw = (pose.yaw + net.yaw) / 2.0;
     let pitch = (pose.pitch + net.pitch) / 2.0;
-    let max = |m: f32| Threshold::Max { max: m };
+    // The signed angle is reported (the direction tells the citizen which way to turn) and
+    // judged against a symmetric range.
+    let within = |m: f32| Threshold::Range { min: -m, max: m };
     vec![
-        CheckResult::judge("turned_head", "yaw_deg", yaw.abs(), max(p.pose.max_yaw_deg)),
-        CheckResult::judge("tilted", "pitch_deg", pitch.abs(), max(p.pose.max_pitch_deg)),
-        CheckResult::judge("tilted", "roll_deg", pose.roll.abs(), max(p.pose.max_roll_deg)),
+        CheckResult::judge("turned_head", "yaw_deg", yaw, within(p.pose.max_yaw_deg)),
+        CheckResult::judge("tilted", "pitch_deg", pitch, within(p.pose.max_pitch_deg)),
+        CheckResult::judge("tilted", "roll_deg", pose.roll, within(p.pose.max_roll_deg)),
         CheckResult::judge(
             "tilted",
             "frame_rotation_deg",
-            frame_rotation_deg(ctx.img).abs(),
-            max(p.pose.max_frame_rotation_deg),
+            frame_rotation_deg(ctx.img),
+            within(p.pose.max_frame_rotation_deg),
         ),
     ]
 }
