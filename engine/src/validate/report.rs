@@ -132,8 +132,7 @@ pub struct Report {
     pub checks: Vec<CheckResult>,
     /// Codes of the failed rejecting checks, most important to the citizen first.
     pub failed: Vec<&'static str>,
-    /// Codes of failed checks that only warn.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Codes of failed checks that only warn; always present, empty when none did.
     pub warnings: Vec<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub crop: Option<CropProposal>,
