@@ -320,7 +320,11 @@ fn bad_input_gets_its_4xx_code_and_never_a_5xx() {
     };
     let r = post(&s.url("/v1/validate"), "image/png", &grey, &[]);
     assert_eq!((r.status, r.json["failed"][0].as_str()), (200, Some("no_face")), "no face is a verdict");
-    assert!(r.json["warnings"].as_array().is_some_and(|w| w.is_empty()), "warnings is always present: {}", r.text);
+    assert!(
+        r.json["warnings"].as_array().is_some_and(|w| w.is_empty()),
+        "warnings is always present: {}",
+        r.text
+    );
     let (ct, body) = multipart(&[("probe", Some(&grey), ""), ("reference", Some(&photo), "")]);
     let r = post(&s.url("/v1/verify"), &ct, &body, &[]);
     assert_eq!((r.status, r.json["error"]["code"].as_str()), (422, Some("no_face")));

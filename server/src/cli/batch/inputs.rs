@@ -7,13 +7,48 @@ use anyhow::{Context, bail};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+/// What a batch will read.
+pub struct Inputs {
+    pub photos: Vec<PathBuf>,
+    /// Files under an input directory that are not images (a `labels.csv`, a README), left out
+    /// and counted. A list or manifest names its photos, so nothing it names is skipped.
+    pub skipped: usize,
+}
+
+/// File name endings of the formats intake reads.
+const IMAGE_EXTENSIONS: [&str; 10] =
+    ["jpg", "jpeg", "png", "webp", "tif", "tiff", "bmp", "jp2", "j2k", "jpf"];
+
+/// Whether a file under a directory is worth reading as a photo: an image ending, or image
+/// magic bytes (a photo saved without an ending still counts).
+fn looks_like_image(path: &Path) -> bool {
+    if IMAGE_EXTENSIONS.iter().any(|e| has_extension(path, e)) {
+        return true;
+    }
+    let mut head = [0u8; 12];
+    let n = std::fs::File::open(path).and_then(|mut f| std::io::Read::read(&mut f, &mut head)).unwrap_or(0);
+    let h = &head[..n];
+    h.starts_with(&[0xFF, 0xD8, 0xFF])
+        || h.starts_with(b"\x89PNG")
+        || (h.starts_with(b"RIFF") && h.get(8..12) == Some(b"WEBP"))
+        || h.starts_with(b"II*\0")
+        || h.starts_with(b"MM\0*")
+        || h.starts_with(b"BM")
+        || h.starts_with(&[0, 0, 0, 0x0C, 0x6A, 0x50])
+        || h.starts_with(&[0xFF, 0x4F, 0xFF, 0x51])
+}
+
 /// The photos named by `input`, in a stable order, without duplicates and without `exclude`
 /// (the batch's own output files, should they sit among the photos).
-pub fn collect(input: &Path, exclude: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+pub fn collect(input: &Path, exclude: &[PathBuf]) -> anyhow::Result<Inputs> {
+    let mut skipped = 0;
     let paths = if input.is_dir() {
         let mut out = Vec::new();
         walk(input, &mut out)?;
         out.sort();
+        let before = out.len();
+        out.retain(|p| looks_like_image(p));
+        skipped = before - out.len();
         out
     } else {
         let text = std::fs::read_to_string(input).with_context(|| format!("reading {}", input.display()))?;
@@ -23,11 +58,12 @@ pub fn collect(input: &Path, exclude: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>
     };
     let skip: HashSet<PathBuf> = exclude.iter().filter_map(|p| p.canonicalize().ok()).collect();
     let mut seen = HashSet::new();
-    Ok(paths
+    let photos = paths
         .into_iter()
         .filter(|p| !p.canonicalize().is_ok_and(|c| skip.contains(&c)))
         .filter(|p| seen.insert(p.clone()))
-        .collect())
+        .collect();
+    Ok(Inputs { photos, skipped })
 }
 
 fn has_extension(path: &Path, ext: &str) -> bool {
@@ -79,6 +115,20 @@ mod tests {
         let text = "id,path,note\n1,a.jpg,x\n2,\"b, c.jpg\",y\n3,,empty\n";
         assert_eq!(manifest(text, Path::new("m.csv")).unwrap(), vec!["a.jpg", "b, c.jpg"]);
         assert!(manifest("id,name\n1,a\n", Path::new("m.csv")).is_err());
+    }
+
+    #[test]
+    fn a_directory_yields_its_images_and_counts_what_is_not() {
+        let dir = std::env::temp_dir().join(format!("sapa-inputs-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        std::fs::write(dir.join("a.jpg"), b"not really, but named so").unwrap();
+        std::fs::write(dir.join("sub/no_ending"), [0x89, b'P', b'N', b'G', 13, 10, 26, 10]).unwrap();
+        std::fs::write(dir.join("labels.csv"), b"file,label\n").unwrap();
+        std::fs::write(dir.join("PROVENANCE.md"), b"# where from\n").unwrap();
+        let got = collect(&dir, &[]).unwrap();
+        assert_eq!(got.photos, vec![dir.join("a.jpg"), dir.join("sub/no_ending")]);
+        assert_eq!(got.skipped, 2);
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]

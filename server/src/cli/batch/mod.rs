@@ -61,7 +61,7 @@ pub struct BatchArgs {
 pub fn run(global: &GlobalArgs, args: BatchArgs) -> anyhow::Result<ExitCode> {
     let outputs: Vec<PathBuf> =
         [Some(&args.out), args.csv.as_ref(), args.report.as_ref()].into_iter().flatten().cloned().collect();
-    let photos = inputs::collect(&args.input, &outputs)?;
+    let inputs::Inputs { photos, skipped } = inputs::collect(&args.input, &outputs)?;
     let load_start = Instant::now();
     let profile = setup::profile(&args.profile)?;
     let validator = setup::validator(global, AnalyzerConfig::default())?;
@@ -121,7 +121,8 @@ pub fn run(global: &GlobalArgs, args: BatchArgs) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.report {
         pool.install(|| report::write(path, &rows, &tally, &validator.analyzer().config().limits))?;
     }
-    let stats = summary::RunStats { resumed: earlier.len(), processed: fresh.len(), threads, load, elapsed };
+    let stats =
+        summary::RunStats { skipped, resumed: earlier.len(), processed: fresh.len(), threads, load, elapsed };
     print!("{}", summary::render(&tally, &stats));
     Ok(ExitCode::SUCCESS)
 }

@@ -34,6 +34,8 @@ impl Tally {
 
 /// What this run did, for the throughput line.
 pub struct RunStats {
+    /// Files in the input directory that are not images, left out.
+    pub skipped: usize,
     pub resumed: usize,
     pub processed: usize,
     pub threads: usize,
@@ -60,6 +62,9 @@ pub fn render(tally: &Tally, stats: &RunStats) -> String {
     }
     if !tally.by_error.is_empty() {
         let _ = writeln!(s, "errors: {}", by_count(&tally.by_error));
+    }
+    if stats.skipped > 0 {
+        let _ = writeln!(s, "skipped: {} files that are not images", stats.skipped);
     }
     if stats.resumed > 0 {
         let _ = writeln!(s, "resumed: {} photos were already done", stats.resumed);
