@@ -64,6 +64,10 @@ fn validate_reports_reasons_in_kazakh_and_writes_the_crop() {
     if r["crop"].is_object() {
         let img = image::open(&crop).expect("crop written");
         assert_eq!((img.width(), img.height()), (413, 531));
+        // JFIF APP0: "JFIF\0", version (2 bytes), units 1 (dots per inch), 300 x 300.
+        let bytes = std::fs::read(&crop).unwrap();
+        let at = bytes.windows(5).position(|w| w == b"JFIF\0").expect("a JFIF header");
+        assert_eq!(&bytes[at + 7..at + 12], &[1, 1, 44, 1, 44], "300 dpi in the JFIF header");
     }
 }
 

@@ -50,6 +50,21 @@ struct ReportLine<'a> {
     crop_file: Option<String>,
 }
 
+/// Writes the crop; a JPEG carries 300 dpi in its JFIF header, so a print shop or the registry
+/// reads it as 35x45 mm.
+fn save_crop(img: &image::RgbImage, target: &Path) -> image::ImageResult<()> {
+    use image::codecs::jpeg::{JpegEncoder, PixelDensity};
+    let jpeg =
+        target.extension().is_some_and(|e| e.eq_ignore_ascii_case("jpg") || e.eq_ignore_ascii_case("jpeg"));
+    if !jpeg {
+        return img.save(target);
+    }
+    let file = std::io::BufWriter::new(std::fs::File::create(target)?);
+    let mut enc = JpegEncoder::new_with_quality(file, 95);
+    enc.set_pixel_density(PixelDensity::dpi(300));
+    enc.encode_image(img)
+}
+
 fn crop_path(out: &Path, file: &Path, many: bool) -> PathBuf {
     if many {
         let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
@@ -101,7 +116,7 @@ pub fn run(global: &GlobalArgs, args: ValidateArgs) -> anyhow::Result<ExitCode> 
                         let target = crop_path(out, path, many);
                         let img =
                             Validator::render_crop(&decoded.rgb, crop).map_err(|e| ErrorBody::from(&e))?;
-                        img.save(&target).map_err(|e| {
+                        save_crop(&img, &target).map_err(|e| {
                             ErrorBody::new("unwritable_file", format!("{}: {e}", target.display()))
                         })?;
                         Some(target.display().to_string())
