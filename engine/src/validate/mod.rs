@@ -153,26 +153,79 @@ impl Validator {
     }
 
     /// Renders the proposed ICAO crop at the profile's output size. Where the crop reaches past
-    /// the image (see `output.max_padding`), the background is extended with the mean colour of
-    /// the image's top row.
+    /// the image (see `output.max_padding`), the background is extended from the image's own edge:
+    /// the first padded row or column repeats the edge, and further out it blends into the edge's
+    /// local mean, so no seam shows where the photo ends and no hair streaks run to the border.
     pub fn render_crop(img: &RgbImage, crop: &CropProposal) -> Result<RgbImage> {
         let r = crop.rect();
-        let inside =
-            r.x >= 0.0 && r.y >= 0.0 && r.x + r.w <= img.width() as f32 && r.y + r.h <= img.height() as f32;
+        let (w, h) = (img.width() as f32, img.height() as f32);
+        let inside = r.x >= 0.0 && r.y >= 0.0 && r.x + r.w <= w && r.y + r.h <= h;
         if inside {
             return crop_resize(img, r, crop.width, crop.height);
         }
-        let mut acc = [0u64; 3];
-        for x in 0..img.width() {
-            let p = img.get_pixel(x, 0).0;
+        let pad = |v: f32| v.max(0.0).ceil() as u32;
+        let (left, top) = (pad(-r.x), pad(-r.y));
+        let (right, bottom) = (pad(r.x + r.w - w), pad(r.y + r.h - h));
+        let extended = extend_edges(img, left, top, right, bottom);
+        let moved = crate::image::resize::Rect { x: r.x + left as f32, y: r.y + top as f32, ..r };
+        crop_resize(&extended, moved, crop.width, crop.height)
+    }
+}
+
+/// `img` with `left`, `top`, `right` and `bottom` pixels of background added: each added pixel
+/// takes the nearest edge pixel, blended with the mean of the edge around it (radius
+/// `EDGE_MEAN_RADIUS`) as it lies further out (fully at `EDGE_BLEND_PX`).
+fn extend_edges(img: &RgbImage, left: u32, top: u32, right: u32, bottom: u32) -> RgbImage {
+    const EDGE_MEAN_RADIUS: i64 = 24;
+    const EDGE_BLEND_PX: f32 = 24.0;
+    let (w, h) = (img.width() as i64, img.height() as i64);
+    let px = |x: i64, y: i64| img.get_pixel(x.clamp(0, w - 1) as u32, y.clamp(0, h - 1) as u32).0;
+    // The edge's local mean at a clamped point, along the edge it lies on.
+    let edge_mean = |cx: i64, cy: i64, horizontal: bool| {
+        let mut acc = [0f32; 3];
+        let mut n = 0f32;
+        for d in -EDGE_MEAN_RADIUS..=EDGE_MEAN_RADIUS {
+            let p = if horizontal { px(cx + d, cy) } else { px(cx, cy + d) };
             for c in 0..3 {
-                acc[c] += p[c] as u64;
+                acc[c] += p[c] as f32;
             }
+            n += 1.0;
         }
-        let n = img.width().max(1) as u64;
-        let fill = [(acc[0] / n) as u8, (acc[1] / n) as u8, (acc[2] / n) as u8];
-        let (sx, sy) = (r.w / crop.width as f32, r.h / crop.height as f32);
-        let to_src = crate::image::warp::Affine { m: [sx, 0.0, r.x, 0.0, sy, r.y] };
-        Ok(crate::image::warp::warp_crop(img, &to_src, crop.width, crop.height, fill))
+        acc.map(|v| v / n)
+    };
+    let (ow, oh) = (img.width() + left + right, img.height() + top + bottom);
+    image::RgbImage::from_fn(ow, oh, |x, y| {
+        let (sx, sy) = (x as i64 - left as i64, y as i64 - top as i64);
+        let (cx, cy) = (sx.clamp(0, w - 1), sy.clamp(0, h - 1));
+        let (dx, dy) = ((sx - cx).abs(), (sy - cy).abs());
+        if dx == 0 && dy == 0 {
+            return image::Rgb(px(sx, sy));
+        }
+        let edge = px(cx, cy);
+        // Beyond the top or bottom the edge runs horizontally; beyond the sides, vertically.
+        let mean = edge_mean(cx, cy, dy >= dx);
+        let t = (dx.max(dy) as f32 / EDGE_BLEND_PX).min(1.0);
+        image::Rgb(std::array::from_fn(|c| (edge[c] as f32 * (1.0 - t) + mean[c] * t).round() as u8))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_padded_crop_has_no_seam_at_the_photo_edge() {
+        // A background that darkens from left to right, so the top row's mean differs from the
+        // colour at any one place along it.
+        let img = RgbImage::from_fn(400, 500, |x, _| image::Rgb([(240 - x / 3) as u8, 200, 180]));
+        let crop = CropProposal { rect: [50.0, -40.0, 300.0, 386.0], width: 300, height: 386 };
+        let out = Validator::render_crop(&img, &crop).unwrap();
+        // Output row 40 is the photo's top row; row 39 is padding. At every column the step across
+        // the edge must be no larger than the step between two rows of the photo itself (0 here).
+        for x in (0..300).step_by(10) {
+            let (a, b) = (out.get_pixel(x, 39).0, out.get_pixel(x, 41).0);
+            let step = (a[0] as i32 - b[0] as i32).abs();
+            assert!(step <= 2, "column {x}: padding {a:?} against photo {b:?}");
+        }
     }
 }
