@@ -8,6 +8,8 @@ use sapa_benches::{backends, models_dir, photos, portrait_of_side, recognizer, v
 use sapa_engine::image::SourceInfo;
 use sapa_engine::models::load_model;
 use sapa_engine::quality::expression::ExpressionModel;
+use sapa_engine::quality::eye_state::EyeStateModel;
+use sapa_engine::quality::face_parsing::FaceParser;
 use sapa_engine::quality::face_region::FaceRegion;
 use sapa_engine::quality::segmentation::Segmenter;
 use sapa_engine::validate::context::{self, Ctx};
@@ -29,8 +31,13 @@ fn check_groups(c: &mut Criterion) {
     let segmenter = Segmenter::new(load_model(&models_dir(), Segmenter::MODEL_ID, &backend).expect("seg"));
     let expression =
         ExpressionModel::new(load_model(&models_dir(), ExpressionModel::MODEL_ID, &backend).expect("fer"));
+    let eye_state =
+        EyeStateModel::new(load_model(&models_dir(), EyeStateModel::MODEL_ID, &backend).expect("eyes"));
+    let parser = FaceParser::new(load_model(&models_dir(), FaceParser::MODEL_ID, &backend).expect("parser"));
     let person = segmenter.run(&img).expect("seg");
     let expr = expression.run(&img, &face.detection).expect("fer");
+    let eyes = eye_state.run(&img, &lm.mesh).expect("eyes");
+    let parts = parser.run(&img, &lm.mesh).expect("parse");
     let edge =
         a.detect_padded(&img, profile.faces.edge_pass_fill, profile.faces.edge_pass_min_score).expect("edge");
     // What judge derives from the models' outputs before any check: head box, crop, frame and
@@ -51,12 +58,17 @@ fn check_groups(c: &mut Criterion) {
         region,
         person: Some(segmenter.run(&img).expect("seg")),
         expression: Some(expr),
+        eye_state: Some(eyes),
+        parts: Some(parts),
         head,
         frame,
         crop,
     };
     let mut g = c.benchmark_group("checks");
     g.bench_function("context", |b| b.iter(|| black_box(derive())));
+    // The two models validation added for what is in the picture (issue #22).
+    g.bench_function("eye_state", |b| b.iter(|| eye_state.run(black_box(&img), &lm.mesh).expect("eyes")));
+    g.bench_function("face_parsing", |b| b.iter(|| parser.run(black_box(&img), &lm.mesh).expect("parse")));
     // As judge does, less the mesh confirmation of each other face (a model run, timed above).
     let main = face.detection;
     let others: Vec<_> =
@@ -71,6 +83,8 @@ fn check_groups(c: &mut Criterion) {
     g.bench_function("eyes", |b| b.iter(|| checks::eyes::check(black_box(&ctx), &profile)));
     g.bench_function("mouth", |b| b.iter(|| checks::mouth::check(black_box(&ctx), &profile)));
     g.bench_function("occlusion", |b| b.iter(|| checks::occlusion::check(black_box(&ctx), &profile)));
+    g.bench_function("head_covering", |b| b.iter(|| checks::head_covering::check(black_box(&ctx), &profile)));
+    g.bench_function("glasses", |b| b.iter(|| checks::glasses::check(black_box(&ctx), &profile)));
     g.bench_function("capture", |b| b.iter(|| checks::capture::check(black_box(&ctx), &profile)));
     if let Some(r) = &ctx.region {
         g.bench_function("capture_edge_sharpness", |b| {
