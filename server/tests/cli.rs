@@ -24,6 +24,21 @@ fn temp(name: &str) -> PathBuf {
     dir
 }
 
+/// The README's first command prints exactly what the README shows.
+#[test]
+fn the_readme_sample_output_is_what_the_main_command_prints() {
+    let out = Command::new(env!("CARGO_BIN_EXE_sapa"))
+        .args(["validate", "fixtures/astronaut.png"])
+        .current_dir(root())
+        .output()
+        .expect("run sapa");
+    let printed = String::from_utf8(out.stdout).expect("utf-8");
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let after = readme.split("The first prints a rejection with its reasons").nth(1).expect("the sample's intro");
+    let block = after.split("```").nth(1).expect("the sample block").trim_start_matches('\n');
+    assert_eq!(printed.trim_end(), block.trim_end(), "README sample is stale; it should read:\n{printed}");
+}
+
 #[test]
 fn analyze_prints_one_line_per_file_and_survives_a_bad_one() {
     let dir = temp("analyze");
