@@ -34,7 +34,8 @@ fn the_readme_sample_output_is_what_the_main_command_prints() {
         .expect("run sapa");
     let printed = String::from_utf8(out.stdout).expect("utf-8");
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let after = readme.split("The first prints a rejection with its reasons").nth(1).expect("the sample's intro");
+    let after =
+        readme.split("The first prints a rejection with its reasons").nth(1).expect("the sample's intro");
     let block = after.split("```").nth(1).expect("the sample block").trim_start_matches('\n');
     assert_eq!(printed.trim_end(), block.trim_end(), "README sample is stale; it should read:\n{printed}");
 }
@@ -126,7 +127,9 @@ fn batch_inputs(name: &str) -> PathBuf {
     canvas.save(dir.join("synthetic.jpg")).unwrap();
     let jpeg = std::fs::read(dir.join("synthetic.jpg")).unwrap();
     std::fs::write(dir.join("corrupt.jpg"), &jpeg[..jpeg.len() / 3]).unwrap();
-    std::fs::write(dir.join("notes.txt"), "not a photo\n").unwrap();
+    // Named as a photo but not one: an error line. A text file beside the photos is skipped.
+    std::fs::write(dir.join("notes.jpg"), "not a photo\n").unwrap();
+    std::fs::write(dir.join("labels.csv"), "file,label\n").unwrap();
     dir
 }
 
@@ -184,8 +187,9 @@ fn batch_writes_one_line_per_file_with_templates_and_error_codes() {
     let synthetic = by_file(&lines, "synthetic.jpg");
     assert!(synthetic["decision"].is_string(), "{synthetic}");
     assert_eq!(by_file(&lines, "corrupt.jpg")["error"]["code"], "corrupt_image");
-    assert_eq!(by_file(&lines, "notes.txt")["error"]["code"], "unsupported_format");
+    assert_eq!(by_file(&lines, "notes.jpg")["error"]["code"], "unsupported_format");
     assert!(summary.contains("batch: 4 photos:"), "{summary}");
+    assert!(summary.contains("skipped: 1 files that are not images"), "{summary}");
     assert!(summary.contains("2 error"), "{summary}");
     assert!(summary.contains("busy_background"), "{summary}");
     assert!(summary.contains("corrupt_image 1"), "{summary}");
@@ -224,7 +228,7 @@ fn batch_resume_after_a_kill_finishes_without_redoing_done_photos() {
     assert!(after.ends_with('\n'));
     let lines = jsonl(&out);
     assert_eq!(lines.len(), 4);
-    for name in ["astronaut.png", "synthetic.jpg", "corrupt.jpg", "notes.txt"] {
+    for name in ["astronaut.png", "synthetic.jpg", "corrupt.jpg", "notes.jpg"] {
         by_file(&lines, name);
     }
     assert!(summary.contains("resumed: 2 photos"), "{summary}");
