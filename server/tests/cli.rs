@@ -207,6 +207,8 @@ fn batch_writes_one_line_per_file_with_templates_and_error_codes() {
     assert!(page.contains("data:image/jpeg;base64,"), "thumbnails of the rejected photos");
     assert!(page.contains("astronaut.png") && page.contains("busy_background"));
     assert!(!page.contains("<script") && !page.contains("src=\"http"), "self-contained");
+    // Long file names wrap where they must; words are not broken mid-word.
+    assert!(!page.contains("break-all") && page.contains("overflow-wrap:anywhere"), "wrapping");
 }
 
 #[test]

@@ -73,7 +73,7 @@ fn head(html: &mut String, tally: &Tally) {
 body{{font-family:sans-serif;margin:1.5em;color:#222}}\
 .grid{{display:flex;flex-wrap:wrap;gap:12px}}\
 figure{{margin:0;padding:8px;border:1px solid #ccc;border-radius:4px;max-width:320px}}\
-figcaption{{font-size:12px;word-break:break-all}} figcaption ol{{padding-left:1.4em;margin:4px 0}}\
+figcaption{{font-size:12px;overflow-wrap:anywhere}} figcaption ol{{padding-left:1.4em;margin:4px 0}}\
 .nothumb{{height:{THUMB_HEIGHT}px;line-height:{THUMB_HEIGHT}px;color:#888}}\
 table{{border-collapse:collapse;font-size:13px}} td,th{{border:1px solid #ccc;padding:2px 6px;text-align:left}}\
 .note{{background:#fff3cd;padding:6px 10px;border-radius:4px}}\
