@@ -96,10 +96,16 @@ fn anchor(v: &Validator, img: &image::RgbImage) -> Option<Anchor> {
     })
 }
 
+/// One generated photo's outcome: its kind and severity, whether its own code failed, and the
+/// source's name with what failed.
+type Cell = (Kind, Severity, bool, String);
+/// A source's clean rejection (if any) and its cells.
+type SourceOutcome = (Option<String>, Vec<Cell>);
+
 /// Runs every kind and severity on every source. Sources that are rejected as they are still
 /// count: their defect is judged by its own code, whatever else fails.
 pub fn measure(v: &Validator, profile: &Profile, sources: &[Source], out: Option<&PathBuf>) -> Results {
-    let per_source: Vec<Option<(Option<String>, Vec<(Kind, Severity, bool, String)>)>> = sources
+    let per_source: Vec<Option<SourceOutcome>> = sources
         .par_iter()
         .map(|src| {
             let a = anchor(v, &src.img)?;

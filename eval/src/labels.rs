@@ -60,7 +60,7 @@ fn fnv1a(text: &str) -> u64 {
 pub fn split_of(set: &str, identity: &str, file: &str) -> Split {
     let known = !identity.is_empty() && !identity.starts_with("unknown") && identity != "multiple_people";
     let key = if known { identity.to_string() } else { format!("{set}/{file}") };
-    if fnv1a(&key) % 2 == 0 { Split::Tune } else { Split::HeldOut }
+    if fnv1a(&key).is_multiple_of(2) { Split::Tune } else { Split::HeldOut }
 }
 
 /// Reads one labels file; photos are looked up in `root` (default: the file's directory).

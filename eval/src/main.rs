@@ -29,11 +29,11 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(n) = cli.global.threads {
-        if let Err(e) = rayon::ThreadPoolBuilder::new().num_threads(n).build_global() {
-            eprintln!("sapa-eval: {e}");
-            return ExitCode::from(2);
-        }
+    if let Some(n) = cli.global.threads
+        && let Err(e) = rayon::ThreadPoolBuilder::new().num_threads(n).build_global()
+    {
+        eprintln!("sapa-eval: {e}");
+        return ExitCode::from(2);
     }
     let result = match cli.command {
         Command::Validate(args) => sapa_eval::validate::run(&cli.global, args),
