@@ -255,6 +255,17 @@ fn every_endpoint_answers_its_happy_path() {
     assert!(!s.stderr.lock().unwrap().contains(IIN), "raw IIN in the service log");
     // The log goes to a pipe here, not a terminal: plain text, no colour escapes.
     assert!(!s.stderr.lock().unwrap().contains('\u{1b}'), "ANSI escapes in a redirected log");
+    let (ct, body) = multipart(&[("probe", Some(&photo), ""), ("reference", Some(&photo), "")]);
+    // An FMR that is no calibrated operating point is the request's fault, and says so.
+    for bad in ["inf", "NaN", "0.5", "1e-7"] {
+        let r = post(&s.url(&format!("/v1/verify?fmr={bad}")), &ct, &body, &[]);
+        assert_eq!((r.status, r.json["error"]["code"].as_str()), (400, Some("bad_request")), "fmr={bad}");
+        assert!(
+            r.json["error"]["detail"].as_str().unwrap().contains("calibrated operating point"),
+            "{}",
+            r.text
+        );
+    }
 }
 
 /// A PNG whose header claims 60000x60000 pixels (a decompression bomb's calling card).
@@ -352,6 +363,8 @@ fn keys_and_scopes_guard_the_api() {
     let r = post(&url, "image/png", &photo, &[("authorization", "Bearer guess")]);
     assert_eq!((r.status, r.json["error"]["code"].as_str()), (401, Some("invalid_api_key")));
     assert_eq!(post(&url, "image/png", &photo, &[("authorization", "Bearer portal-secret")]).status, 200);
+    // The scheme is case-insensitive.
+    assert_eq!(post(&url, "image/png", &photo, &[("authorization", "BEARER portal-secret")]).status, 200);
     assert_eq!(post(&url, "image/png", &photo, &[("x-api-key", "kiosk-secret")]).status, 200);
     let (ct, body) = multipart(&[("probe", Some(&photo), ""), ("reference", Some(&photo), "")]);
     let r = post(&s.url("/v1/verify"), &ct, &body, &[("x-api-key", "kiosk-secret")]);

@@ -112,7 +112,9 @@ impl ApiKeys {
         let presented = headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            // The scheme is case-insensitive (RFC 9110): `Bearer`, `bearer` and `BEARER` alike.
+            .and_then(|v| v.split_once(' ').filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer")))
+            .map(|(_, key)| key)
             .or_else(|| headers.get("x-api-key").and_then(|v| v.to_str().ok()))
             .map(str::trim);
         let Some(presented) = presented.filter(|p| !p.is_empty()) else {

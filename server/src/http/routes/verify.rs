@@ -100,9 +100,19 @@ fn prelude(state: &AppState, head: &Parts, event: &mut AuditEvent) -> Result<(La
     let lang = super::lang(q.lang.as_deref(), &head.headers)?;
     let engine = &state.engine;
     let fmr = q.fmr.unwrap_or(engine.recognition.default_fmr);
-    let point = engine.recognition.operating_point(engine.recognizer.model(), fmr);
-    let threshold =
-        point.map_err(|e| ApiError::bad_request("bad_request", e.to_string()).in_lang(lang))?.score;
+    // Only a calibrated operating point is a valid request; anything else (inf, NaN, 0.5, 1e-7)
+    // is the caller's mistake and is named as such, with the points there are.
+    let cal = engine
+        .recognition
+        .calibration(engine.recognizer.model())
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let point = cal.thresholds.iter().find(|p| fmr.is_finite() && (p.fmr - fmr).abs() <= fmr.abs() * 1e-6);
+    let Some(point) = point else {
+        let have: Vec<String> = cal.thresholds.iter().map(|p| format!("{:e}", p.fmr)).collect();
+        let detail = format!("fmr={fmr} is not a calibrated operating point; use one of {}", have.join(", "));
+        return Err(ApiError::bad_request("bad_request", detail).in_lang(lang));
+    };
+    let threshold = point.score;
     Ok((lang, fmr, threshold))
 }
 
