@@ -224,11 +224,19 @@ impl Profile {
             && f.eye_y_min < f.eye_y_max
             && self.output.width > 0
             && self.output.height > 0;
-        if ok {
-            Ok(())
-        } else {
-            Err(EngineError::Config(format!("profile {}: inconsistent ranges", self.name)))
+        if !ok {
+            return Err(EngineError::Config(format!("profile {}: inconsistent ranges", self.name)));
         }
+        // A typo in [severity] would otherwise silently leave the real code at `reject`.
+        let known = super::report::PRIORITY;
+        if let Some(code) = self.severity.keys().find(|c| !known.contains(&c.as_str())) {
+            return Err(EngineError::Config(format!(
+                "profile {}: [severity] names an unknown code `{code}`; known codes: {}",
+                self.name,
+                known.join(", ")
+            )));
+        }
+        Ok(())
     }
 
     pub fn severity(&self, code: &str) -> Severity {
@@ -239,6 +247,16 @@ impl Profile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unknown_code_in_severity_is_refused_at_load() {
+        let text = include_str!("../../../profiles/kz-id.toml");
+        let good = format!("{text}\n[severity]\nglasses = \"warn\"\n");
+        assert!(Profile::from_toml(&good).is_ok());
+        let typo = format!("{text}\n[severity]\nglases = \"warn\"\n");
+        let err = Profile::from_toml(&typo).unwrap_err().to_string();
+        assert!(err.contains("glases"), "{err}");
+    }
 
     #[test]
     fn built_in_profiles_parse() {
