@@ -280,10 +280,8 @@ impl FaceParser {
                 Part::ALL[best]
             })
             .collect();
-        let m = to_src.m;
-        let ied = SIZE as f32 / SIDE_OVER_IED;
-        debug_assert!((m[0] * m[4] - m[1] * m[3]).abs() > 0.0);
-        Ok(FaceParts { labels, to_crop, ied })
+        // The eye distance in crop pixels is fixed by the framing.
+        Ok(FaceParts { labels, to_crop, ied: SIZE as f32 / SIDE_OVER_IED })
     }
 }
 
