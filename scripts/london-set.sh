@@ -21,4 +21,13 @@ while read -r path; do
   if [ "$kind" = neutral_front ]; then labels="yes,"; else labels="no,non_neutral_expression"; fi
   echo "$file,$id,debruine/webmorphR.stim,$path,CC-BY-4.0,yes,yes,$labels," >> "$out/labels.csv"
 done
-echo "$(( $(wc -l < "$out/labels.csv") - 1 )) photos in $out" >&2
+# Self-reported sex and ethnicity of every London and Canada subject (including those the shared
+# sets hold), for results per group: identity,sex,ethnicity.
+{
+  echo "identity,sex,ethnicity"
+  git --git-dir="$git_dir" show HEAD:data-raw/london_info.csv | tail -n +2 | tr -d '\r' |
+    awk -F, '{ printf "london_%s,%s,%s\n", $1, $3, $4 }'
+  git --git-dir="$git_dir" show HEAD:data-raw/canada_info.csv | tail -n +2 | tr -d '\r' |
+    awk -F, '{ printf "canada_%s,%s,\n", $1, $3 }'
+} > "$out/groups.csv"
+echo "$(( $(wc -l < "$out/labels.csv") - 1 )) photos in $out; groups in $out/groups.csv" >&2

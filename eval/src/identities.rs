@@ -32,7 +32,11 @@ enum Kind {
     Deepface,
     /// face-api.js TV characters: different folders are different characters, nothing more.
     TvCharacter,
-    /// Anything else (unknown_*, multiple_people, insightface_RD, new labels): never paired.
+    /// A web photo of an unnamed person (`unknown_*`). Two of them may be the same person, so
+    /// they are only paired with lab subjects: consented volunteers photographed in a lab, who
+    /// are not the subjects of web-scraped stock, news or product photos.
+    Unknown,
+    /// Anything else (multiple_people, insightface_RD, new labels): never paired.
     Unpaired,
 }
 
@@ -67,6 +71,8 @@ fn kind(identity: &str) -> Kind {
         Kind::Deepface
     } else if identity.starts_with("bbt_") {
         Kind::TvCharacter
+    } else if identity.starts_with("unknown_") {
+        Kind::Unknown
     } else {
         Kind::Unpaired
     }
@@ -117,7 +123,7 @@ impl Rules {
 
     /// Whether the sources assert that these two photos show the same person.
     pub fn genuine(&self, a: &Labelled, b: &Labelled) -> bool {
-        a.identity == b.identity && kind(&a.identity) != Kind::Unpaired
+        a.identity == b.identity && !matches!(kind(&a.identity), Kind::Unpaired | Kind::Unknown)
     }
 
     /// Whether the sources assert that these two photos show different people.
@@ -129,6 +135,8 @@ impl Rules {
         let (ka, kb) = (kind(&a.identity), kind(&b.identity));
         match (ka, kb) {
             (Unpaired, _) | (_, Unpaired) => false,
+            (Unknown, Lab) | (Lab, Unknown) => true,
+            (Unknown, _) | (_, Unknown) => false,
             (Lab, Selfie) | (Selfie, Lab) => false,
             (Lab, _) | (_, Lab) => true,
             (Deepface, Deepface) => self.deepface_different.contains(&key(&a.identity, &b.identity)),

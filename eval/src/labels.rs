@@ -36,6 +36,8 @@ pub struct Labelled {
     /// Where it is on disk.
     pub path: PathBuf,
     pub identity: String,
+    /// Where the photo came from (`source_repo`), which some identity rules need.
+    pub source: String,
     pub icao_like: bool,
     pub defects: Vec<String>,
     pub split: Split,
@@ -46,6 +48,8 @@ struct Row {
     file: String,
     #[serde(default)]
     identity: String,
+    #[serde(default)]
+    source_repo: String,
     icao_like: String,
     #[serde(default)]
     defects: String,
@@ -90,6 +94,7 @@ pub fn read(labels: &Path, root: Option<&Path>) -> anyhow::Result<Vec<Labelled>>
                 .map(String::from)
                 .collect(),
             identity: row.identity,
+            source: row.source_repo,
             file: row.file,
         });
     }

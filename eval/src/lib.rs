@@ -3,11 +3,15 @@
 //! - [`labels`]: labelled photo sets and the identity-disjoint tune / held-out split;
 //! - [`validate`]: false rejects and recall per defect on each split;
 //! - [`degrade`]: known defects applied to clean portraits, each with the code it must raise;
-//! - [`verify`] and [`identities`]: recognition scores and the pairs the sources allow.
+//! - [`verify`] and [`identities`]: recognition scores and the pairs the sources allow;
+//! - [`verify_sets`], [`rates`] and [`det`]: recognition at scale, with intervals and DET curves.
 
 pub mod degrade;
 pub mod degrade_cmd;
+pub mod det;
 pub mod identities;
 pub mod labels;
+pub mod rates;
 pub mod validate;
 pub mod verify;
+pub mod verify_sets;

@@ -25,6 +25,9 @@ enum Command {
     Degrade(sapa_eval::degrade_cmd::DegradeArgs),
     /// Score the recognition models on a labelled pair list: EER, FNMR at fixed FMRs, thresholds.
     Verify(sapa_eval::verify::EvalVerifyArgs),
+    /// Score every pair the identity rules allow across labelled sets: thresholds on the tune
+    /// split, checked on the held-out split, with intervals, fusion, groups and DET curves.
+    VerifySets(sapa_eval::verify_sets::VerifySetsArgs),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => sapa_eval::validate::run(&cli.global, args),
         Command::Degrade(args) => sapa_eval::degrade_cmd::run(&cli.global, args),
         Command::Verify(args) => sapa_eval::verify::run(&cli.global, args),
+        Command::VerifySets(args) => sapa_eval::verify_sets::run(&cli.global, args),
     };
     match result {
         Ok(code) => code,

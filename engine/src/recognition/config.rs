@@ -3,6 +3,7 @@
 
 use super::calibration::Basis;
 use super::model::RecognitionModel;
+use super::usability::UsabilityLimits;
 use crate::error::{EngineError, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -18,6 +19,8 @@ pub struct RecognitionConfig {
     pub default_model: RecognitionModel,
     /// The default operating point, as a target false match rate.
     pub default_fmr: f64,
+    /// When a face is too poor to decide a comparison on (`retake`, `reference_unusable`).
+    pub usability: UsabilityLimits,
     #[serde(rename = "model")]
     pub models: Vec<ModelCalibration>,
 }
@@ -34,6 +37,11 @@ pub struct ModelCalibration {
     pub calibration_set: String,
     pub genuine_comparisons: usize,
     pub impostor_comparisons: usize,
+    /// The held-out split the thresholds were checked on (never chosen on).
+    #[serde(default)]
+    pub held_out_genuine: usize,
+    #[serde(default)]
+    pub held_out_impostor: usize,
     #[serde(rename = "threshold")]
     pub thresholds: Vec<OperatingPoint>,
 }
@@ -45,6 +53,9 @@ pub struct OperatingPoint {
     pub score: f32,
     pub basis: Basis,
     pub method: String,
+    /// The FMR and FNMR this threshold gave on the held-out split, with 95% intervals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_out: Option<String>,
 }
 
 impl RecognitionConfig {
