@@ -4,3 +4,4 @@
 pub mod cli;
 pub mod http;
 pub mod references;
+pub mod verdict;

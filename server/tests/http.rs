@@ -159,6 +159,22 @@ fn multipart(parts: &[(&str, Option<&[u8]>, &str)]) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={BOUNDARY}"), body)
 }
 
+/// Every `$ref` in an OpenAPI document.
+fn schema_refs(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                match (k.as_str(), x.as_str()) {
+                    ("$ref", Some(r)) => out.push(r.to_string()),
+                    _ => schema_refs(x, out),
+                }
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| schema_refs(x, out)),
+        _ => {}
+    }
+}
+
 fn astronaut() -> Vec<u8> {
     std::fs::read(root().join("fixtures/astronaut.png")).unwrap()
 }
@@ -201,6 +217,27 @@ fn every_endpoint_answers_its_happy_path() {
     assert_eq!(r.json["decision"], "match");
     assert_eq!(r.json["reference_source"], "upload");
     assert!(r.json["score"].as_f64().unwrap() >= r.json["threshold"].as_f64().unwrap());
+    assert_eq!(r.json["reasons"], serde_json::json!([]));
+
+    // A probe blurred (made here) below the threshold: `retake`, with the reason in Russian.
+    let blurred = {
+        let img = image::load_from_memory(&photo).unwrap().to_rgb8();
+        let mut png = std::io::Cursor::new(Vec::new());
+        image::imageops::blur(&img, 6.0).write_to(&mut png, image::ImageFormat::Png).unwrap();
+        png.into_inner()
+    };
+    let (ct, body) = multipart(&[("probe", Some(&blurred), ""), ("reference", Some(&photo), "")]);
+    let r = post(&s.url("/v1/verify?lang=ru"), &ct, &body, &[]);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["decision"], "retake", "{}", r.text);
+    let reason = &r.json["reasons"][0];
+    assert_eq!(
+        (reason["photo"].as_str(), reason["reason"].as_str()),
+        (Some("probe"), Some("blurred")),
+        "{reason}"
+    );
+    assert!(reason["value"].as_f64().unwrap() < reason["threshold"].as_f64().unwrap(), "{reason}");
+    assert!(reason["message"].as_str().unwrap().contains("размыто"), "{reason}");
 
     // Enrol, read, verify by IIN, erase.
     let r = put(&s.url(&format!("/v1/references/{IIN}")), "image/png", &photo);
@@ -229,17 +266,25 @@ fn every_endpoint_answers_its_happy_path() {
     assert_eq!(r.json["reference_source"], "not_configured");
     let m = get(&s.url("/metrics"), &[]).text;
     assert!(m.contains("sapa_http_requests_total{route=\"/v1/validate\",status=\"200\"} 2"), "{m}");
-    assert!(m.contains("sapa_stage_duration_seconds_count{stage=\"analyze\"} 6"), "{m}");
+    assert!(m.contains("sapa_stage_duration_seconds_count{stage=\"analyze\"} 8"), "{m}");
     assert!(m.contains("sapa_queue_depth"), "{m}");
     let api = get(&s.url("/openapi.json"), &[]).json;
     for path in ["/v1/validate", "/v1/verify", "/v1/references/{iin}", "/health/ready", "/metrics"] {
         assert!(api["paths"][path].is_object(), "{path} missing from the OpenAPI document");
     }
     assert!(api["components"]["schemas"]["Report"]["properties"]["checks"].is_object());
+    let mut refs = Vec::new();
+    schema_refs(&api, &mut refs);
+    for r in &refs {
+        let name = r.trim_start_matches("#/components/schemas/");
+        assert!(api["components"]["schemas"][name].is_object(), "{r} does not resolve");
+    }
+    assert!(refs.iter().any(|r| r.ends_with("/PoorPhoto")), "verify's reasons are documented");
 
     // The audit trail: one line per API call, a keyed hash for the IIN, never the IIN itself.
     let audit = s.audit();
-    assert_eq!(audit.len(), 8, "{audit:?}");
+    assert_eq!(audit.len(), 9, "{audit:?}");
+    assert!(audit.iter().any(|e| e["decision"] == "retake"), "a retake is audited as such");
     let text = std::fs::read_to_string(s.dir.join("audit.jsonl")).unwrap();
     assert!(!text.contains(IIN), "raw IIN in the audit log");
     let hashes: Vec<&str> = audit.iter().filter_map(|e| e["iin_hash"].as_str()).collect();

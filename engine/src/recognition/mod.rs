@@ -11,6 +11,7 @@ mod error;
 mod model;
 mod recognizer;
 mod template;
+pub mod usability;
 
 pub use codec::{FORMAT_VERSION, MAGIC};
 pub use config::{ModelCalibration, OperatingPoint, RecognitionConfig};
@@ -18,3 +19,4 @@ pub use error::{RecognitionError, TemplateDefect};
 pub use model::{ColourOrder, PREPROCESSING_REVISION, RecognitionModel};
 pub use recognizer::{Recognizer, face_quality};
 pub use template::Template;
+pub use usability::{UnusableReason, Usability, UsabilityLimits, UsabilityMeasure, Verdict};

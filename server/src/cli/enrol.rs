@@ -5,6 +5,7 @@ use super::files::{self, ErrorBody};
 use super::{GlobalArgs, setup};
 use rayon::prelude::*;
 use sapa_engine::models::locate_models_dir;
+use sapa_engine::recognition::usability::{self, Usability};
 use sapa_engine::recognition::{ColourOrder, RecognitionConfig, RecognitionError, RecognitionModel};
 use sapa_engine::runtime::{Backend, BackendOptions};
 use sapa_engine::{Analyzer, AnalyzerConfig, Recognizer, Template};
@@ -46,25 +47,24 @@ impl Enroller {
 
     /// Templates of one photo with every recognizer.
     pub fn photo(&self, path: &Path) -> PhotoTemplates {
-        let fail = |e: ErrorBody| {
-            self.recognizers
-                .iter()
-                .map(|_| (Err(ErrorBody::new(&e.code, e.message.clone())), Duration::ZERO))
-                .collect()
-        };
-        match files::read(path) {
-            Ok(bytes) => self.photo_bytes(&bytes, path),
-            Err(e) => fail(e),
-        }
+        self.assessed(path).0
     }
 
     /// Templates of one photo given as bytes; `path` only names it in error messages.
     pub fn photo_bytes(&self, bytes: &[u8], path: &Path) -> PhotoTemplates {
+        self.assessed_bytes(bytes, path).0
+    }
+
+    /// Templates of one photo, and how usable its main face is for deciding a comparison
+    /// (`None` when no template could be made).
+    pub fn assessed_bytes(&self, bytes: &[u8], path: &Path) -> (PhotoTemplates, Option<Usability>) {
         let fail = |e: ErrorBody| {
-            self.recognizers
+            let t = self
+                .recognizers
                 .iter()
                 .map(|_| (Err(ErrorBody::new(&e.code, e.message.clone())), Duration::ZERO))
-                .collect()
+                .collect();
+            (t, None)
         };
         let decoded = match self.analyzer.decode(bytes) {
             Ok(d) => d,
@@ -74,7 +74,8 @@ impl Enroller {
             Ok(a) => a,
             Err(e) => return fail(ErrorBody::from(&e)),
         };
-        self.recognizers
+        let templates = self
+            .recognizers
             .iter()
             .map(|r| {
                 let start = Instant::now();
@@ -82,13 +83,40 @@ impl Enroller {
                     r.template_of_main_face(&decoded.rgb, &analysis).map_err(|e| recognition_error(&e, path));
                 (t, start.elapsed())
             })
-            .collect()
+            .collect();
+        let usability =
+            analysis.main_face().map(|face| usability::assess(&decoded.rgb, face, &self.config.usability));
+        (templates, usability)
+    }
+
+    /// [`Self::assessed_bytes`] of a file.
+    pub fn assessed(&self, path: &Path) -> (PhotoTemplates, Option<Usability>) {
+        match files::read(path) {
+            Ok(bytes) => self.assessed_bytes(&bytes, path),
+            Err(e) => {
+                let t = self
+                    .recognizers
+                    .iter()
+                    .map(|_| (Err(ErrorBody::new(&e.code, e.message.clone())), Duration::ZERO))
+                    .collect();
+                (t, None)
+            }
+        }
     }
 
     /// Templates of every distinct path, computed once each, in parallel.
     pub fn photos(&self, paths: &[PathBuf]) -> HashMap<PathBuf, PhotoTemplates> {
         let distinct: Vec<&PathBuf> = paths.iter().collect::<BTreeSet<_>>().into_iter().collect();
         distinct.par_iter().map(|p| ((*p).clone(), self.photo(p))).collect()
+    }
+
+    /// [`Self::assessed`] of every distinct path, in parallel.
+    pub fn photos_assessed(
+        &self,
+        paths: &[PathBuf],
+    ) -> HashMap<PathBuf, (PhotoTemplates, Option<Usability>)> {
+        let distinct: Vec<&PathBuf> = paths.iter().collect::<BTreeSet<_>>().into_iter().collect();
+        distinct.par_iter().map(|p| ((*p).clone(), self.assessed(p))).collect()
     }
 }
 

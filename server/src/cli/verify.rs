@@ -5,10 +5,12 @@ use super::enrol::{self, Enroller, PhotoTemplates};
 use super::files::ErrorBody;
 use super::pairs::{self, Pair};
 use super::{GlobalArgs, files};
+use crate::verdict::{PoorPhoto, poor_photos};
 use anyhow::bail;
 use clap::Args;
 use sapa_engine::Template;
-use sapa_engine::recognition::RecognitionModel;
+use sapa_engine::recognition::{RecognitionModel, Usability, Verdict};
+use sapa_engine::validate::Lang;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::io::Write;
@@ -41,6 +43,9 @@ pub struct VerifyArgs {
     iin: Option<String>,
     #[command(flatten)]
     store: super::references::StoreArgs,
+    /// Language of the messages of a `retake` or `reference_unusable` answer: kk, ru or en.
+    #[arg(long, default_value = "en", value_parser = super::validate::parse_lang)]
+    lang: Lang,
     /// PROBE REFERENCE (the applicant's photo and the reference photo), or PROBE with --iin.
     #[arg(num_args = 1..=2, value_names = ["PROBE", "REFERENCE"])]
     photos: Vec<PathBuf>,
@@ -67,27 +72,40 @@ struct Line<'a> {
     model: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     score: Option<f32>,
+    /// `match`, `no_match`, `retake` (the probe is too poor to decide on) or
+    /// `reference_unusable`.
     #[serde(skip_serializing_if = "Option::is_none")]
     decision: Option<&'static str>,
     threshold: f32,
     fmr: Option<f64>,
+    /// Why a `retake` or `reference_unusable`: the measures that failed, with the message.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    reasons: Vec<PoorPhoto>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<ErrorBody>,
 }
 
-/// Compares two templates under `rule`: the score and "match"/"no_match", or the error.
+/// One side of a comparison: its template (or why there is none) and how usable its face is.
+pub struct Side {
+    pub template: Result<Template, ErrorBody>,
+    pub usability: Usability,
+}
+
+/// Compares two sides under `rule`: the score, the verdict and, for `retake` or
+/// `reference_unusable`, the measures behind it; or the error.
 pub fn decide(
-    a: &Result<Template, ErrorBody>,
-    b: &Result<Template, ErrorBody>,
+    a: &Side,
+    b: &Side,
     rule: Rule,
-) -> Result<(f32, &'static str), ErrorBody> {
-    let (a, b) = match (a, b) {
+    lang: Lang,
+) -> Result<(f32, Verdict, Vec<PoorPhoto>), ErrorBody> {
+    let (ta, tb) = match (&a.template, &b.template) {
         (Err(e), _) | (_, Err(e)) => return Err(ErrorBody::new(&e.code, e.message.clone())),
-        (Ok(a), Ok(b)) => (a, b),
+        (Ok(x), Ok(y)) => (x, y),
     };
-    let score = a.similarity(b).map_err(|e| ErrorBody::new(e.code(), e.to_string()))?;
-    let decision = if score >= rule.threshold { "match" } else { "no_match" };
-    Ok((score, decision))
+    let score = ta.similarity(tb).map_err(|e| ErrorBody::new(e.code(), e.to_string()))?;
+    let verdict = Verdict::decide(score, rule.threshold, &a.usability, &b.usability);
+    Ok((score, verdict, poor_photos(verdict, &a.usability, &b.usability, lang)))
 }
 
 pub fn run(global: &GlobalArgs, args: VerifyArgs) -> anyhow::Result<ExitCode> {
@@ -119,11 +137,11 @@ pub fn run(global: &GlobalArgs, args: VerifyArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let paths: Vec<PathBuf> = list.iter().flat_map(|p| [p.path_a.clone(), p.path_b.clone()]).collect();
-    let templates = enroller.photos(&paths);
+    let templates = enroller.photos_assessed(&paths);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for pair in &list {
-        let line = compare(&templates, pair, model, rule);
+        let line = compare(&templates, pair, model, rule, args.lang);
         if args.json {
             writeln!(out, "{}", serde_json::to_string(&line)?)?;
         } else {
@@ -148,14 +166,19 @@ fn run_iin(global: &GlobalArgs, args: VerifyArgs) -> anyhow::Result<ExitCode> {
             Rule { threshold: enroller.config.operating_point(model, fmr)?.score, fmr: Some(fmr) }
         }
     };
-    let probe_t = match enroller.photo(probe).into_iter().next() {
-        Some((t, _)) => t,
-        None => bail!("no recognizer loaded"),
-    };
+    let (templates, usability) = enroller.assessed(probe);
+    let Some((template, _)) = templates.into_iter().next() else { bail!("no recognizer loaded") };
+    let probe_side = Side { template, usability: usability.unwrap_or_default() };
     let iin = args.iin.as_deref().unwrap_or_default();
     let reference = super::references::reference_template(&args.store, enroller.clone(), iin, model);
+    // A stored reference carries only its face quality; that is what judges it.
+    let reference_usability = match &reference {
+        Ok(t) => Usability::of_stored(t.quality(), &enroller.config.usability),
+        Err(_) => Usability::default(),
+    };
+    let reference_side = Side { template: reference, usability: reference_usability };
     let a = files::display(probe);
-    let result = line(&a, "iin:****", None, &probe_t, &reference, model, rule);
+    let result = line(&a, "iin:****", None, &probe_side, &reference_side, model, rule, args.lang);
     if args.json {
         println!("{}", serde_json::to_string(&result)?);
     } else {
@@ -164,37 +187,44 @@ fn run_iin(global: &GlobalArgs, args: VerifyArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn first(templates: &HashMap<PathBuf, PhotoTemplates>, path: &Path) -> Result<Template, ErrorBody> {
-    match templates.get(path).and_then(|t| t.first()) {
+type Assessed = HashMap<PathBuf, (PhotoTemplates, Option<Usability>)>;
+
+fn first(templates: &Assessed, path: &Path) -> Side {
+    let template = match templates.get(path).and_then(|(t, _)| t.first()) {
         Some((Ok(t), _)) => Ok(t.clone()),
         Some((Err(e), _)) => Err(ErrorBody::new(&e.code, e.message.clone())),
         None => Err(ErrorBody::new("internal_error", "template missing")),
-    }
+    };
+    let usability = templates.get(path).and_then(|(_, u)| u.clone()).unwrap_or_default();
+    Side { template, usability }
 }
 
 fn compare<'a>(
-    templates: &HashMap<PathBuf, PhotoTemplates>,
+    templates: &Assessed,
     pair: &'a Pair,
     model: RecognitionModel,
     rule: Rule,
+    lang: Lang,
 ) -> Line<'a> {
-    let (ta, tb) = (first(templates, &pair.path_a), first(templates, &pair.path_b));
-    line(&pair.a, &pair.b, pair.same, &ta, &tb, model, rule)
+    let (a, b) = (first(templates, &pair.path_a), first(templates, &pair.path_b));
+    line(&pair.a, &pair.b, pair.same, &a, &b, model, rule, lang)
 }
 
 /// The output line for one comparison: the score and decision, or the error.
+#[allow(clippy::too_many_arguments)]
 fn line<'a>(
     file_a: &'a str,
     file_b: &'a str,
     same: Option<bool>,
-    a: &Result<Template, ErrorBody>,
-    b: &Result<Template, ErrorBody>,
+    a: &Side,
+    b: &Side,
     model: RecognitionModel,
     rule: Rule,
+    lang: Lang,
 ) -> Line<'a> {
-    let (score, decision, error) = match decide(a, b, rule) {
-        Ok((s, d)) => (Some(s), Some(d), None),
-        Err(e) => (None, None, Some(e)),
+    let (score, decision, reasons, error) = match decide(a, b, rule, lang) {
+        Ok((s, d, r)) => (Some(s), Some(d.as_str()), r, None),
+        Err(e) => (None, None, Vec::new(), Some(e)),
     };
     Line {
         file_a,
@@ -205,6 +235,7 @@ fn line<'a>(
         decision,
         threshold: rule.threshold,
         fmr: rule.fmr,
+        reasons,
         error,
     }
 }
@@ -217,7 +248,21 @@ fn human(l: &Line) -> String {
     match (&l.error, l.score, l.decision) {
         (Some(e), _, _) => format!("{} vs {}: error {}: {}", l.file_a, l.file_b, e.code, e.message),
         (None, Some(s), Some(d)) => {
-            format!("{} vs {}: {} (score {s:.4}, {op}, {})", l.file_a, l.file_b, d.replace('_', " "), l.model)
+            let mut text = format!(
+                "{} vs {}: {} (score {s:.4}, {op}, {})",
+                l.file_a,
+                l.file_b,
+                d.replace('_', " "),
+                l.model
+            );
+            for r in &l.reasons {
+                let value = r.value.map_or("not measured".into(), |v| format!("{v:.3}"));
+                text += &format!(
+                    "\n  {} {}: {} {value} (limit {}): {}",
+                    r.photo, r.reason, r.measure, r.threshold, r.message
+                );
+            }
+            text
         }
         _ => unreachable!("a line has a score or an error"),
     }

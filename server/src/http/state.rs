@@ -11,6 +11,7 @@ use crate::references::{GbdClient, ReferenceStore, TemplateSource};
 use axum::http::HeaderValue;
 use axum::response::Response;
 use sapa_engine::recognition::RecognitionConfig;
+use sapa_engine::recognition::usability::{self, Usability};
 use sapa_engine::validate::{Profile, Validator};
 use sapa_engine::{Recognizer, Template};
 use std::collections::HashMap;
@@ -30,10 +31,26 @@ pub struct Engine {
 impl Engine {
     /// The template of the main face of an encoded photo.
     pub fn template_of(&self, bytes: &[u8], timing: &mut Timing) -> Result<Template, ApiError> {
+        Ok(self.assessed_template_of(bytes, timing)?.0)
+    }
+
+    /// The template of the main face, and how usable that face is for deciding a comparison.
+    pub fn assessed_template_of(
+        &self,
+        bytes: &[u8],
+        timing: &mut Timing,
+    ) -> Result<(Template, Usability), ApiError> {
         let analyzer = self.validator.analyzer();
         let decoded = timing.stage("decode", || analyzer.decode(bytes))?;
         let analysis = timing.stage("analyze", || analyzer.analyze(&decoded.rgb, decoded.source))?;
-        Ok(timing.stage("embed", || self.recognizer.template_of_main_face(&decoded.rgb, &analysis))?)
+        let template =
+            timing.stage("embed", || self.recognizer.template_of_main_face(&decoded.rgb, &analysis))?;
+        let usability = match analysis.main_face() {
+            Some(face) => timing
+                .stage("usability", || usability::assess(&decoded.rgb, face, &self.recognition.usability)),
+            None => Usability::default(),
+        };
+        Ok((template, usability))
     }
 }
 

@@ -6,12 +6,14 @@ use super::super::auth::Scope;
 use super::super::body;
 use super::super::error::{ApiError, ErrorResponse};
 use super::super::state::{AppState, Timing};
-use crate::references::{Iin, Origin, ReferenceError, TemplateRecord, find_reference};
+use crate::references::{Iin, Origin, ReferenceError, TemplateRecord, find_current_reference};
+use crate::verdict::{PoorPhoto, poor_photos};
 use axum::Json;
 use axum::extract::{Request, State};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use sapa_engine::Template;
+use sapa_engine::recognition::{Usability, Verdict};
 use sapa_engine::validate::Lang;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -29,8 +31,13 @@ pub struct VerifyQuery {
 /// The outcome of a comparison.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct VerifyResponse {
-    /// `match` or `no_match`.
+    /// `match`; `no_match`; `retake` (below the threshold and the probe is too poor to decide
+    /// on: take the photo again); or `reference_unusable` (below the threshold and the reference
+    /// is too poor: route the citizen to a service centre).
     pub decision: &'static str,
+    /// For `retake` and `reference_unusable`: the measures that failed, each with the message
+    /// for the citizen in the requested language. Empty otherwise.
+    pub reasons: Vec<PoorPhoto>,
     /// Similarity of the two templates; higher is more alike.
     pub score: f32,
     /// The score a match needs at this operating point.
@@ -68,6 +75,7 @@ pub struct VerifyForm {
         (status = 400, description = "Missing part, bad IIN", body = ErrorResponse),
         (status = 408, description = "The body did not arrive within `body_read_timeout_ms`; the connection is closed", body = ErrorResponse),
         (status = 404, description = "No reference for this IIN", body = ErrorResponse),
+        (status = 409, description = "The stored reference was made with another model or an older version, and no ГБД ФЛ is configured to re-derive it (`reference_outdated`)", body = ErrorResponse),
         (status = 422, description = "No face, unreadable image", body = ErrorResponse),
         (status = 503, description = "Saturated, past the deadline, or ГБД ФЛ unavailable (`reference_unavailable`)", body = ErrorResponse),
     ),
@@ -142,9 +150,9 @@ async fn run(
             let (a, b) = state
                 .compute(move || {
                     let mut timing = Timing::default();
-                    let a = engine.template_of(&probe, &mut timing).map_err(|e| e.about("probe"));
+                    let a = engine.assessed_template_of(&probe, &mut timing).map_err(|e| e.about("probe"));
                     let b = a.as_ref().ok().map(|_| {
-                        engine.template_of(&reference, &mut timing).map_err(|e| e.about("reference"))
+                        engine.assessed_template_of(&reference, &mut timing).map_err(|e| e.about("reference"))
                     });
                     (a, b, timing)
                 })
@@ -164,7 +172,7 @@ async fn run(
             let probe_t = state
                 .compute(move || {
                     let mut timing = Timing::default();
-                    (engine.template_of(&probe, &mut timing).map_err(|e| e.about("probe")), timing)
+                    (engine.assessed_template_of(&probe, &mut timing).map_err(|e| e.about("probe")), timing)
                 })
                 .await
                 .map(|(t, timing)| {
@@ -181,7 +189,9 @@ async fn run(
                     e.to_string(),
                 ))
             })?;
-            (probe_t, reference_t, origin.as_str().to_string())
+            // A stored reference carries only its face quality; that is what judges it.
+            let usability = Usability::of_stored(record.quality, &state.engine.recognition.usability);
+            (probe_t, (reference_t, usability), origin.as_str().to_string())
         }
         (Some(_), Some(_)) => {
             return Err(fail(ApiError::bad_request(
@@ -193,9 +203,12 @@ async fn run(
             return Err(fail(ApiError::bad_request("missing_field", "give a `reference` photo or an `iin`")));
         }
     };
+    let ((probe_t, probe_u), (reference_t, reference_u)) = (probe_t, reference_t);
     let score = probe_t.similarity(&reference_t).map_err(|e| fail(e.into()))?;
+    let verdict = Verdict::decide(score, threshold, &probe_u, &reference_u);
     Ok(VerifyResponse {
-        decision: if score >= threshold { "match" } else { "no_match" },
+        decision: verdict.as_str(),
+        reasons: poor_photos(verdict, &probe_u, &reference_u, lang),
         score,
         threshold,
         fmr,
@@ -204,8 +217,8 @@ async fn run(
     })
 }
 
-/// The reference template of `iin` (the store, else ГБД ФЛ: see [`find_reference`]), off the
-/// runtime's threads, timed.
+/// The reference template of `iin` made by the model and pre-processing this service runs (the
+/// store, else ГБД ФЛ: see [`find_current_reference`]), off the runtime's threads, timed.
 async fn lookup(
     state: &Arc<AppState>,
     iin: Iin,
@@ -213,9 +226,15 @@ async fn lookup(
     lang: Lang,
 ) -> Result<(TemplateRecord, Origin), ApiError> {
     let gbd = state.gbd.clone();
+    let version = state.engine.recognizer.version().to_string();
+    let current = move |r: &TemplateRecord| {
+        Template::from_bytes(&r.template).is_ok_and(|t| t.model_version() == version)
+    };
     let started = Instant::now();
     let found = state
-        .on_store(move |store| find_reference(store, &iin, model_id, || Ok::<_, ReferenceError>(gbd)))
+        .on_store(move |store| {
+            find_current_reference(store, &iin, model_id, current, || Ok::<_, ReferenceError>(gbd))
+        })
         .await;
     state.metrics.stage("reference_lookup", started.elapsed());
     found.map_err(|e| e.in_lang(lang))
