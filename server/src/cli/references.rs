@@ -6,7 +6,7 @@ use super::enrol::Enroller;
 use super::files::ErrorBody;
 use crate::references::{
     GbdClient, GbdConfig, Iin, LookupError, ReferenceError, ReferenceStore, TemplateRecord, TemplateSource,
-    find_reference,
+    find_current_reference,
 };
 use anyhow::Context;
 use clap::{Args, Subcommand};
@@ -19,8 +19,9 @@ use std::sync::Arc;
 /// Where references live.
 #[derive(Args, Debug, Clone)]
 pub struct StoreArgs {
-    /// The reference store (SQLite; created when missing).
-    #[arg(long, env = "SAPA_STORE", default_value = "sapa-references.sqlite")]
+    /// The reference store (SQLite; created with its directory when missing). Default: the user's
+    /// data directory, `$XDG_DATA_HOME/sapa/references.sqlite` or `~/.local/share/sapa/…`.
+    #[arg(long, env = "SAPA_STORE", default_value_os_t = crate::references::default_store_path())]
     pub store: PathBuf,
     /// A TOML file with a `[gbd]` table: the ГБД ФЛ reference-photo source to ask when the store
     /// has no reference (see README).
@@ -125,7 +126,7 @@ impl TemplateSource for EngineSource {
 }
 
 /// The reference template of `iin` for `model`: from the store, else from ГБД ФЛ when configured
-/// (see [`find_reference`]). The ГБД ФЛ configuration is read only when the store has nothing.
+/// (see [`find_current_reference`]). The ГБД ФЛ configuration is read only when the store has nothing.
 pub fn reference_template(
     args: &StoreArgs,
     enroller: Arc<Enroller>,
@@ -149,10 +150,15 @@ pub fn reference_template(
         let source = Arc::new(EngineSource { enroller, model_id: model.id().to_string() });
         GbdClient::new(cfg.gbd, source).map(Some).map_err(|e| unavailable(&e))
     };
-    let (record, _) = find_reference(&store, &iin, model.id(), register).map_err(|e| match e {
-        LookupError::Store(e) => ErrorBody::new("reference_unavailable", e.to_string()),
-        LookupError::NotEnrolled => ErrorBody::new("reference_not_found", e.to_string()),
-        LookupError::Register(e) => ErrorBody::new(e.code(), e.to_string()),
-    })?;
+    let version = model.version();
+    let current =
+        |r: &TemplateRecord| Template::from_bytes(&r.template).is_ok_and(|t| t.model_version() == version);
+    let (record, _) =
+        find_current_reference(&store, &iin, model.id(), current, register).map_err(|e| match e {
+            LookupError::Store(e) => ErrorBody::new("reference_unavailable", e.to_string()),
+            LookupError::NotEnrolled => ErrorBody::new("reference_not_found", e.to_string()),
+            LookupError::Outdated { .. } => ErrorBody::new("reference_outdated", e.to_string()),
+            LookupError::Register(e) => ErrorBody::new(e.code(), e.to_string()),
+        })?;
     Template::from_bytes(&record.template).map_err(|e| ErrorBody::new("reference_invalid", e.to_string()))
 }

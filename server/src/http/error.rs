@@ -142,6 +142,9 @@ impl From<LookupError> for ApiError {
                 Self::not_found("reference_not_found", "no reference enrolled for this IIN")
             }
             LookupError::Register(e) => e.into(),
+            LookupError::Outdated { .. } => {
+                Self::new(StatusCode::CONFLICT, "reference_outdated", e.to_string())
+            }
         }
     }
 }

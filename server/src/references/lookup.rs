@@ -39,6 +39,12 @@ pub enum LookupError {
     /// The register was asked (or could not be set up) and gave no template.
     #[error(transparent)]
     Register(#[from] ReferenceError),
+    /// Only a template of another model, or of an older version of this one, is stored, and
+    /// there is no register to derive a current one from.
+    #[error(
+        "the stored reference was made with {found}; this service matches with {wanted}: re-enrol the reference, or configure ГБД ФЛ to re-derive it"
+    )]
+    Outdated { found: String, wanted: String },
 }
 
 /// The reference template of `iin` for `model_id`. `register` is called only when the store has
@@ -49,11 +55,39 @@ pub fn find_reference<G: Borrow<GbdClient>>(
     model_id: &str,
     register: impl FnOnce() -> Result<Option<G>, ReferenceError>,
 ) -> Result<(TemplateRecord, Origin), LookupError> {
-    if let Some(record) = store.get(iin, model_id)? {
-        return Ok((record, Origin::Store));
+    find_current_reference(store, iin, model_id, |_| true, register)
+}
+
+/// [`find_reference`] for a service that may have changed its model or pre-processing since the
+/// template was stored. This is how Sapa migrates: lazily, person by person.
+/// - A stored template `is_current` does not accept (an older template version) is re-derived
+///   from ГБД ФЛ and replaced.
+/// - A person with templates of other models only gets one of `model_id` from ГБД ФЛ, kept
+///   beside the old ones, so a service still on the old model keeps working during a rollout.
+/// - Without a register, either case is [`LookupError::Outdated`], never a silent miss: the
+///   reference exists but must be re-enrolled.
+pub fn find_current_reference<G: Borrow<GbdClient>>(
+    store: &ReferenceStore,
+    iin: &Iin,
+    model_id: &str,
+    is_current: impl Fn(&TemplateRecord) -> bool,
+    register: impl FnOnce() -> Result<Option<G>, ReferenceError>,
+) -> Result<(TemplateRecord, Origin), LookupError> {
+    let stored = store.get(iin, model_id)?;
+    if let Some(record) = &stored
+        && is_current(record)
+    {
+        return Ok((record.clone(), Origin::Store));
     }
     let Some(register) = register()? else {
-        return Err(LookupError::NotEnrolled);
+        let outdated = |found: String| LookupError::Outdated { found, wanted: model_id.to_string() };
+        if stored.is_some() {
+            return Err(outdated(format!("an older version of {model_id}")));
+        }
+        return match store.metadata(iin)?.into_iter().next() {
+            Some(other) => Err(outdated(other.model_id)),
+            None => Err(LookupError::NotEnrolled),
+        };
     };
     let record = register.borrow().reference(iin)?;
     store.put(iin, &record)?;
@@ -85,11 +119,27 @@ mod tests {
         let never = || -> Result<Option<GbdClient>, ReferenceError> { panic!("the register was asked") };
         let (found, origin) = find_reference(&store, &iin, "m1", never).unwrap();
         assert_eq!((found, origin), (record(), Origin::Store));
-        // Another model's template is not this one's.
-        assert!(matches!(find_reference(&store, &iin, "m2", none), Err(LookupError::NotEnrolled)));
+        // Another model's template is not this one's: the person has a reference, but an outdated one.
+        assert!(matches!(find_reference(&store, &iin, "m2", none), Err(LookupError::Outdated { .. })));
         let broken =
             || -> Result<Option<GbdClient>, ReferenceError> { Err(ReferenceError::unavailable("no config")) };
         let e = find_reference(&store, &iin, "m2", broken).unwrap_err();
         assert!(matches!(&e, LookupError::Register(r) if r.code() == "reference_unavailable"), "{e}");
+    }
+
+    #[test]
+    fn a_reference_of_another_model_or_version_is_outdated_without_a_register() {
+        let store = ReferenceStore::open_in_memory().unwrap();
+        let iin = Iin::parse("900101300017").unwrap();
+        let none = || -> Result<Option<GbdClient>, ReferenceError> { Ok(None) };
+        store.put(&iin, &record()).unwrap();
+        let e = find_current_reference(&store, &iin, "m2", |_| true, none).unwrap_err();
+        assert!(
+            matches!(&e, LookupError::Outdated { found, wanted } if found == "m1" && wanted == "m2"),
+            "{e}"
+        );
+        let e = find_current_reference(&store, &iin, "m1", |_| false, none).unwrap_err();
+        assert!(matches!(&e, LookupError::Outdated { found, .. } if found.contains("older version")), "{e}");
+        assert_eq!(store.get(&iin, "m1").unwrap(), Some(record()), "nothing is dropped");
     }
 }

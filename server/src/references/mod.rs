@@ -25,5 +25,7 @@ pub use config::{AuthHeader, ConfigError, GbdConfig};
 pub use error::ReferenceError;
 pub use gbd::{FnTemplateSource, GbdClient, TemplateSource};
 pub use iin::{Iin, IinError, IinReason, Sex};
-pub use lookup::{LookupError, Origin, find_reference};
-pub use store::{ReferenceMeta, ReferenceStore, SCHEMA_VERSION, StoreError, TemplateRecord};
+pub use lookup::{LookupError, Origin, find_current_reference, find_reference};
+pub use store::{
+    ReferenceMeta, ReferenceStore, SCHEMA_VERSION, StoreError, TemplateRecord, default_store_path,
+};
