@@ -128,7 +128,7 @@ impl Default for LimitsSection {
 
 impl Default for StoreSection {
     fn default() -> Self {
-        Self { path: PathBuf::from("sapa-references.sqlite") }
+        Self { path: crate::references::default_store_path() }
     }
 }
 

@@ -11,8 +11,9 @@
 
 use super::iin::Iin;
 use rusqlite::{Connection, OptionalExtension, params};
+use std::ffi::OsString;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -83,6 +84,8 @@ pub enum StoreError {
     SchemaTooNew { found: i64, supported: i64 },
     #[error("reference store: invalid record: {0}")]
     InvalidRecord(&'static str),
+    #[error("reference store: cannot create {path}: {source}")]
+    Directory { path: String, source: std::io::Error },
 }
 
 impl StoreError {
@@ -92,6 +95,23 @@ impl StoreError {
             StoreError::InvalidRecord(_) => "reference_record_invalid",
             _ => "reference_store_error",
         }
+    }
+}
+
+/// Where the store lives when nobody says: the user's data directory
+/// (`$XDG_DATA_HOME/sapa/references.sqlite`, else `~/.local/share/sapa/references.sqlite`), not the
+/// working directory, where a biometric database would be left behind in whatever checkout ran it.
+/// Without either variable, `./sapa-references.sqlite`.
+pub fn default_store_path() -> PathBuf {
+    store_path_from(std::env::var_os("XDG_DATA_HOME"), std::env::var_os("HOME"))
+}
+
+fn store_path_from(xdg_data_home: Option<OsString>, home: Option<OsString>) -> PathBuf {
+    let absolute = |v: OsString| Some(PathBuf::from(v)).filter(|p| p.is_absolute());
+    match (xdg_data_home.and_then(absolute), home.and_then(absolute)) {
+        (Some(data), _) => data.join("sapa").join("references.sqlite"),
+        (None, Some(home)) => home.join(".local/share/sapa/references.sqlite"),
+        (None, None) => PathBuf::from("sapa-references.sqlite"),
     }
 }
 
@@ -107,8 +127,14 @@ impl fmt::Debug for ReferenceStore {
 }
 
 impl ReferenceStore {
-    /// Opens (creating if needed) the store at `path` and migrates it to [`SCHEMA_VERSION`].
+    /// Opens (creating it and its directory if needed) the store at `path` and migrates it to
+    /// [`SCHEMA_VERSION`].
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|source| StoreError::Directory { path: dir.display().to_string(), source })?;
+        }
         Self::init(Connection::open(path)?)
     }
 
@@ -279,6 +305,27 @@ mod tests {
             quality: 0.75,
             note: None,
         }
+    }
+
+    #[test]
+    fn the_default_store_is_in_the_data_directory_not_the_working_directory() {
+        let p = store_path_from(Some("/data".into()), Some("/home/a".into()));
+        assert_eq!(p, PathBuf::from("/data/sapa/references.sqlite"));
+        let p = store_path_from(Some("relative".into()), Some("/home/a".into()));
+        assert_eq!(
+            p,
+            PathBuf::from("/home/a/.local/share/sapa/references.sqlite"),
+            "XDG paths must be absolute"
+        );
+        assert_eq!(store_path_from(None, None), PathBuf::from("sapa-references.sqlite"));
+    }
+
+    #[test]
+    fn open_creates_the_directory() {
+        let dir = std::env::temp_dir().join(format!("sapa-store-dir-{}", std::process::id()));
+        let store = ReferenceStore::open(dir.join("a/b/references.sqlite")).unwrap();
+        assert_eq!(store.count().unwrap(), 0);
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]
