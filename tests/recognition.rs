@@ -361,7 +361,7 @@ mod verification {
     #[test]
     fn the_configured_thresholds_rise_as_the_fmr_falls() {
         let c = RecognitionConfig::embedded().unwrap();
-        assert_eq!(c.default_model, RecognitionModel::DlibResnet150);
+        assert_eq!(c.default_model, RecognitionModel::Faceplugin512);
         for m in RecognitionModel::ALL {
             let cal = c.calibration(m).unwrap();
             assert_eq!(cal.template_version, m.version(), "{m}: thresholds of another pre-processing");

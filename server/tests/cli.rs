@@ -183,7 +183,7 @@ fn batch_writes_one_line_per_file_with_templates_and_error_codes() {
     assert!(astronaut["checks"].as_array().unwrap().len() > 10);
     let template = astronaut["template"].as_str().expect("a template");
     let t = sapa_engine::Template::from_base64(template).expect("the engine's template bytes");
-    assert_eq!(t.model_id(), "rec_dlib_resnet_v1_150");
+    assert_eq!(t.model_id(), "rec_faceplugin_512");
     let synthetic = by_file(&lines, "synthetic.jpg");
     assert!(synthetic["decision"].is_string(), "{synthetic}");
     assert_eq!(by_file(&lines, "corrupt.jpg")["error"]["code"], "corrupt_image");
