@@ -3,11 +3,23 @@
 #  1. builds the default configuration (tract only, no system libraries);
 #  2. fetches ONNX Runtime from its PyPI wheel and runs every test, unit, integration and
 #     criterion bench (once, in test mode) with both backends.
+#  3. validates the service's OpenAPI document (written by server/tests/http.rs) with
+#     openapi-spec-validator from PyPI, when pip can install it.
 # Tests that need ../shared (model reference cases, labelled photos) print a notice and skip
-# when it is absent; CI always has it.
+# when it is absent, except under CI=true, where they fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --workspace --locked
 eval "$(scripts/fetch-onnxruntime.sh)"
 cargo test --workspace --all-targets --locked \
   --features sapa-engine/ort,sapa-server/ort,sapa-tests/ort,sapa-benches/ort
+doc=target/tmp/openapi.json
+validator=.cache/openapi-spec-validator
+have_validator() { PYTHONPATH="$validator" python3 -c "import openapi_spec_validator" 2>/dev/null; }
+have_validator || python3 -m pip install --quiet --target "$validator" openapi-spec-validator >&2 \
+  || python3 -m pip install --quiet --break-system-packages --target "$validator" openapi-spec-validator >&2 || true
+if have_validator; then
+  PYTHONPATH="$validator" python3 -m openapi_spec_validator "$doc"
+else
+  echo "warning: openapi-spec-validator could not be installed; the OpenAPI document was checked by the tests only" >&2
+fi

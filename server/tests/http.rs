@@ -159,6 +159,14 @@ fn multipart(parts: &[(&str, Option<&[u8]>, &str)]) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={BOUNDARY}"), body)
 }
 
+/// A plain grey PNG: a valid photo with no face.
+fn grey_png() -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(320, 240, image::Rgb([128, 128, 128]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
 /// Every `$ref` in an OpenAPI document.
 fn schema_refs(v: &serde_json::Value, out: &mut Vec<String>) {
     match v {
@@ -254,6 +262,21 @@ fn every_endpoint_answers_its_happy_path() {
         (r.json["decision"].as_str(), r.json["reference_source"].as_str()),
         (Some("match"), Some("store"))
     );
+    // A damaged row is a reference that yields no template: 422 reference_invalid, as from ГБД ФЛ.
+    let db = rusqlite::Connection::open(s.dir.join("refs.sqlite")).unwrap();
+    for damage in
+        ["UPDATE reference_template SET template = x'00ff'", "UPDATE reference_template SET quality = 'abc'"]
+    {
+        db.execute(damage, []).unwrap();
+        let (ct, body) = multipart(&[("probe", Some(&photo), ""), ("iin", None, IIN)]);
+        let r = post(&s.url("/v1/verify"), &ct, &body, &[]);
+        assert_eq!(
+            (r.status, r.json["error"]["code"].as_str()),
+            (422, Some("reference_invalid")),
+            "{damage}: {}",
+            r.text
+        );
+    }
     assert_eq!(delete(&s.url(&format!("/v1/references/{IIN}"))).json["deleted"], 1);
     let r = get(&s.url(&format!("/v1/references/{IIN}")), &[]);
     assert_eq!((r.status, r.json["error"]["code"].as_str()), (404, Some("reference_not_found")));
@@ -266,7 +289,7 @@ fn every_endpoint_answers_its_happy_path() {
     assert_eq!(r.json["reference_source"], "not_configured");
     let m = get(&s.url("/metrics"), &[]).text;
     assert!(m.contains("sapa_http_requests_total{route=\"/v1/validate\",status=\"200\"} 2"), "{m}");
-    assert!(m.contains("sapa_stage_duration_seconds_count{stage=\"analyze\"} 8"), "{m}");
+    assert!(m.contains("sapa_stage_duration_seconds_count{stage=\"analyze\"} 10"), "{m}");
     assert!(m.contains("sapa_queue_depth"), "{m}");
     let api = get(&s.url("/openapi.json"), &[]).json;
     for path in ["/v1/validate", "/v1/verify", "/v1/references/{iin}", "/health/ready", "/metrics"] {
@@ -280,15 +303,29 @@ fn every_endpoint_answers_its_happy_path() {
         assert!(api["components"]["schemas"][name].is_object(), "{r} does not resolve");
     }
     assert!(refs.iter().any(|r| r.ends_with("/PoorPhoto")), "verify's reasons are documented");
+    // A parameter declared `in: path` must be in the path (query parameters once were not).
+    for (path, ops) in api["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                if p["in"] == "path" {
+                    let name = p["name"].as_str().unwrap();
+                    assert!(path.contains(&format!("{{{name}}}")), "{method} {path}: path parameter {name}");
+                }
+            }
+        }
+    }
+    // scripts/test.sh runs openapi-spec-validator on this copy.
+    let copy = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("openapi.json");
+    std::fs::write(&copy, serde_json::to_string_pretty(&api).unwrap()).unwrap();
 
     // The audit trail: one line per API call, a keyed hash for the IIN, never the IIN itself.
     let audit = s.audit();
-    assert_eq!(audit.len(), 9, "{audit:?}");
+    assert_eq!(audit.len(), 11, "{audit:?}");
     assert!(audit.iter().any(|e| e["decision"] == "retake"), "a retake is audited as such");
     let text = std::fs::read_to_string(s.dir.join("audit.jsonl")).unwrap();
     assert!(!text.contains(IIN), "raw IIN in the audit log");
     let hashes: Vec<&str> = audit.iter().filter_map(|e| e["iin_hash"].as_str()).collect();
-    assert_eq!(hashes.len(), 5);
+    assert_eq!(hashes.len(), 7);
     assert!(hashes.iter().all(|h| h.len() == 64 && *h == hashes[0]));
     assert_eq!(audit[0]["decision"], "reject");
     assert_eq!(
@@ -358,6 +395,17 @@ fn bad_input_gets_its_4xx_code_and_never_a_5xx() {
             "{what}: message not in Russian: {message}"
         );
     }
+    // A photo part with neither file name nor type (`curl -F photo=<face.jpg`) is still a photo;
+    // a part named twice is refused.
+    let mut body =
+        format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"photo\"\r\n\r\n").into_bytes();
+    body.extend_from_slice(&photo);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    let r = post(&s.url("/v1/validate"), &format!("multipart/form-data; boundary={BOUNDARY}"), &body, &[]);
+    assert_eq!(r.status, 200, "{}", r.text);
+    let (ct, body) = multipart(&[("photo", Some(&photo), ""), ("photo", Some(&grey_png()), "")]);
+    let r = post(&s.url("/v1/validate"), &ct, &body, &[]);
+    assert_eq!((r.status, r.json["error"]["code"].as_str()), (400, Some("duplicate_field")), "{}", r.text);
     // Multipart without the photo, an unknown profile, a bad IIN, a photo with no face.
     let (ct, body) = multipart(&[("picture", Some(&photo), "")]);
     assert_eq!(post(&s.url("/v1/validate"), &ct, &body, &[]).json["error"]["code"], "missing_field");
@@ -368,12 +416,7 @@ fn bad_input_gets_its_4xx_code_and_never_a_5xx() {
     let (ct, body) = multipart(&[("probe", Some(&photo), ""), ("iin", None, "123")]);
     let r = post(&s.url("/v1/verify"), &ct, &body, &[]);
     assert_eq!((r.status, r.json["error"]["code"].as_str()), (400, Some("invalid_iin")));
-    let grey = {
-        let img = image::RgbImage::from_pixel(320, 240, image::Rgb([128, 128, 128]));
-        let mut out = std::io::Cursor::new(Vec::new());
-        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-        out.into_inner()
-    };
+    let grey = grey_png();
     let r = post(&s.url("/v1/validate"), "image/png", &grey, &[]);
     assert_eq!((r.status, r.json["failed"][0].as_str()), (200, Some("no_face")), "no face is a verdict");
     assert!(

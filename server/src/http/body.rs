@@ -117,9 +117,11 @@ fn bad_multipart(e: axum::extract::multipart::MultipartError) -> ApiError {
     ApiError::bad_request("bad_request", format!("multipart: {}", e.body_text()))
 }
 
-/// Reads a multipart form: parts with a file name (or a non-text type) are files. The body is
-/// read whole first, by the same bounded reader as a raw photo, and parsed from memory: the
-/// parts are all kept in memory anyway, and a refused form is drained like a refused photo.
+/// Reads a multipart form: parts with a file name, a non-text type, or bytes that are not UTF-8
+/// are files (`curl -F photo=<face.jpg` sends a photo with neither name nor type). A part named
+/// twice is refused, not silently overwritten. The body is read whole first, by the same bounded
+/// reader as a raw photo, and parsed from memory: the parts are all kept in memory anyway, and a
+/// refused form is drained like a refused photo.
 async fn multipart(req: Request, intake: Intake) -> Result<Parts, ApiError> {
     let (head, body) = req.into_parts();
     let bytes = read(body, intake).await?;
@@ -133,13 +135,19 @@ async fn multipart(req: Request, intake: Intake) -> Result<Parts, ApiError> {
         let is_file =
             field.file_name().is_some() || field.content_type().is_some_and(|ct| !ct.starts_with("text/"));
         let data = field.bytes().await.map_err(bad_multipart)?;
-        if is_file {
-            parts.files.insert(name, data);
-        } else {
-            let text = String::from_utf8(data.to_vec()).map_err(|_| {
-                ApiError::bad_request("bad_request", format!("the field `{name}` is not UTF-8"))
-            })?;
-            parts.texts.insert(name, text);
+        if parts.files.contains_key(&name) || parts.texts.contains_key(&name) {
+            return Err(ApiError::bad_request(
+                "duplicate_field",
+                format!("the multipart part `{name}` is given more than once"),
+            ));
+        }
+        match (is_file, std::str::from_utf8(&data)) {
+            (false, Ok(text)) => {
+                parts.texts.insert(name, text.to_string());
+            }
+            _ => {
+                parts.files.insert(name, data);
+            }
         }
     }
     Ok(parts)

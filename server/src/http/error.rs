@@ -127,9 +127,19 @@ impl From<ReferenceError> for ApiError {
     }
 }
 
-/// The store is down or broken: for the client, the reference source is unavailable.
+/// A row that cannot be read back is a damaged reference: `reference_invalid`, as when the
+/// register's photo yields no template (retrying cannot help). Anything else means the store is
+/// down: for the client, the reference source is unavailable for now.
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
+        if e.is_damaged_row() {
+            tracing::error!(error = %e, "a damaged reference store row");
+            return Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "reference_invalid",
+                "the stored reference is damaged",
+            );
+        }
         Self::unavailable("reference_unavailable", format!("reference store: {e}"), 30)
     }
 }
@@ -149,12 +159,23 @@ impl From<LookupError> for ApiError {
     }
 }
 
+impl ApiError {
+    /// The `message` field. A citizen never reads an internal detail: a server-side failure
+    /// without a message of its own gets the generic one.
+    fn citizen_message(&self) -> String {
+        match messages::message(&self.code, self.lang) {
+            Some(m) => m.to_string(),
+            None if self.status.is_server_error() => {
+                messages::message("internal_error", self.lang).unwrap_or_default().to_string()
+            }
+            None => self.detail.clone(),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let message = match messages::message(&self.code, self.lang) {
-            Some(m) => m.to_string(),
-            None => self.detail.clone(),
-        };
+        let message = self.citizen_message();
         let body = ErrorResponse { error: ErrorObject { code: self.code, message, detail: self.detail } };
         let mut resp = (self.status, Json(body)).into_response();
         if let Some(s) = self.retry_after {
@@ -165,5 +186,26 @@ impl IntoResponse for ApiError {
             resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_failure_never_shows_its_detail_to_the_citizen() {
+        let e = ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "store_exploded",
+            "sqlite: disk I/O error in /var/lib/x",
+        )
+        .in_lang(Lang::Ru);
+        let m = e.citizen_message();
+        assert!(!m.contains("sqlite") && !m.is_empty(), "{m}");
+        assert_eq!(m, messages::message("internal_error", Lang::Ru).unwrap());
+        // A client error without a catalogue entry may show its (client-facing) detail.
+        let e = ApiError::bad_request("odd_code", "field x is odd");
+        assert_eq!(e.citizen_message(), "field x is odd");
     }
 }

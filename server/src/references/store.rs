@@ -89,6 +89,19 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether a stored row could not be read back as a record (a wrong type, a NULL where a
+    /// value belongs): the row is damaged, the store itself works.
+    pub fn is_damaged_row(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Sqlite(
+                rusqlite::Error::InvalidColumnType(..)
+                    | rusqlite::Error::FromSqlConversionFailure(..)
+                    | rusqlite::Error::IntegralValueOutOfRange(..)
+            )
+        )
+    }
+
     /// Stable error code.
     pub fn code(&self) -> &'static str {
         match self {

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default, deny_unknown_fields)]
 pub struct ValidateQuery {
     /// `kz-id` (default), `icao` or `kiosk`.

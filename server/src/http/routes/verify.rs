@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default, deny_unknown_fields)]
 pub struct VerifyQuery {
     /// Decide at this calibrated false match rate (default: the calibration's `default_fmr`).
@@ -76,7 +77,7 @@ pub struct VerifyForm {
         (status = 408, description = "The body did not arrive within `body_read_timeout_ms`; the connection is closed", body = ErrorResponse),
         (status = 404, description = "No reference for this IIN", body = ErrorResponse),
         (status = 409, description = "The stored reference was made with another model or an older version, and no ГБД ФЛ is configured to re-derive it (`reference_outdated`)", body = ErrorResponse),
-        (status = 422, description = "No face, unreadable image", body = ErrorResponse),
+        (status = 422, description = "No face, unreadable image; or a reference (stored or from ГБД ФЛ) that yields no template (`reference_invalid`)", body = ErrorResponse),
         (status = 503, description = "Saturated, past the deadline, or ГБД ФЛ unavailable (`reference_unavailable`)", body = ErrorResponse),
     ),
     security(("api_key" = ["verify"])),
@@ -182,9 +183,11 @@ async fn run(
                 .map_err(fail)?
                 .map_err(fail)?;
             let (record, origin) = lookup(state, iin, model.id(), lang).await?;
+            // Damaged bytes are a reference that yields no template: 422, as from ГБД ФЛ.
             let reference_t = Template::from_bytes(&record.template).map_err(|e| {
+                tracing::error!(error = %e, "a stored reference template does not decode");
                 fail(ApiError::new(
-                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
                     "reference_invalid",
                     e.to_string(),
                 ))
@@ -227,8 +230,10 @@ async fn lookup(
 ) -> Result<(TemplateRecord, Origin), ApiError> {
     let gbd = state.gbd.clone();
     let version = state.engine.recognizer.version().to_string();
+    // A template that does not decode counts as current: it is then answered as
+    // `reference_invalid`, not mistaken for an older version.
     let current = move |r: &TemplateRecord| {
-        Template::from_bytes(&r.template).is_ok_and(|t| t.model_version() == version)
+        Template::from_bytes(&r.template).map_or(true, |t| t.model_version() == version)
     };
     let started = Instant::now();
     let found = state
