@@ -639,6 +639,29 @@ fn read_until_closed(stream: &mut std::net::TcpStream) -> Seen {
 }
 
 #[test]
+fn a_request_is_admitted_before_its_body_is_read() {
+    use std::io::Write;
+    // One place in the pool. A slow upload takes it as soon as its headers arrive, so a second
+    // request is refused at once, before its body is buffered; the slow one then completes.
+    let s = Server::start("admission", "[limits]\nworkers = 1\nqueue = 0\n", &[]);
+    let photo = astronaut();
+    let mut slow = connect(&s);
+    let head = format!(
+        "POST /v1/validate HTTP/1.1\r\nHost: sapa\r\nConnection: close\r\nContent-Type: image/png\r\nContent-Length: {}\r\n\r\n",
+        photo.len()
+    );
+    slow.write_all(head.as_bytes()).unwrap();
+    slow.write_all(&photo[..1000]).unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let r = post(&s.url("/v1/validate"), "image/png", &photo, &[]);
+    assert_eq!((r.status, r.json["error"]["code"].as_str()), (503, Some("overloaded")), "{}", r.text);
+    slow.write_all(&photo[1000..]).unwrap();
+    let seen = read_until_closed(&mut slow);
+    assert_eq!(seen.status(), Some(200), "{}", seen.answer);
+    assert_eq!(post(&s.url("/v1/validate"), "image/png", &photo, &[]).status, 200, "the place is free again");
+}
+
+#[test]
 fn slow_clients_are_cut_off_at_the_configured_timeouts() {
     use std::io::Write;
     let cfg = "[limits]\nheader_read_timeout_ms = 1000\nbody_read_timeout_ms = 1000\n";

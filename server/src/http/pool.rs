@@ -30,6 +30,10 @@ pub struct CpuPool {
     running: Arc<AtomicI64>,
 }
 
+/// A place in the pool, taken before the request's body is read: a request that would be refused
+/// for want of a worker is refused before any of its body is buffered.
+pub struct Admission(tokio::sync::OwnedSemaphorePermit);
+
 /// What a finished job reports besides its value.
 pub struct Ran<T> {
     pub value: T,
@@ -74,7 +78,26 @@ impl CpuPool {
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
     {
-        let permit = self.permits.clone().try_acquire_owned().map_err(|_| PoolError::Saturated)?;
+        self.run_admitted(self.admit()?, deadline, job).await
+    }
+
+    /// Takes a place in the pool now (a worker or a queue slot), or says it is full.
+    pub fn admit(&self) -> Result<Admission, PoolError> {
+        self.permits.clone().try_acquire_owned().map(Admission).map_err(|_| PoolError::Saturated)
+    }
+
+    /// [`Self::run`] on a place taken earlier with [`Self::admit`].
+    pub async fn run_admitted<T, F>(
+        &self,
+        admission: Admission,
+        deadline: Instant,
+        job: F,
+    ) -> Result<Ran<T>, PoolError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let permit = admission.0;
         let (tx, rx) = oneshot::channel();
         let (waiting, running) = (self.waiting.clone(), self.running.clone());
         let admitted = Instant::now();
@@ -134,6 +157,16 @@ mod tests {
         assert_eq!(busy.await.unwrap().unwrap().value, 1);
         assert_eq!(queued.await.unwrap().unwrap().value, 2);
         assert_eq!(pool.run(later(5_000), || 4).await.unwrap().value, 4);
+    }
+
+    #[tokio::test]
+    async fn an_admission_holds_its_place_until_its_job_runs() {
+        let pool = CpuPool::new(1, 0).unwrap();
+        let admitted = pool.admit().unwrap();
+        assert!(pool.admit().is_err(), "the only place is taken before any job runs");
+        assert_eq!(pool.run(later(5_000), || 1).await.err(), Some(PoolError::Saturated));
+        assert_eq!(pool.run_admitted(admitted, later(5_000), || 2).await.unwrap().value, 2);
+        assert_eq!(pool.run(later(5_000), || 3).await.unwrap().value, 3, "the place is free again");
     }
 
     #[tokio::test]

@@ -6,7 +6,7 @@ use super::body::Intake;
 use super::config::ServeConfig;
 use super::error::ApiError;
 use super::metrics::Metrics;
-use super::pool::{CpuPool, PoolError};
+use super::pool::{Admission, CpuPool, PoolError};
 use crate::references::{GbdClient, ReferenceStore, TemplateSource};
 use axum::http::HeaderValue;
 use axum::response::Response;
@@ -138,15 +138,38 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
     {
+        let admission = self.admit()?;
+        self.compute_admitted(admission, job).await
+    }
+
+    /// A place in the CPU pool, taken before the body is read, or `503 overloaded`: so a request
+    /// that cannot be served never has its body buffered, and the bytes buffered at once are at
+    /// most (workers + queue) x `max_body_bytes`.
+    pub fn admit(&self) -> Result<Admission, ApiError> {
+        self.pool.admit().map_err(|_| self.overloaded())
+    }
+
+    fn overloaded(&self) -> ApiError {
+        ApiError::unavailable(
+            "overloaded",
+            "every worker is busy and the queue is full",
+            self.config.server.retry_after_s,
+        )
+    }
+
+    /// [`Self::compute`] on a place taken with [`Self::admit`].
+    pub async fn compute_admitted<T, F>(&self, admission: Admission, job: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
         let retry = self.config.server.retry_after_s;
-        match self.pool.run(self.deadline(), job).await {
+        match self.pool.run_admitted(admission, self.deadline(), job).await {
             Ok(ran) => {
                 self.metrics.stage("queue", ran.queued);
                 Ok(ran.value)
             }
-            Err(PoolError::Saturated) => {
-                Err(ApiError::unavailable("overloaded", "every worker is busy and the queue is full", retry))
-            }
+            Err(PoolError::Saturated) => Err(self.overloaded()),
             Err(PoolError::DeadlineExceeded) => Err(ApiError::unavailable(
                 "deadline_exceeded",
                 format!("the request took longer than {} ms", self.config.limits.deadline_ms),

@@ -102,10 +102,18 @@ async fn audited<T: Serialize>(
 pub async fn put(State(state): State<Arc<AppState>>, Path(iin): Path<String>, req: Request) -> Response {
     let st = state.clone();
     audited(&state, "references.put", req, &iin, StatusCode::CREATED, async move |iin: Iin, req: Request| {
-        let bytes = body::photo(req, "photo", st.intake()).await?;
+        let (head, body) = req.into_parts();
+        let admission = match st.admit() {
+            Ok(a) => a,
+            Err(e) => {
+                body::drain(body, st.intake()).await;
+                return Err(e);
+            }
+        };
+        let bytes = body::photo(Request::from_parts(head, body), "photo", st.intake()).await?;
         let engine = st.engine.clone();
         let (template, timing) = st
-            .compute(move || {
+            .compute_admitted(admission, move || {
                 let mut timing = Timing::default();
                 (engine.template_of(&bytes, &mut timing), timing)
             })

@@ -93,11 +93,18 @@ async fn run(state: &Arc<AppState>, req: Request, event: &mut AuditEvent) -> Res
             return Err(e);
         }
     };
+    let admission = match state.admit() {
+        Ok(a) => a,
+        Err(e) => {
+            body::drain(body, state.intake()).await;
+            return Err(e.in_lang(lang));
+        }
+    };
     let req = Request::from_parts(head, body);
     let bytes = body::photo(req, "photo", state.intake()).await.map_err(|e| e.in_lang(lang))?;
     let engine = state.engine.clone();
     let (result, timing) = state
-        .compute(move || {
+        .compute_admitted(admission, move || {
             let mut timing = Timing::default();
             let v = &engine.validator;
             let result = (|| {

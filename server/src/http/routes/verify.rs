@@ -138,6 +138,13 @@ async fn run(
             return Err(e);
         }
     };
+    let admission = match state.admit() {
+        Ok(a) => a,
+        Err(e) => {
+            body::drain(body, state.intake()).await;
+            return Err(e.in_lang(lang));
+        }
+    };
     let req = Request::from_parts(head, body);
     let fail = |e: ApiError| e.in_lang(lang);
     let engine = state.engine.clone();
@@ -149,7 +156,7 @@ async fn run(
     let (probe_t, reference_t, source) = match (reference, iin) {
         (Some(reference), None) => {
             let (a, b) = state
-                .compute(move || {
+                .compute_admitted(admission, move || {
                     let mut timing = Timing::default();
                     let a = engine.assessed_template_of(&probe, &mut timing).map_err(|e| e.about("probe"));
                     let b = a.as_ref().ok().map(|_| {
@@ -171,7 +178,7 @@ async fn run(
             let iin = Iin::parse(iin.trim()).map_err(|e| fail(ReferenceError::from(e).into()))?;
             event.iin_hash = Some(state.audit.iin_hash(&iin));
             let probe_t = state
-                .compute(move || {
+                .compute_admitted(admission, move || {
                     let mut timing = Timing::default();
                     (engine.assessed_template_of(&probe, &mut timing).map_err(|e| e.about("probe")), timing)
                 })
