@@ -518,6 +518,50 @@ fn overload_answers_503_with_retry_after() {
     }
 }
 
+/// A stand-in register on 127.0.0.1 that answers every GET with `photo`; counts its requests.
+fn fake_register(photo: Vec<u8>) -> (std::net::SocketAddr, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = hits.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let mut out = stream;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                photo.len()
+            );
+            let _ = out.write_all(head.as_bytes()).and_then(|_| out.write_all(&photo));
+        }
+    });
+    (addr, hits)
+}
+
+#[test]
+fn a_register_photo_becomes_a_reference_on_the_bounded_pool() {
+    // One place in the pool: the probe's job ends before the register's photo is derived there.
+    let (addr, hits) = fake_register(astronaut());
+    let cfg = format!(
+        "[limits]\nworkers = 1\nqueue = 0\n[gbd]\nurl_template = \"http://{addr}/photo/{{iin}}\"\nallow_insecure_http = true\nretries = 0\n"
+    );
+    let s = Server::start("gbd-ok", &cfg, &[]);
+    let (ct, body) = multipart(&[("probe", Some(&astronaut()), ""), ("iin", None, IIN)]);
+    let r = post(&s.url("/v1/verify"), &ct, &body, &[]);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        (r.json["decision"].as_str(), r.json["reference_source"].as_str()),
+        (Some("match"), Some("gbd"))
+    );
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
 #[test]
 fn a_failing_reference_source_is_a_clear_503_and_degraded_readiness() {
     // A port nobody listens on: connections are refused at once.

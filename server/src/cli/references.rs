@@ -5,8 +5,8 @@ use super::GlobalArgs;
 use super::enrol::Enroller;
 use super::files::ErrorBody;
 use crate::references::{
-    GbdClient, GbdConfig, Iin, LookupError, ReferenceError, ReferenceStore, TemplateRecord, TemplateSource,
-    find_current_reference,
+    DeriveError, GbdClient, GbdConfig, Iin, LookupError, ReferenceError, ReferenceStore, TemplateRecord,
+    TemplateSource, find_current_reference,
 };
 use anyhow::Context;
 use clap::{Args, Subcommand};
@@ -116,11 +116,11 @@ impl TemplateSource for EngineSource {
     fn model_id(&self) -> &str {
         &self.model_id
     }
-    fn derive(&self, photo: &[u8]) -> Result<(Vec<u8>, f32), String> {
+    fn derive(&self, photo: &[u8]) -> Result<(Vec<u8>, f32), DeriveError> {
         match self.enroller.photo_bytes(photo, Path::new("reference photo")).into_iter().next() {
             Some((Ok(t), _)) => Ok((t.to_bytes(), t.quality())),
-            Some((Err(e), _)) => Err(format!("{}: {}", e.code, e.message)),
-            None => Err("no recognizer".into()),
+            Some((Err(e), _)) => Err(DeriveError::Unusable(format!("{}: {}", e.code, e.message))),
+            None => Err(DeriveError::Unusable("no recognizer".into())),
         }
     }
 }

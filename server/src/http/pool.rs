@@ -97,8 +97,48 @@ impl CpuPool {
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
     {
-        let permit = admission.0;
         let (tx, rx) = oneshot::channel();
+        self.spawn(admission, deadline, job, move |r| {
+            let _ = tx.send(r);
+        });
+        match tokio::time::timeout_at(deadline.into(), rx).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(PoolError::Panicked),
+            Err(_) => Err(PoolError::DeadlineExceeded),
+        }
+    }
+
+    /// [`Self::run`] for a caller on a plain thread (the reference store's blocking tasks, where
+    /// a ГБД ФЛ photo becomes a template): the same admission, deadline and workers, so register
+    /// photos cannot decode outside the pool's bound.
+    pub fn run_blocking<T, F>(&self, deadline: Instant, job: F) -> Result<Ran<T>, PoolError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.spawn(self.admit()?, deadline, job, move |r| {
+            let _ = tx.send(r);
+        });
+        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(result) => result,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(PoolError::DeadlineExceeded),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(PoolError::Panicked),
+        }
+    }
+
+    /// Queues `job` on a worker under `admission`; `done` gets its result.
+    fn spawn<T, F>(
+        &self,
+        admission: Admission,
+        deadline: Instant,
+        job: F,
+        done: impl FnOnce(Result<Ran<T>, PoolError>) + Send + 'static,
+    ) where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let permit = admission.0;
         let (waiting, running) = (self.waiting.clone(), self.running.clone());
         let admitted = Instant::now();
         waiting.fetch_add(1, Ordering::Relaxed);
@@ -107,19 +147,14 @@ impl CpuPool {
             waiting.fetch_sub(1, Ordering::Relaxed);
             let queued = admitted.elapsed();
             if Instant::now() >= deadline {
-                let _ = tx.send(Err(PoolError::DeadlineExceeded));
+                done(Err(PoolError::DeadlineExceeded));
                 return;
             }
             running.fetch_add(1, Ordering::Relaxed);
             let out = std::panic::catch_unwind(AssertUnwindSafe(job));
             running.fetch_sub(1, Ordering::Relaxed);
-            let _ = tx.send(out.map(|value| Ran { value, queued }).map_err(|_| PoolError::Panicked));
+            done(out.map(|value| Ran { value, queued }).map_err(|_| PoolError::Panicked));
         });
-        match tokio::time::timeout_at(deadline.into(), rx).await {
-            Ok(Ok(result)) => result,
-            Ok(Err(_)) => Err(PoolError::Panicked),
-            Err(_) => Err(PoolError::DeadlineExceeded),
-        }
     }
 }
 
@@ -167,6 +202,18 @@ mod tests {
         assert_eq!(pool.run(later(5_000), || 1).await.err(), Some(PoolError::Saturated));
         assert_eq!(pool.run_admitted(admitted, later(5_000), || 2).await.unwrap().value, 2);
         assert_eq!(pool.run(later(5_000), || 3).await.unwrap().value, 3, "the place is free again");
+    }
+
+    #[test]
+    fn a_blocking_caller_runs_on_the_pool_under_its_bound() {
+        let pool = CpuPool::new(1, 0).unwrap();
+        let on = pool.run_blocking(later(5_000), || std::thread::current().name().map(String::from)).unwrap();
+        assert_eq!(on.value.as_deref(), Some("sapa-cpu-0"), "the job ran on a pool worker");
+        let held = pool.admit().unwrap();
+        assert_eq!(pool.run_blocking(later(5_000), || 1).err(), Some(PoolError::Saturated));
+        drop(held);
+        let slow = pool.run_blocking(later(20), || std::thread::sleep(Duration::from_millis(300)));
+        assert_eq!(slow.err(), Some(PoolError::DeadlineExceeded));
     }
 
     #[tokio::test]

@@ -7,7 +7,7 @@ use super::config::ServeConfig;
 use super::error::ApiError;
 use super::metrics::Metrics;
 use super::pool::{Admission, CpuPool, PoolError};
-use crate::references::{GbdClient, ReferenceStore, TemplateSource};
+use crate::references::{DeriveError, GbdClient, ReferenceStore, TemplateSource};
 use axum::http::HeaderValue;
 use axum::response::Response;
 use sapa_engine::recognition::RecognitionConfig;
@@ -67,25 +67,40 @@ impl Timing {
     }
 }
 
-/// Turns ГБД ФЛ photos into templates with the same engine and model as the probe.
-pub struct EngineSource(pub Arc<Engine>);
+/// Turns ГБД ФЛ photos into templates with the same engine and model as the probe, on the same
+/// bounded CPU pool as every request: a register photo (which may be a 6320 x 6320 PNG) is decoded
+/// only when a place is free, within the request deadline, never on an unbounded thread.
+pub struct EngineSource {
+    pub engine: Arc<Engine>,
+    pub pool: Arc<CpuPool>,
+    pub deadline: Duration,
+}
 
 impl TemplateSource for EngineSource {
     fn model_id(&self) -> &str {
-        self.0.recognizer.model().id()
+        self.engine.recognizer.model().id()
     }
-    fn derive(&self, photo: &[u8]) -> Result<(Vec<u8>, f32), String> {
-        let t = self
-            .0
-            .template_of(photo, &mut Timing::default())
-            .map_err(|e| format!("{}: {}", e.code, e.detail))?;
+    fn derive(&self, photo: &[u8]) -> Result<(Vec<u8>, f32), DeriveError> {
+        let engine = self.engine.clone();
+        let mut photo = photo.to_vec();
+        let ran = self.pool.run_blocking(Instant::now() + self.deadline, move || {
+            let t = engine.template_of(&photo, &mut Timing::default());
+            photo.fill(0);
+            t
+        });
+        let t = match ran {
+            Ok(ran) => ran.value.map_err(|e| DeriveError::Unusable(format!("{}: {}", e.code, e.detail)))?,
+            Err(PoolError::Saturated) => return Err(DeriveError::Busy("every worker is busy".into())),
+            Err(PoolError::DeadlineExceeded) => return Err(DeriveError::Busy("past the deadline".into())),
+            Err(PoolError::Panicked) => return Err(DeriveError::Busy("a worker failed".into())),
+        };
         Ok((t.to_bytes(), t.quality()))
     }
 }
 
 pub struct AppState {
     pub engine: Arc<Engine>,
-    pub pool: CpuPool,
+    pub pool: Arc<CpuPool>,
     pub keys: ApiKeys,
     pub store: Arc<ReferenceStore>,
     pub gbd: Option<Arc<GbdClient>>,
@@ -103,13 +118,20 @@ impl AppState {
         audit: AuditLog,
         store_path: &Path,
     ) -> anyhow::Result<Self> {
-        let pool = CpuPool::new(config.workers(), config.limits.queue)?;
+        let pool = Arc::new(CpuPool::new(config.workers(), config.limits.queue)?);
         let store = Arc::new(
             ReferenceStore::open(store_path)
                 .map_err(|e| anyhow::anyhow!("opening the reference store {}: {e}", store_path.display()))?,
         );
         let gbd = match &config.gbd {
-            Some(g) => Some(Arc::new(GbdClient::new(g.clone(), Arc::new(EngineSource(engine.clone())))?)),
+            Some(g) => {
+                let source = EngineSource {
+                    engine: engine.clone(),
+                    pool: pool.clone(),
+                    deadline: Duration::from_millis(config.limits.deadline_ms),
+                };
+                Some(Arc::new(GbdClient::new(g.clone(), Arc::new(source))?))
+            }
             None => None,
         };
         let metrics = Metrics::new();

@@ -19,9 +19,19 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub trait TemplateSource: Send + Sync {
     /// The model whose templates `derive` produces.
     fn model_id(&self) -> &str;
-    /// `(template bytes, quality)` or a reason the photo is unusable (no face, undecodable…).
-    /// The reason must not contain personal data; it is passed on in `reference_invalid`.
-    fn derive(&self, photo: &[u8]) -> Result<(Vec<u8>, f32), String>;
+    /// `(template bytes, quality)`, or why not. The reason must not contain personal data; it
+    /// is passed on in `reference_invalid` or `reference_unavailable`.
+    fn derive(&self, photo: &[u8]) -> Result<(Vec<u8>, f32), DeriveError>;
+}
+
+/// Why a register photo gave no template.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeriveError {
+    /// The photo is unusable (no face, undecodable): `reference_invalid`, not retried.
+    Unusable(String),
+    /// No capacity to derive it now (the CPU pool is full, or the deadline passed):
+    /// `reference_unavailable`, transient.
+    Busy(String),
 }
 
 /// A [`TemplateSource`] from a model id and a closure.
@@ -46,8 +56,8 @@ where
     fn model_id(&self) -> &str {
         &self.model_id
     }
-    fn derive(&self, photo: &[u8]) -> Result<(Vec<u8>, f32), String> {
-        (self.derive)(photo)
+    fn derive(&self, photo: &[u8]) -> Result<(Vec<u8>, f32), DeriveError> {
+        (self.derive)(photo).map_err(DeriveError::Unusable)
     }
 }
 
@@ -130,7 +140,10 @@ impl GbdClient {
         // The photo is not kept anywhere; scrub the buffer before freeing it.
         photo.fill(0);
         drop(std::hint::black_box(photo));
-        let (template, quality) = derived.map_err(ReferenceError::invalid)?;
+        let (template, quality) = derived.map_err(|e| match e {
+            DeriveError::Unusable(reason) => ReferenceError::invalid(reason),
+            DeriveError::Busy(reason) => ReferenceError::unavailable(reason),
+        })?;
         if template.is_empty() || !quality.is_finite() {
             return Err(ReferenceError::invalid(
                 "template source returned an empty template or a non-finite quality",

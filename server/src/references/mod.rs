@@ -23,7 +23,7 @@ pub use breaker::{BreakerState, CircuitBreaker};
 pub use cache::TemplateCache;
 pub use config::{AuthHeader, ConfigError, GbdConfig};
 pub use error::ReferenceError;
-pub use gbd::{FnTemplateSource, GbdClient, TemplateSource};
+pub use gbd::{DeriveError, FnTemplateSource, GbdClient, TemplateSource};
 pub use iin::{Iin, IinError, IinReason, Sex};
 pub use lookup::{LookupError, Origin, find_current_reference, find_reference};
 pub use store::{
