@@ -126,14 +126,6 @@ fn get(url: &str, headers: &[(&str, &str)]) -> Reply {
     reply(req.call())
 }
 
-fn delete(url: &str) -> Reply {
-    reply(agent().delete(url).call())
-}
-
-fn put(url: &str, content_type: &str, body: &[u8]) -> Reply {
-    reply(agent().put(url).header("content-type", content_type).send(body))
-}
-
 const BOUNDARY: &str = "sapa-test-boundary-7f3a";
 
 /// A multipart/form-data body: `(name, Some(file bytes) | None, text)`.
@@ -247,12 +239,14 @@ fn every_endpoint_answers_its_happy_path() {
     assert!(reason["value"].as_f64().unwrap() < reason["threshold"].as_f64().unwrap(), "{reason}");
     assert!(reason["message"].as_str().unwrap().contains("размыто"), "{reason}");
 
-    // Enrol, read, verify by IIN, erase.
-    let r = put(&s.url(&format!("/v1/references/{IIN}")), "image/png", &photo);
+    // Enrol, read, verify by IIN, erase; the IIN always in the body, never in a URL.
+    let (ct, body) = multipart(&[("iin", None, IIN), ("photo", Some(&photo), "")]);
+    let r = post(&s.url("/v1/references"), &ct, &body, &[]);
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.json["enrolled"], true);
-    let r = get(&s.url(&format!("/v1/references/{IIN}")), &[]);
-    assert_eq!(r.status, 200);
+    let iin_json = format!("{{\"iin\": \"{IIN}\"}}");
+    let r = post(&s.url("/v1/references/show"), "application/json", iin_json.as_bytes(), &[]);
+    assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.json["references"][0]["source"], "enrol");
     assert!(!r.text.contains("template\""), "metadata only: {}", r.text);
     let (ct, body) = multipart(&[("probe", Some(&photo), ""), ("iin", None, IIN)]);
@@ -277,8 +271,12 @@ fn every_endpoint_answers_its_happy_path() {
             r.text
         );
     }
-    assert_eq!(delete(&s.url(&format!("/v1/references/{IIN}"))).json["deleted"], 1);
+    let r = post(&s.url("/v1/references/erase"), "application/json", iin_json.as_bytes(), &[]);
+    assert_eq!(r.json["deleted"], 1, "{}", r.text);
+    // An IIN in a URL is not an API: the old path routes are gone.
     let r = get(&s.url(&format!("/v1/references/{IIN}")), &[]);
+    assert_eq!(r.status, 404, "{}", r.text);
+    let r = post(&s.url("/v1/references/show"), "application/json", iin_json.as_bytes(), &[]);
     assert_eq!((r.status, r.json["error"]["code"].as_str()), (404, Some("reference_not_found")));
     let last_id = r.request_id;
 
@@ -292,7 +290,9 @@ fn every_endpoint_answers_its_happy_path() {
     assert!(m.contains("sapa_stage_duration_seconds_count{stage=\"analyze\"} 10"), "{m}");
     assert!(m.contains("sapa_queue_depth"), "{m}");
     let api = get(&s.url("/openapi.json"), &[]).json;
-    for path in ["/v1/validate", "/v1/verify", "/v1/references/{iin}", "/health/ready", "/metrics"] {
+    for path in
+        ["/v1/validate", "/v1/verify", "/v1/references", "/v1/references/show", "/health/ready", "/metrics"]
+    {
         assert!(api["paths"][path].is_object(), "{path} missing from the OpenAPI document");
     }
     assert!(api["components"]["schemas"]["Report"]["properties"]["checks"].is_object());
@@ -457,7 +457,13 @@ fn keys_and_scopes_guard_the_api() {
     let (ct, body) = multipart(&[("probe", Some(&photo), ""), ("reference", Some(&photo), "")]);
     let r = post(&s.url("/v1/verify"), &ct, &body, &[("x-api-key", "kiosk-secret")]);
     assert_eq!((r.status, r.json["error"]["code"].as_str()), (403, Some("insufficient_scope")));
-    let r = get(&s.url(&format!("/v1/references/{IIN}")), &[("authorization", "Bearer portal-secret")]);
+    let iin_json = format!("{{\"iin\": \"{IIN}\"}}");
+    let r = post(
+        &s.url("/v1/references/show"),
+        "application/json",
+        iin_json.as_bytes(),
+        &[("authorization", "Bearer portal-secret")],
+    );
     assert_eq!(r.status, 403);
     // Health stays open for the load balancer.
     assert_eq!(get(&s.url("/health/ready"), &[]).status, 200);
@@ -551,7 +557,8 @@ fn a_register_photo_becomes_a_reference_on_the_bounded_pool() {
     let cfg = format!(
         "[limits]\nworkers = 1\nqueue = 0\n[gbd]\nurl_template = \"http://{addr}/photo/{{iin}}\"\nallow_insecure_http = true\nretries = 0\n"
     );
-    let s = Server::start("gbd-ok", &cfg, &[]);
+    // At the most verbose log level, the register's URL (which carries the IIN) is never printed.
+    let s = Server::start("gbd-ok", &cfg, &[("SAPA_LOG", "trace")]);
     let (ct, body) = multipart(&[("probe", Some(&astronaut()), ""), ("iin", None, IIN)]);
     let r = post(&s.url("/v1/verify"), &ct, &body, &[]);
     assert_eq!(r.status, 200, "{}", r.text);
@@ -560,6 +567,9 @@ fn a_register_photo_becomes_a_reference_on_the_bounded_pool() {
         (Some("match"), Some("gbd"))
     );
     assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let log = s.stderr.lock().unwrap().clone();
+    assert!(log.contains("TRACE") || log.contains("DEBUG"), "the log is verbose: {log}");
+    assert!(!log.contains(IIN), "an IIN in the trace log");
 }
 
 #[test]

@@ -64,14 +64,22 @@ fn audit_key(var: &str) -> anyhow::Result<Vec<u8>> {
     Ok(key)
 }
 
+/// Crates that never log, at any level: the ГБД ФЛ HTTP client's lines carry the register's URL,
+/// which may carry an IIN.
+const QUIET: &[&str] = &["ureq=off", "ureq_proto=off"];
+
+/// `SAPA_LOG` (default `info`) with the [`QUIET`] directives on top.
+fn log_filter(quiet: &[&str]) -> tracing_subscriber::EnvFilter {
+    let base = tracing_subscriber::EnvFilter::try_from_env("SAPA_LOG").unwrap_or_else(|_| "info".into());
+    quiet.iter().fold(base, |f, d| f.add_directive(d.parse().expect("a valid directive")))
+}
+
 pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
     // Colour only on a terminal: a log redirected to a file or a collector gets plain text.
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("SAPA_LOG").unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(log_filter(QUIET))
         .try_init();
     let mut config = ServeConfig::load(args.config.as_deref(), env)?;
     if let Some(addr) = args.addr {

@@ -166,6 +166,20 @@ pub async fn photo(req: Request, field: &str, intake: Intake) -> Result<Bytes, A
     Err(unsupported(&ct))
 }
 
+/// A small `application/json` body (read whole, within `intake`).
+pub async fn json(req: Request, intake: Intake) -> Result<Bytes, ApiError> {
+    let ct = content_type(&req);
+    if ct.starts_with("application/json") {
+        return read(req.into_body(), intake).await;
+    }
+    drain(req.into_body(), intake).await;
+    Err(ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        format!("Content-Type {ct:?} is not accepted: send application/json"),
+    ))
+}
+
 /// A multipart request (several photos, or a photo and text fields).
 pub async fn form(req: Request, intake: Intake) -> Result<Parts, ApiError> {
     let ct = content_type(&req);

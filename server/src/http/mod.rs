@@ -18,7 +18,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
 use error::ApiError;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -36,10 +36,9 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/v1/validate", post(routes::validate::validate))
         .route("/v1/verify", post(routes::verify::verify))
-        .route(
-            "/v1/references/{iin}",
-            put(routes::references::put).get(routes::references::get).delete(routes::references::delete),
-        )
+        .route("/v1/references", post(routes::references::enrol))
+        .route("/v1/references/show", post(routes::references::show))
+        .route("/v1/references/erase", post(routes::references::erase))
         .route("/health/live", get(routes::health::live))
         .route("/health/ready", get(routes::health::ready))
         .route("/metrics", get(routes::health::metrics))

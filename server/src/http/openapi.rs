@@ -11,9 +11,9 @@ use utoipa::{Modify, OpenApi};
     paths(
         validate::validate,
         verify::verify,
-        references::put,
-        references::get,
-        references::delete,
+        references::enrol,
+        references::show,
+        references::erase,
         health::live,
         health::ready,
         health::metrics,

@@ -143,16 +143,19 @@ impl CpuPool {
         let admitted = Instant::now();
         waiting.fetch_add(1, Ordering::Relaxed);
         self.pool.spawn(move || {
-            let _permit = permit;
             waiting.fetch_sub(1, Ordering::Relaxed);
             let queued = admitted.elapsed();
             if Instant::now() >= deadline {
+                drop(permit);
                 done(Err(PoolError::DeadlineExceeded));
                 return;
             }
             running.fetch_add(1, Ordering::Relaxed);
             let out = std::panic::catch_unwind(AssertUnwindSafe(job));
             running.fetch_sub(1, Ordering::Relaxed);
+            // The place is free before the caller hears the result, so its next step (a request's
+            // second job) never races its own first one for it.
+            drop(permit);
             done(out.map(|value| Ran { value, queued }).map_err(|_| PoolError::Panicked));
         });
     }

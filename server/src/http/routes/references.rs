@@ -1,17 +1,23 @@
-//! `PUT|GET|DELETE /v1/references/{iin}`: enrol a reference photo (only its template is kept),
-//! read the enrolment metadata, erase it.
+//! `POST /v1/references` (enrol a reference photo; only its template is kept),
+//! `POST /v1/references/show` (the enrolment metadata) and `POST /v1/references/erase`.
+//!
+//! The IIN travels in the body, never in the URL: URLs end up in proxy access logs, browser
+//! histories and traces, and an IIN is personal data (the privacy standard: no IIN in URLs).
 
 use super::super::audit::AuditEvent;
 use super::super::auth::Scope;
-use super::super::body;
+use super::super::body::{self, Intake};
 use super::super::error::{ApiError, ErrorResponse};
+use super::super::pool::Admission;
 use super::super::state::{AppState, Timing};
 use crate::references::{Iin, ReferenceError, TemplateRecord};
 use axum::Json;
-use axum::extract::{Path, Request, State};
+use axum::body::Bytes;
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -43,31 +49,58 @@ pub struct Deleted {
     pub deleted: usize,
 }
 
-fn parse(iin: &str) -> Result<Iin, ApiError> {
-    Iin::parse(iin).map_err(|e| ReferenceError::from(e).into())
+/// The body of `show` and `erase`.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IinBody {
+    /// The person's 12-digit IIN.
+    pub iin: String,
 }
 
-/// Runs a handler body with authorisation, audit and the JSON error shape around it.
-async fn audited<T: Serialize>(
+/// Multipart form of `POST /v1/references`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct EnrolForm {
+    /// The person's 12-digit IIN.
+    iin: String,
+    /// The reference photo; only its template is stored.
+    #[schema(format = Binary, value_type = String)]
+    photo: Vec<u8>,
+}
+
+/// A JSON `{"iin": ...}` body is a few dozen bytes; anything longer is refused unread.
+const IIN_BODY_BYTES: usize = 1024;
+
+fn parse(iin: &str) -> Result<Iin, ApiError> {
+    Iin::parse(iin.trim()).map_err(|e| ReferenceError::from(e).into())
+}
+
+/// Runs a handler with authorisation, audit and the JSON error shape around it. `read` takes the
+/// request (authorised, language known) and gives the IIN and whatever else the body held.
+async fn audited<B, T: Serialize>(
     state: &Arc<AppState>,
     route: &'static str,
     req: Request,
-    iin: &str,
     ok: StatusCode,
-    work: impl AsyncFnOnce(Iin, Request) -> Result<T, ApiError>,
+    read: impl AsyncFnOnce(Request) -> Result<(Iin, B), ApiError>,
+    work: impl AsyncFnOnce(Iin, B) -> Result<T, ApiError>,
 ) -> Response {
     let start = Instant::now();
     let mut event = AuditEvent { request_id: state.request_id(), route, ..Default::default() };
     let (head, body) = req.into_parts();
     let prelude = (|| {
         event.client = state.keys.authorize(&head.headers, Scope::References)?.0;
-        let lang = super::lang(None, &head.headers)?;
-        let iin = parse(iin).map_err(|e| e.in_lang(lang))?;
-        event.iin_hash = Some(state.audit.iin_hash(&iin));
-        Ok::<_, ApiError>((iin, lang))
+        super::lang(None, &head.headers)
     })();
     let result = match prelude {
-        Ok((iin, lang)) => work(iin, Request::from_parts(head, body)).await.map_err(|e| e.in_lang(lang)),
+        Ok(lang) => match read(Request::from_parts(head, body)).await {
+            Ok((iin, rest)) => {
+                event.iin_hash = Some(state.audit.iin_hash(&iin));
+                work(iin, rest).await
+            }
+            Err(e) => Err(e),
+        }
+        .map_err(|e| e.in_lang(lang)),
         Err(e) => {
             // Refused before the body was read: read it anyway, so the client gets the answer.
             body::drain(body, state.intake()).await;
@@ -84,25 +117,34 @@ async fn audited<T: Serialize>(
     state.conclude(event, start, response)
 }
 
+/// Reads a `{"iin": "..."}` body.
+async fn iin_body(state: &AppState, req: Request) -> Result<(Iin, ()), ApiError> {
+    let intake = Intake { max_bytes: IIN_BODY_BYTES, ..state.intake() };
+    let bytes = body::json(req, intake).await?;
+    let b: IinBody = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::bad_request("bad_request", format!("expected {{\"iin\": \"...\"}}: {e}")))?;
+    Ok((parse(&b.iin)?, ()))
+}
+
 /// Enrol a reference photo for an IIN; only its template is stored.
 #[utoipa::path(
-    put,
-    path = "/v1/references/{iin}",
-    params(("iin" = String, Path, description = "12-digit IIN")),
-    request_body(description = "The reference photo: image/* bytes, or multipart with a `photo` part", content_type = "image/jpeg"),
+    post,
+    path = "/v1/references",
+    request_body(content = EnrolForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "Enrolled", body = Enrolled),
-        (status = 400, description = "Invalid IIN", body = ErrorResponse),
+        (status = 400, description = "Invalid IIN, missing part", body = ErrorResponse),
         (status = 408, description = "The body did not arrive within `body_read_timeout_ms`; the connection is closed", body = ErrorResponse),
         (status = 422, description = "No face, unreadable image", body = ErrorResponse),
+        (status = 503, description = "Saturated", body = ErrorResponse),
     ),
     security(("api_key" = ["references"])),
     tag = "references"
 )]
-pub async fn put(State(state): State<Arc<AppState>>, Path(iin): Path<String>, req: Request) -> Response {
+pub async fn enrol(State(state): State<Arc<AppState>>, req: Request) -> Response {
     let st = state.clone();
-    audited(&state, "references.put", req, &iin, StatusCode::CREATED, async move |iin: Iin, req: Request| {
-        let (head, body) = req.into_parts();
+    let read = async move |req: Request| {
+        let (head, body): (Parts, _) = req.into_parts();
         let admission = match st.admit() {
             Ok(a) => a,
             Err(e) => {
@@ -110,7 +152,16 @@ pub async fn put(State(state): State<Arc<AppState>>, Path(iin): Path<String>, re
                 return Err(e);
             }
         };
-        let bytes = body::photo(Request::from_parts(head, body), "photo", st.intake()).await?;
+        let mut parts = body::form(Request::from_parts(head, body), st.intake()).await?;
+        let iin = parts
+            .texts
+            .remove("iin")
+            .ok_or_else(|| ApiError::bad_request("missing_field", "the multipart part `iin` is missing"))?;
+        let photo = parts.file("photo")?;
+        Ok((parse(&iin)?, (admission, photo)))
+    };
+    let st = state.clone();
+    let work = async move |iin: Iin, (admission, bytes): (Admission, Bytes)| {
         let engine = st.engine.clone();
         let (template, timing) = st
             .compute_admitted(admission, move || {
@@ -124,25 +175,27 @@ pub async fn put(State(state): State<Arc<AppState>>, Path(iin): Path<String>, re
         let (model, quality) = (record.model_id.clone(), record.quality);
         st.on_store(move |store| store.put(&iin, &record)).await?;
         Ok(Enrolled { enrolled: true, model, quality })
-    })
-    .await
+    };
+    audited(&state, "references.put", req, StatusCode::CREATED, read, work).await
 }
 
 /// The enrolment metadata of an IIN (never the template).
 #[utoipa::path(
-    get,
-    path = "/v1/references/{iin}",
-    params(("iin" = String, Path, description = "12-digit IIN")),
+    post,
+    path = "/v1/references/show",
+    request_body(content = IinBody, content_type = "application/json"),
     responses(
         (status = 200, description = "Stored references", body = References),
+        (status = 400, description = "Invalid IIN or body", body = ErrorResponse),
         (status = 404, description = "Nothing stored", body = ErrorResponse),
     ),
     security(("api_key" = ["references"])),
     tag = "references"
 )]
-pub async fn get(State(state): State<Arc<AppState>>, Path(iin): Path<String>, req: Request) -> Response {
+pub async fn show(State(state): State<Arc<AppState>>, req: Request) -> Response {
     let st = state.clone();
-    audited(&state, "references.get", req, &iin, StatusCode::OK, async move |iin: Iin, _| {
+    let read = async |req: Request| iin_body(&state, req).await;
+    let work = async move |iin: Iin, ()| {
         let meta = st.on_store(move |store| store.metadata(&iin)).await?;
         if meta.is_empty() {
             return Err(ApiError::not_found("reference_not_found", "no reference enrolled for this IIN"));
@@ -157,25 +210,27 @@ pub async fn get(State(state): State<Arc<AppState>>, Path(iin): Path<String>, re
             })
             .collect();
         Ok(References { references })
-    })
-    .await
+    };
+    audited(&state, "references.get", req, StatusCode::OK, read, work).await
 }
 
 /// Erase every reference of an IIN.
 #[utoipa::path(
-    delete,
-    path = "/v1/references/{iin}",
-    params(("iin" = String, Path, description = "12-digit IIN")),
+    post,
+    path = "/v1/references/erase",
+    request_body(content = IinBody, content_type = "application/json"),
     responses(
         (status = 200, description = "Erased", body = Deleted),
+        (status = 400, description = "Invalid IIN or body", body = ErrorResponse),
         (status = 404, description = "Nothing stored", body = ErrorResponse),
     ),
     security(("api_key" = ["references"])),
     tag = "references"
 )]
-pub async fn delete(State(state): State<Arc<AppState>>, Path(iin): Path<String>, req: Request) -> Response {
+pub async fn erase(State(state): State<Arc<AppState>>, req: Request) -> Response {
     let (st, gbd) = (state.clone(), state.gbd.clone());
-    audited(&state, "references.delete", req, &iin, StatusCode::OK, async move |iin: Iin, _| {
+    let read = async |req: Request| iin_body(&state, req).await;
+    let work = async move |iin: Iin, ()| {
         let deleted = st
             .on_store(move |store| {
                 // A cached ГБД ФЛ template must not outlive an erasure either.
@@ -189,6 +244,6 @@ pub async fn delete(State(state): State<Arc<AppState>>, Path(iin): Path<String>,
             return Err(ApiError::not_found("reference_not_found", "no reference enrolled for this IIN"));
         }
         Ok(Deleted { deleted })
-    })
-    .await
+    };
+    audited(&state, "references.delete", req, StatusCode::OK, read, work).await
 }
