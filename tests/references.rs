@@ -282,35 +282,34 @@ fn found_is_derived_once_and_then_served_from_cache() {
 }
 
 #[test]
-fn lookup_asks_the_register_only_on_a_store_miss_and_keeps_its_template() {
+fn lookup_asks_the_register_only_on_a_store_miss_and_caches_but_never_stores_its_template() {
     let photo = b"\xFF\xD8 pretend jpeg".to_vec();
     let gbd = FakeGbd::start(Mode::Photo(photo.clone()));
     let (c, _) = client(gbd.config());
     let store = ReferenceStore::open_in_memory().unwrap();
     let p = person(1);
-    let asked = AtomicUsize::new(0);
-    let register = || {
-        asked.fetch_add(1, Ordering::SeqCst);
-        Ok(Some(&c))
-    };
-    let (rec, origin) = find_reference(&store, &p, "fake-sha256-v1", register).unwrap();
+    let (rec, origin) = find_reference(&store, &p, "fake-sha256-v1", || Ok(Some(&c))).unwrap();
     assert_eq!((origin, origin.as_str()), (Origin::Register, "gbd"));
     assert_eq!(rec.template, Sha256::digest(&photo).to_vec());
-    assert_eq!(store.get(&p, "fake-sha256-v1").unwrap(), Some(rec.clone()), "the template is kept");
-    // Emptied cache: were the register asked again, the fake would count a second request.
+    assert_eq!(store.get(&p, "fake-sha256-v1").unwrap(), None, "a register template is not enrolled");
+    assert_eq!(store.count().unwrap(), 0);
+    // Within the TTL the adapter's cache answers; the register is not asked again.
+    let (again, origin) = find_reference(&store, &p, "fake-sha256-v1", || Ok(Some(&c))).unwrap();
+    assert_eq!((again, origin), (rec.clone(), Origin::Register));
+    assert_eq!(gbd.hits(), 1);
+    // Once the cache lets go (TTL, erasure), a renewed photo would be fetched again.
     c.invalidate(&p);
-    let register = || {
-        asked.fetch_add(1, Ordering::SeqCst);
-        Ok(Some(&c))
-    };
-    let (again, origin) = find_reference(&store, &p, "fake-sha256-v1", register).unwrap();
-    assert_eq!((again, origin), (rec, Origin::Store));
-    assert_eq!((asked.load(Ordering::SeqCst), gbd.hits()), (1, 1));
-    // The register's own answer comes through as its error, and nothing is stored.
+    find_reference(&store, &p, "fake-sha256-v1", || Ok(Some(&c))).unwrap();
+    assert_eq!(gbd.hits(), 2);
+    // An enrolled reference is answered from the store without asking the register.
+    store.put(&p, &record("fake-sha256-v1", b"enrolled", "enrol")).unwrap();
+    let never = || -> Result<Option<&GbdClient>, ReferenceError> { panic!("the register was asked") };
+    let (enrolled, origin) = find_reference(&store, &p, "fake-sha256-v1", never).unwrap();
+    assert_eq!((enrolled.source.as_str(), origin), ("enrol", Origin::Store));
+    // The register's own answer comes through as its error.
     gbd.set(Mode::Status(404));
     let e = find_reference(&store, &person(2), "fake-sha256-v1", || Ok(Some(&c))).unwrap_err();
     assert!(matches!(e, LookupError::Register(ReferenceError::NotFound)), "{e}");
-    assert_eq!(store.get(&person(2), "fake-sha256-v1").unwrap(), None);
 }
 
 #[test]

@@ -123,6 +123,13 @@ impl AppState {
             ReferenceStore::open(store_path)
                 .map_err(|e| anyhow::anyhow!("opening the reference store {}: {e}", store_path.display()))?,
         );
+        // Register-derived templates live only in the adapter's TTL cache; older versions kept
+        // them in the store, so they are swept out at start.
+        let swept =
+            store.purge_source("gbd").map_err(|e| anyhow::anyhow!("sweeping the reference store: {e}"))?;
+        if swept > 0 {
+            tracing::info!(swept, "removed register-derived templates from the reference store");
+        }
         let gbd = match &config.gbd {
             Some(g) => {
                 let source = EngineSource {

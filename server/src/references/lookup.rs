@@ -1,6 +1,8 @@
 //! The reference template of a person, one lookup for `sapa verify --iin` and `POST /v1/verify`:
-//! the store first; else the ГБД ФЛ register, whose template is then kept in the store (the
-//! template, never the photo) so the next check of that person needs no round trip.
+//! the store of enrolled references first; else the ГБД ФЛ register. A template derived from the
+//! register is kept only in the adapter's cache, for its TTL (`cache_ttl_s`), never in the
+//! permanent store: so a renewed document photo is fetched again once the TTL passes, and the
+//! store never silently collects templates of everyone verified by IIN without enrolment.
 
 use super::error::ReferenceError;
 use super::gbd::GbdClient;
@@ -60,10 +62,9 @@ pub fn find_reference<G: Borrow<GbdClient>>(
 
 /// [`find_reference`] for a service that may have changed its model or pre-processing since the
 /// template was stored. This is how Sapa migrates: lazily, person by person.
-/// - A stored template `is_current` does not accept (an older template version) is re-derived
-///   from ГБД ФЛ and replaced.
-/// - A person with templates of other models only gets one of `model_id` from ГБД ФЛ, kept
-///   beside the old ones, so a service still on the old model keeps working during a rollout.
+/// - A stored template `is_current` does not accept (an older template version), or a person with
+///   templates of other models only, is answered from ГБД ФЛ (derived now, cached for its TTL);
+///   the stored templates stay, so a service still on the old model keeps working during a rollout.
 /// - Without a register, either case is [`LookupError::Outdated`], never a silent miss: the
 ///   reference exists but must be re-enrolled.
 pub fn find_current_reference<G: Borrow<GbdClient>>(
@@ -90,7 +91,6 @@ pub fn find_current_reference<G: Borrow<GbdClient>>(
         };
     };
     let record = register.borrow().reference(iin)?;
-    store.put(iin, &record)?;
     Ok((record, Origin::Register))
 }
 

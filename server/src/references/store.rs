@@ -251,6 +251,13 @@ impl ReferenceStore {
         Ok(self.conn().execute("DELETE FROM reference_template WHERE iin = ?1", [iin.as_str()])?)
     }
 
+    /// Removes every template that came from `source` (e.g. `gbd`: register-derived templates,
+    /// which older versions stored and which now live only in the adapter's TTL cache); returns
+    /// how many rows went.
+    pub fn purge_source(&self, source: &str) -> Result<usize, StoreError> {
+        Ok(self.conn().execute("DELETE FROM reference_template WHERE source = ?1", [source])?)
+    }
+
     /// Number of stored templates (rows, not persons).
     pub fn count(&self) -> Result<usize, StoreError> {
         let n: i64 = self.conn().query_row("SELECT count(*) FROM reference_template", [], |r| r.get(0))?;
@@ -331,6 +338,18 @@ mod tests {
             "XDG paths must be absolute"
         );
         assert_eq!(store_path_from(None, None), PathBuf::from("sapa-references.sqlite"));
+    }
+
+    #[test]
+    fn purging_a_source_keeps_the_enrolled_references() {
+        let s = ReferenceStore::open_in_memory().unwrap();
+        let mut gbd = rec("m1", b"t1");
+        gbd.source = "gbd".into();
+        s.put(&iin(), &gbd).unwrap();
+        s.put(&iin(), &rec("m2", b"t2")).unwrap();
+        assert_eq!(s.purge_source("gbd").unwrap(), 1);
+        assert_eq!(s.get(&iin(), "m1").unwrap(), None);
+        assert!(s.get(&iin(), "m2").unwrap().is_some());
     }
 
     #[test]
