@@ -21,6 +21,21 @@ while read -r path; do
   if [ "$kind" = neutral_front ]; then labels="yes,"; else labels="no,non_neutral_expression"; fi
   echo "$file,$id,debruine/webmorphR.stim,$path,CC-BY-4.0,yes,yes,$labels," >> "$out/labels.csv"
 done
+# The smiling partners of subjects the shared sets hold only as a neutral photo: genuine pairs for
+# `sapa-eval verify-sets` (OUT_DIR/partners/labels.csv), never an image the shared sets already hold.
+mkdir -p "$out/partners"
+echo "file,identity,source_repo,source_path,license,single_face,frontal,icao_like,defects,notes" > "$out/partners/labels.csv"
+held="$(cat "$shared"/fixtures/*/labels.csv | grep -o 'inst/[a-z_]*/[0-9]*_0[38]\.jpg' | sort -u)"
+git --git-dir="$git_dir" ls-tree -r HEAD --name-only | grep -E '^inst/smiling_front/[0-9]+_08\.jpg$' |
+while read -r path; do
+  id="london_$(basename "$path" | cut -c1-3)"
+  grep -qx "$id" <<<"$taken" || continue
+  grep -qx "$path" <<<"$held" && continue
+  file="smiling_$(basename "$path")"
+  git --git-dir="$git_dir" show "HEAD:$path" > "$out/partners/$file"
+  echo "$file,$id,debruine/webmorphR.stim,$path,CC-BY-4.0,yes,yes,no,non_neutral_expression," >> "$out/partners/labels.csv"
+done
+
 # Self-reported sex and ethnicity of every London and Canada subject (including those the shared
 # sets hold), for results per group: identity,sex,ethnicity.
 {
@@ -30,4 +45,4 @@ done
   git --git-dir="$git_dir" show HEAD:data-raw/canada_info.csv | tail -n +2 | tr -d '\r' |
     awk -F, '{ printf "canada_%s,%s,\n", $1, $3 }'
 } > "$out/groups.csv"
-echo "$(( $(wc -l < "$out/labels.csv") - 1 )) photos in $out; groups in $out/groups.csv" >&2
+echo "$(( $(wc -l < "$out/labels.csv") - 1 )) photos in $out, $(( $(wc -l < "$out/partners/labels.csv") - 1 )) in $out/partners; groups in $out/groups.csv" >&2
