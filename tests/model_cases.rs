@@ -74,3 +74,26 @@ fn a_tampered_model_file_is_refused_by_name() {
     assert!(missing.to_string().contains("lmk_facemesh_attention478.onnx"), "{missing}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A burst of callers past the core count never grows a model's sessions past it (ONNX Runtime
+/// keeps a session per concurrent caller; tract has one plan).
+#[test]
+fn a_burst_of_callers_does_not_grow_the_sessions_past_the_cores() {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    for kind in backends() {
+        let backend = Backend::new(BackendOptions { kind, intra_threads: 1 }).expect("backend");
+        let model = load_model(&models_dir(), "q_eye_state24_faceplugin", &backend).expect("load");
+        let spec = manifest().models.iter().find(|m| m.id == "q_eye_state24_faceplugin").unwrap();
+        let input = ndarray::ArrayD::<f32>::zeros(spec.input.shape.clone());
+        std::thread::scope(|s| {
+            for _ in 0..4 * cores + 4 {
+                s.spawn(|| {
+                    for _ in 0..20 {
+                        model.run(input.view()).expect("run");
+                    }
+                });
+            }
+        });
+        assert!(model.sessions() <= cores, "{kind:?}: {} sessions for {cores} cores", model.sessions());
+    }
+}

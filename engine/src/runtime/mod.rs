@@ -17,6 +17,11 @@ use std::sync::Arc;
 pub trait Model: Send + Sync {
     /// Runs the model on one input tensor; outputs come back in manifest order.
     fn run(&self, input: ArrayViewD<'_, f32>) -> Result<Vec<ArrayD<f32>>>;
+
+    /// How many runtime sessions the model holds now (its memory grows with them).
+    fn sessions(&self) -> usize {
+        1
+    }
 }
 
 /// Which inference backend to use.

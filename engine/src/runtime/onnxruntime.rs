@@ -1,6 +1,8 @@
 //! The ONNX Runtime backend, loaded from `ORT_DYLIB_PATH` at run time (nothing is downloaded at
 //! build time). An ort `Session` runs with `&mut self`, so each model keeps a small pool of
-//! sessions: one per concurrent caller, created on demand and reused.
+//! sessions, created on demand and reused, and **bounded**: at most one per core. A session holds
+//! the whole optimised graph and its arena, so one per peak caller, kept forever, would let a
+//! burst of callers grow memory for good; past the bound a caller waits for a session instead.
 
 use super::{Model, check_input, row_major};
 use crate::error::{EngineError, Result};
@@ -10,7 +12,7 @@ use ort::environment::Environment;
 use ort::session::Session;
 use ort::session::builder::GraphOptimizationLevel;
 use ort::value::Tensor;
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 
 /// The loaded ONNX Runtime library and its environment, shared by every model.
 pub struct OrtRuntime {
@@ -47,7 +49,15 @@ pub struct OrtModel {
     bytes: Vec<u8>,
     intra_threads: usize,
     env: Environment,
-    idle: Mutex<Vec<Session>>,
+    pool: Mutex<Sessions>,
+    returned: Condvar,
+    max_sessions: usize,
+}
+
+/// The sessions not in use, and how many exist.
+struct Sessions {
+    idle: Vec<Session>,
+    total: usize,
 }
 
 impl OrtModel {
@@ -57,11 +67,16 @@ impl OrtModel {
             bytes: bytes.to_vec(),
             intra_threads: intra_threads.max(1),
             env: rt.env.clone(),
-            idle: Mutex::new(Vec::new()),
+            pool: Mutex::new(Sessions { idle: Vec::new(), total: 0 }),
+            returned: Condvar::new(),
+            max_sessions: std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
         // Build the first session now so a broken model fails at load, not at first use.
         let first = model.new_session()?;
-        model.idle.lock().unwrap_or_else(|p| p.into_inner()).push(first);
+        let mut pool = model.lock();
+        pool.idle.push(first);
+        pool.total = 1;
+        drop(pool);
         Ok(model)
     }
 
@@ -79,20 +94,43 @@ impl OrtModel {
             .map_err(e)
     }
 
+    fn lock(&self) -> std::sync::MutexGuard<'_, Sessions> {
+        self.pool.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// An idle session; a new one while fewer than `max_sessions` exist; else the next one
+    /// returned.
     fn checkout(&self) -> Result<Session> {
-        let popped = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
-        match popped {
-            Some(s) => Ok(s),
-            None => self.new_session(),
+        let mut pool = self.lock();
+        loop {
+            if let Some(s) = pool.idle.pop() {
+                return Ok(s);
+            }
+            if pool.total < self.max_sessions {
+                pool.total += 1;
+                drop(pool);
+                let made = self.new_session();
+                if made.is_err() {
+                    self.lock().total -= 1;
+                    self.returned.notify_one();
+                }
+                return made;
+            }
+            pool = self.returned.wait(pool).unwrap_or_else(|p| p.into_inner());
         }
     }
 
     fn checkin(&self, session: Session) {
-        self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(session);
+        self.lock().idle.push(session);
+        self.returned.notify_one();
     }
 }
 
 impl Model for OrtModel {
+    fn sessions(&self) -> usize {
+        self.lock().total
+    }
+
     fn run(&self, input: ArrayViewD<'_, f32>) -> Result<Vec<ArrayD<f32>>> {
         check_input(&self.spec, &input)?;
         let fail = |e: ort::Error| EngineError::Inference(format!("{}: {e}", self.spec.id));
