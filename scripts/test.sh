@@ -13,7 +13,7 @@ cargo build --workspace --locked
 eval "$(scripts/fetch-onnxruntime.sh)"
 cargo test --workspace --all-targets --locked \
   --features sapa-engine/ort,sapa-server/ort,sapa-tests/ort,sapa-benches/ort
-doc=target/tmp/openapi.json
+doc="${CARGO_TARGET_DIR:-target}/tmp/openapi.json"
 validator=.cache/openapi-spec-validator
 have_validator() { PYTHONPATH="$validator" python3 -c "import openapi_spec_validator" 2>/dev/null; }
 have_validator || python3 -m pip install --quiet --target "$validator" openapi-spec-validator >&2 \
