@@ -122,7 +122,10 @@ impl Validator {
             .detect_padded(img, profile.faces.edge_pass_fill, profile.faces.edge_pass_min_score)?
             .into_iter()
             .filter(|d| {
-                ctx.person.as_ref().is_some_and(|m| m.coverage(d.bbox.x, d.bbox.y, d.bbox.w, d.bbox.h) >= 0.5)
+                ctx.person.as_ref().is_some_and(|m| {
+                    m.coverage(d.bbox.x, d.bbox.y, d.bbox.w, d.bbox.h)
+                        >= profile.faces.edge_face_min_person_coverage
+                })
             });
         // Every other face, of either pass, counts only when the landmark model also sees a face
         // there (its face-presence score): a ball or a poster can look like half a face to the
@@ -130,7 +133,9 @@ impl Validator {
         let main = face.detection.bbox;
         let mut others = Vec::new();
         for d in analysis.faces[1..].iter().map(|f| f.detection).chain(edge_faces) {
-            let new = d.bbox.iou(&main) < 0.3 && others.iter().all(|o: &Detection| o.bbox.iou(&d.bbox) < 0.3);
+            let overlap = profile.faces.second_face_max_overlap;
+            let new = d.bbox.iou(&main) < overlap
+                && others.iter().all(|o: &Detection| o.bbox.iou(&d.bbox) < overlap);
             if new && self.analyzer.mesh(img, &d)?.presence >= profile.faces.min_face_presence {
                 others.push(d);
             }

@@ -69,6 +69,21 @@ pub struct Faces {
     pub min_face_presence: f32,
     /// Maximum area of a person region separate from the main person, over the main face box.
     pub max_other_person_ratio: f32,
+    /// Another detection is a separate face only while its overlap (IoU) with the main face and
+    /// with every face already counted stays below this.
+    #[serde(default = "d_second_face_max_overlap")]
+    pub second_face_max_overlap: f32,
+    /// A face of the edge pass counts only where the person mask covers at least this share of
+    /// its box.
+    #[serde(default = "d_edge_face_min_person_coverage")]
+    pub edge_face_min_person_coverage: f32,
+}
+
+fn d_second_face_max_overlap() -> f32 {
+    0.3
+}
+fn d_edge_face_min_person_coverage() -> f32 {
+    0.5
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -112,6 +127,19 @@ pub struct Eyes {
     pub max_gaze_deg: f32,
     /// Maximum share of the pupil area that is flash-red.
     pub max_red_share: f32,
+    /// A pupil pixel is flash-red when its red channel exceeds this (0-255) and is this many times
+    /// both green and blue.
+    #[serde(default = "d_red_eye_min_red")]
+    pub red_eye_min_red: f32,
+    #[serde(default = "d_red_eye_dominance")]
+    pub red_eye_dominance: f32,
+}
+
+fn d_red_eye_min_red() -> f32 {
+    90.0
+}
+fn d_red_eye_dominance() -> f32 {
+    1.8
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -124,6 +152,25 @@ pub struct Mouth {
     pub max_expression: f32,
     /// Maximum smile: how far the mouth corners sit above the lips' centre, over mouth width.
     pub max_smile: f32,
+    /// A mouth pixel is teeth when its CIELAB L* exceeds the lips' by this and (in colour) its a*
+    /// is below the lips' by `teeth_redness`; it is the mouth's interior when its L* is below the
+    /// lips' by `interior_darkness`.
+    #[serde(default = "d_teeth_lightness")]
+    pub teeth_lightness: f32,
+    #[serde(default = "d_teeth_redness")]
+    pub teeth_redness: f32,
+    #[serde(default = "d_interior_darkness")]
+    pub interior_darkness: f32,
+}
+
+fn d_teeth_lightness() -> f32 {
+    12.0
+}
+fn d_teeth_redness() -> f32 {
+    6.0
+}
+fn d_interior_darkness() -> f32 {
+    25.0
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -153,10 +200,17 @@ pub struct Capture {
     /// Minimum slope over local range at the face's strongest edges (0.5 is a one-pixel edge;
     /// see `quality::sharpness`).
     pub min_edge_sharpness: f32,
-    /// Maximum share of face pixels with luminance in [0, 25] (OFIQ under-exposure).
+    /// Maximum share of face pixels with luminance at or below `dark_pixel_luma` (OFIQ
+    /// under-exposure).
     pub max_dark_share: f32,
-    /// Maximum share of face pixels with luminance in [247, 255] (OFIQ over-exposure).
+    /// Maximum share of face pixels with luminance at or above `bright_pixel_luma` (OFIQ
+    /// over-exposure).
     pub max_bright_share: f32,
+    /// The clipping bounds those shares count (0-255 luminance; OFIQ uses 25 and 247).
+    #[serde(default = "d_dark_pixel_luma")]
+    pub dark_pixel_luma: f32,
+    #[serde(default = "d_bright_pixel_luma")]
+    pub bright_pixel_luma: f32,
     /// Face mean luminance must lie in this range.
     pub min_face_luminance: f32,
     pub max_face_luminance: f32,
@@ -178,6 +232,13 @@ pub struct Capture {
     /// Maximum 8×8 block-grid strength measured in the pixels around the face (see
     /// `quality::blockiness`): catches a photo compressed hard and saved again at a high quality.
     pub max_blockiness: f32,
+}
+
+fn d_dark_pixel_luma() -> f32 {
+    25.0
+}
+fn d_bright_pixel_luma() -> f32 {
+    247.0
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -99,8 +99,8 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
     }
     let n = face.len() as f32;
     let mean = face.iter().sum::<f32>() / n;
-    let dark = face.iter().filter(|&&v| v <= 25.0).count() as f32 / n;
-    let bright = face.iter().filter(|&&v| v >= 247.0).count() as f32 / n;
+    let dark = face.iter().filter(|&&v| v <= c.dark_pixel_luma).count() as f32 / n;
+    let bright = face.iter().filter(|&&v| v >= c.bright_pixel_luma).count() as f32 / n;
     let (min, max) = (|v| Threshold::Min { min: v }, |v| Threshold::Max { max: v });
     out.extend([
         CheckResult::judge("blur", "edge_sharpness", edge_sharpness(r), min(c.min_edge_sharpness)),

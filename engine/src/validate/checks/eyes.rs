@@ -3,7 +3,7 @@
 use crate::detect::Point;
 use crate::landmarks::regions::{LEFT_EYE, RIGHT_EYE};
 use crate::validate::context::Ctx;
-use crate::validate::profile::Profile;
+use crate::validate::profile::{Eyes, Profile};
 use crate::validate::report::{CheckResult, Threshold};
 
 /// Horizontal iris offset from the eye's centre, over the eye's width, positive towards the
@@ -27,7 +27,7 @@ fn gaze_deg(ctx: &Ctx) -> f32 {
 }
 
 /// Share of pupil pixels that are flash-red (strong red, weak green and blue).
-fn red_share(ctx: &Ctx) -> Option<f32> {
+fn red_share(ctx: &Ctx, e: &Eyes) -> Option<f32> {
     let m = &ctx.lm.mesh;
     let raw = ctx.img.as_raw();
     let (w, h) = (ctx.img.width() as i32, ctx.img.height() as i32);
@@ -46,7 +46,7 @@ fn red_share(ctx: &Ctx) -> Option<f32> {
                 let i = 3 * (y * w + x) as usize;
                 let (pr, pg, pb) = (raw[i] as f32, raw[i + 1] as f32, raw[i + 2] as f32);
                 total += 1;
-                if pr > 90.0 && pr > 1.8 * pg && pr > 1.8 * pb {
+                if pr > e.red_eye_min_red && pr > e.red_eye_dominance * pg && pr > e.red_eye_dominance * pb {
                     red += 1;
                 }
             }
@@ -80,7 +80,7 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
         }
     });
     let t = Threshold::Max { max: e.max_red_share };
-    out.push(match red_share(ctx) {
+    out.push(match red_share(ctx, e) {
         Some(v) => CheckResult::judge("red_eye", "red_pupil_share", v, t),
         None => CheckResult::not_measured("red_eye", "red_pupil_share", t, "pupils too small to judge"),
     });

@@ -5,7 +5,7 @@ use crate::image::ColourKind;
 use crate::landmarks::regions::{CHIN, INNER_LIP_CONTOUR, OUTER_LIP_CONTOUR};
 use crate::quality::face_region::{FaceRegion, polygon_mask, srgb_to_lab};
 use crate::validate::context::Ctx;
-use crate::validate::profile::Profile;
+use crate::validate::profile::{Mouth, Profile};
 use crate::validate::report::{CheckResult, Threshold};
 
 /// Share of the mouth between the lips' mid-lines (halfway between the outer and inner lip
@@ -14,7 +14,7 @@ use crate::validate::report::{CheckResult, Threshold};
 /// mesh draws the inner contour closed over them (a smile with teeth).
 /// - teeth: clearly lighter than the lips and, in colour, clearly less red;
 /// - interior: clearly darker than the lips.
-fn teeth_or_interior_share(r: &FaceRegion, colour: bool) -> Option<f32> {
+fn teeth_or_interior_share(r: &FaceRegion, colour: bool, m: &Mouth) -> Option<f32> {
     let upper = r.points[0].midpoint(&r.points[13]);
     let lower = r.points[14].midpoint(&r.points[17]);
     let lips: Vec<usize> = r.disc(upper, 0.04).into_iter().chain(r.disc(lower, 0.04)).collect();
@@ -30,8 +30,8 @@ fn teeth_or_interior_share(r: &FaceRegion, colour: bool) -> Option<f32> {
     for (i, _) in inside.iter().enumerate().filter(|(_, m)| **m) {
         n += 1;
         let lab = srgb_to_lab([raw[3 * i], raw[3 * i + 1], raw[3 * i + 2]]);
-        let teeth = lab[0] > lip[0] + 12.0 && (!colour || lab[1] < lip[1] - 6.0);
-        let interior = lab[0] < lip[0] - 25.0;
+        let teeth = lab[0] > lip[0] + m.teeth_lightness && (!colour || lab[1] < lip[1] - m.teeth_redness);
+        let interior = lab[0] < lip[0] - m.interior_darkness;
         if teeth || interior {
             other += 1;
         }
@@ -65,7 +65,7 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
     let colour = !matches!(ctx.source.colour, ColourKind::Gray | ColourKind::GrayAlpha);
     // The lip gap counts as far as teeth or the mouth's interior show in it: full lips that the
     // mesh leaves slightly apart are not an open mouth, a smile baring teeth is.
-    match ctx.region.as_ref().and_then(|r| Some((r, teeth_or_interior_share(r, colour)?))) {
+    match ctx.region.as_ref().and_then(|r| Some((r, teeth_or_interior_share(r, colour, &p.mouth)?))) {
         Some((r, share)) => out.push(CheckResult::judge(
             "open_mouth",
             "lip_gap_x_teeth",
