@@ -131,6 +131,11 @@ fn open<'a>(bytes: &'a [u8], limits: &DecodeLimits) -> Result<Opened<'a>> {
     limits.check_bytes(bytes.len())?;
     let format = sniff(bytes)?;
     let header = read_header(format, bytes)?;
+    if animated(format, bytes) {
+        return Err(EngineError::UnsupportedFormat(
+            "an animated image is not a photo: send one still frame as JPEG, PNG, WebP or JPEG 2000".into(),
+        ));
+    }
     limits.check_dimensions(header.width, header.height)?;
     let budget = limits.decoder_limits(header.width, header.height);
     let mut decoder = guarded("reading the header", || new_decoder(format, bytes, budget))?;
@@ -352,6 +357,31 @@ fn webp_header(b: &[u8]) -> Option<Header> {
         _ => return None,
     };
     Some(Header { width, height, colour: None, bits: Some(8) })
+}
+
+/// Whether the file is an animation: a WebP whose VP8X header sets the animation flag, or a PNG
+/// with an `acTL` chunk before its image data (APNG). An identity photo is one still image, and
+/// which frame a decoder would show is not for the client to guess, so animations are refused.
+/// (Bytes after an image's end, such as a JPEG with a ZIP appended, are ignored: only the
+/// decoded pixels are judged, and the upload is never stored.)
+fn animated(format: ImageFormat, b: &[u8]) -> bool {
+    match format {
+        ImageFormat::Webp => b.get(12..16) == Some(b"VP8X") && b.get(20).is_some_and(|f| f & 0x02 != 0),
+        ImageFormat::Png => {
+            let mut at = 8;
+            // Chunks up to the first IDAT; a bounded walk (a PNG has few chunks before IDAT).
+            for _ in 0..64 {
+                let (Some(len), Some(kind)) = (be32(b, at), b.get(at + 4..at + 8)) else { return false };
+                match kind {
+                    b"acTL" => return true,
+                    b"IDAT" | b"IEND" => return false,
+                    _ => at = at.saturating_add(12).saturating_add(len as usize),
+                }
+            }
+            false
+        }
+        _ => false,
+    }
 }
 
 /// JPEG 2000: the SIZ segment of the codestream, found directly or inside the JP2 `jp2c` box.
@@ -623,6 +653,43 @@ mod tests {
         assert_eq!(over_white16(0, u16::MAX), 0);
         assert_eq!(to8(u16::MAX), 255);
         assert_eq!(to8(257 * 100), 100);
+    }
+
+    fn png(width: u32) -> Vec<u8> {
+        let img = image::RgbImage::from_pixel(width, width, image::Rgb([120, 130, 140]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn an_animation_is_refused_and_bytes_after_the_image_are_ignored() {
+        let limits = DecodeLimits::default();
+        // APNG: an acTL chunk (2 frames, loop forever) between IHDR and IDAT.
+        let still = png(256);
+        let mut apng = still[..33].to_vec();
+        let actl: [u8; 8] = [0, 0, 0, 2, 0, 0, 0, 0];
+        apng.extend_from_slice(&8u32.to_be_bytes());
+        apng.extend_from_slice(b"acTL");
+        apng.extend_from_slice(&actl);
+        apng.extend_from_slice(&0u32.to_be_bytes());
+        apng.extend_from_slice(&still[33..]);
+        let Err(e) = decode(&apng, &limits) else { panic!("an APNG is refused") };
+        assert!(matches!(&e, EngineError::UnsupportedFormat(m) if m.contains("animated")), "{e}");
+        assert!(decode(&still, &limits).is_ok(), "a still PNG decodes");
+        // Animated WebP: VP8X with the animation flag (the header alone decides).
+        let mut webp = b"RIFF\x00\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00".to_vec();
+        webp.extend_from_slice(&[0x02, 0, 0, 0, 15, 0, 0, 7, 0, 0]);
+        let Err(e) = decode(&webp, &limits) else { panic!("an animated WebP is refused") };
+        assert!(matches!(&e, EngineError::UnsupportedFormat(m) if m.contains("animated")), "{e}");
+        // A JPEG with a ZIP appended (a polyglot) is judged by its pixels.
+        let img = image::RgbImage::from_pixel(256, 192, image::Rgb([90, 100, 110]));
+        let mut jpeg = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut jpeg, image::ImageFormat::Jpeg).unwrap();
+        let mut polyglot = jpeg.into_inner();
+        polyglot.extend_from_slice(b"PK\x03\x04\x14\x00\x00\x00\x08\x00 not a photo");
+        let d = decode(&polyglot, &limits).expect("the JPEG part decodes");
+        assert_eq!(d.rgb.dimensions(), (256, 192));
     }
 
     #[test]
