@@ -58,14 +58,7 @@ impl Enroller {
     /// Templates of one photo, and how usable its main face is for deciding a comparison
     /// (`None` when no template could be made).
     pub fn assessed_bytes(&self, bytes: &[u8], path: &Path) -> (PhotoTemplates, Option<Usability>) {
-        let fail = |e: ErrorBody| {
-            let t = self
-                .recognizers
-                .iter()
-                .map(|_| (Err(ErrorBody::new(&e.code, e.message.clone())), Duration::ZERO))
-                .collect();
-            (t, None)
-        };
+        let fail = |e: ErrorBody| self.failed(&e);
         let decoded = match self.analyzer.decode(bytes) {
             Ok(d) => d,
             Err(e) => return fail(ErrorBody::from(&e)),
@@ -93,21 +86,23 @@ impl Enroller {
     pub fn assessed(&self, path: &Path) -> (PhotoTemplates, Option<Usability>) {
         match files::read(path) {
             Ok(bytes) => self.assessed_bytes(&bytes, path),
-            Err(e) => {
-                let t = self
-                    .recognizers
-                    .iter()
-                    .map(|_| (Err(ErrorBody::new(&e.code, e.message.clone())), Duration::ZERO))
-                    .collect();
-                (t, None)
-            }
+            Err(e) => self.failed(&e),
         }
+    }
+
+    /// The same error for every recognizer, and no usability.
+    fn failed(&self, e: &ErrorBody) -> (PhotoTemplates, Option<Usability>) {
+        let t = self
+            .recognizers
+            .iter()
+            .map(|_| (Err(ErrorBody::new(&e.code, e.message.clone())), Duration::ZERO))
+            .collect();
+        (t, None)
     }
 
     /// Templates of every distinct path, computed once each, in parallel.
     pub fn photos(&self, paths: &[PathBuf]) -> HashMap<PathBuf, PhotoTemplates> {
-        let distinct: Vec<&PathBuf> = paths.iter().collect::<BTreeSet<_>>().into_iter().collect();
-        distinct.par_iter().map(|p| ((*p).clone(), self.photo(p))).collect()
+        self.photos_assessed(paths).into_iter().map(|(p, (t, _))| (p, t)).collect()
     }
 
     /// [`Self::assessed`] of every distinct path, in parallel.
