@@ -90,13 +90,16 @@ impl RecognitionConfig {
             .ok_or_else(|| EngineError::Config(format!("{CONFIG_FILE} has no thresholds for {model}")))
     }
 
-    /// The threshold of `model` at target FMR `fmr` (one of the calibrated points).
+    /// The threshold of `model` at target FMR `fmr` (one of the calibrated points). Anything
+    /// else, infinities and NaN included, is refused with the points there are.
     pub fn operating_point(&self, model: RecognitionModel, fmr: f64) -> Result<&OperatingPoint> {
         let cal = self.calibration(model)?;
-        cal.thresholds.iter().find(|p| (p.fmr - fmr).abs() <= fmr * 1e-6).ok_or_else(|| {
+        let found =
+            cal.thresholds.iter().find(|p| fmr.is_finite() && (p.fmr - fmr).abs() <= fmr.abs() * 1e-6);
+        found.ok_or_else(|| {
             let have: Vec<String> = cal.thresholds.iter().map(|p| format!("{:e}", p.fmr)).collect();
             EngineError::Config(format!(
-                "{model} has no threshold for FMR {fmr:e}; calibrated: {}",
+                "fmr={fmr} is not a calibrated operating point of {model}; use one of {}",
                 have.join(", ")
             ))
         })

@@ -151,10 +151,7 @@ pub fn reference_template(
         GbdClient::new(cfg.gbd, source).map(Some).map_err(|e| unavailable(&e))
     };
     let version = model.version();
-    // A template that does not decode counts as current: it is then answered as
-    // `reference_invalid`, not mistaken for an older version.
-    let current =
-        |r: &TemplateRecord| Template::from_bytes(&r.template).map_or(true, |t| t.model_version() == version);
+    let current = |r: &TemplateRecord| r.made_with(&version);
     let (record, _) =
         find_current_reference(&store, &iin, model.id(), current, register).map_err(|e| match e {
             LookupError::Store(e) => ErrorBody::new("reference_unavailable", e.to_string()),

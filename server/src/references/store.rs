@@ -51,6 +51,15 @@ impl TemplateRecord {
     }
 }
 
+impl TemplateRecord {
+    /// Whether the template was made with the pre-processing `version` tags. A template that
+    /// does not decode counts as current, so it is answered as `reference_invalid` rather than
+    /// mistaken for an older version.
+    pub fn made_with(&self, version: &str) -> bool {
+        sapa_engine::Template::from_bytes(&self.template).map_or(true, |t| t.model_version() == version)
+    }
+}
+
 /// A template is biometric data: `Debug` shows its size, not its bytes.
 impl fmt::Debug for TemplateRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -110,17 +110,15 @@ fn prelude(state: &AppState, head: &Parts, event: &mut AuditEvent) -> Result<(La
     let engine = &state.engine;
     let fmr = q.fmr.unwrap_or(engine.recognition.default_fmr);
     // Only a calibrated operating point is a valid request; anything else (inf, NaN, 0.5, 1e-7)
-    // is the caller's mistake and is named as such, with the points there are.
-    let cal = engine
-        .recognition
-        .calibration(engine.recognizer.model())
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-    let point = cal.thresholds.iter().find(|p| fmr.is_finite() && (p.fmr - fmr).abs() <= fmr.abs() * 1e-6);
-    let Some(point) = point else {
-        let have: Vec<String> = cal.thresholds.iter().map(|p| format!("{:e}", p.fmr)).collect();
-        let detail = format!("fmr={fmr} is not a calibrated operating point; use one of {}", have.join(", "));
-        return Err(ApiError::bad_request("bad_request", detail).in_lang(lang));
-    };
+    // is the caller's mistake and is named as such, with the points there are. (The served model
+    // is the default, whose calibration the configuration is checked to hold at load.)
+    let point = engine.recognition.operating_point(engine.recognizer.model(), fmr).map_err(|e| {
+        let detail = match e {
+            sapa_engine::EngineError::Config(m) => m,
+            other => other.to_string(),
+        };
+        ApiError::bad_request("bad_request", detail).in_lang(lang)
+    })?;
     let threshold = point.score;
     Ok((lang, fmr, threshold))
 }
@@ -237,11 +235,7 @@ async fn lookup(
 ) -> Result<(TemplateRecord, Origin), ApiError> {
     let gbd = state.gbd.clone();
     let version = state.engine.recognizer.version().to_string();
-    // A template that does not decode counts as current: it is then answered as
-    // `reference_invalid`, not mistaken for an older version.
-    let current = move |r: &TemplateRecord| {
-        Template::from_bytes(&r.template).map_or(true, |t| t.model_version() == version)
-    };
+    let current = move |r: &TemplateRecord| r.made_with(&version);
     let started = Instant::now();
     let found = state
         .on_store(move |store| {
