@@ -1,7 +1,7 @@
 //! Validation end to end: the committed portrait's rejection reasons, the crop, every profile,
 //! and the labelled set's false rejects and recall.
 
-use sapa_engine::validate::{Decision, Lang, Profile, Validator};
+use sapa_engine::validate::{Decision, Lang, Profile, Report, Severity, Status, Validator};
 use sapa_tests::{analyzer, backends, calibration_dir, faces_dir, models_dir, workspace_root};
 
 fn validator() -> Validator {
@@ -50,6 +50,83 @@ fn every_profile_runs_and_icao_is_stricter_than_kz_id() {
         failed.push(r.failed.len());
     }
     assert!(failed[1] >= failed[0], "icao {} < kz-id {}", failed[1], failed[0]);
+}
+
+/// Under `frame = "crop"` the head size and the horizontal centring are the crop's doing: they are
+/// reported as fixed by it, not as measured passes. Judged as given (icao), they are measured.
+#[test]
+fn what_the_crop_sets_is_reported_as_fixed_by_the_crop() {
+    let v = validator();
+    for (name, status) in [("kz-id", Status::FixedByCrop), ("icao", Status::Measured)] {
+        let r = v.validate_bytes(&astronaut(), &Profile::built_in(name).unwrap(), Lang::En).unwrap().report;
+        for (code, measure) in [
+            ("face_too_small", "head_height_ratio"),
+            ("face_too_large", "head_height_ratio"),
+            ("off_center", "eye_x_ratio"),
+        ] {
+            let c = r.checks.iter().find(|c| c.code == code && c.measure == measure).unwrap();
+            assert_eq!(c.status, status, "{name}: {code}");
+            assert!(c.value.is_some(), "{name}: {code} carries the crop's value");
+        }
+        let eye_y = r.checks.iter().find(|c| c.measure == "eye_y_ratio").unwrap();
+        assert_eq!(eye_y.status, Status::Measured, "{name}: the eyes' height is read, not set");
+    }
+}
+
+/// When the upright face region cannot be made, every check read on it is reported as not
+/// measured (none vanishes), and the profile's `[on_unmeasurable]` policy decides: kz-id warns,
+/// icao rejects with a message that says the requirement could not be checked.
+#[test]
+fn checks_that_cannot_be_measured_are_reported_and_follow_the_profile() {
+    let v = validator();
+    let decoded = v.analyzer().decode(&astronaut()).unwrap();
+    let analysis = v.analyzer().analyze(&decoded.rgb, decoded.source).unwrap();
+    let face = analysis.main_face().unwrap();
+    let on_region = [
+        ("blur", "edge_sharpness"),
+        ("underexposed", "dark_share"),
+        ("underexposed", "face_luminance"),
+        ("overexposed", "bright_share"),
+        ("overexposed", "face_luminance"),
+        ("low_dynamic_range", "entropy_bits"),
+        ("uneven_lighting", "halves_luminance_gap"),
+        ("colour_cast", "cheek_a"),
+        ("colour_cast", "cheek_b"),
+        ("non_neutral_expression", "smile"),
+        ("open_mouth", "lip_gap_x_teeth"),
+    ];
+    let judge = |name: &str, lang: Lang| -> Report {
+        let p = Profile::built_in(name).unwrap();
+        let mut ctx = v.context(&decoded.rgb, &analysis, face, &p).unwrap();
+        assert!(ctx.region.is_some());
+        ctx.region = None;
+        Report::new(&p.name, v.checks(&ctx, &p).unwrap(), ctx.crop, lang)
+    };
+    let kz = judge("kz-id", Lang::En);
+    for (code, measure) in on_region {
+        let c = kz.checks.iter().find(|c| c.code == code && c.measure == measure);
+        let c = c.unwrap_or_else(|| panic!("{code}/{measure} vanished from the report"));
+        assert_eq!(c.status, Status::NotMeasured, "{code}/{measure}");
+        assert!(c.value.is_none() && c.note.is_some(), "{code}/{measure}");
+    }
+    // Codes with no measure left are listed, warned on under kz-id; a code still judged another
+    // way (the expression model reads non_neutral_expression; the white point, underexposed) is not.
+    for code in ["blur", "overexposed", "low_dynamic_range", "uneven_lighting", "colour_cast", "open_mouth"] {
+        assert!(kz.not_measured.contains(&code), "{code} not in {:?}", kz.not_measured);
+        assert!(kz.warnings.contains(&code) && !kz.failed.contains(&code), "{code}");
+    }
+    for code in ["underexposed", "non_neutral_expression"] {
+        assert!(!kz.not_measured.contains(&code), "{code} was judged by another measure");
+    }
+    for lang in [Lang::Kk, Lang::Ru, Lang::En] {
+        let icao = judge("icao", lang);
+        let blur = icao.checks.iter().find(|c| c.code == "blur").unwrap();
+        assert!(!blur.passed && blur.severity == Severity::Reject);
+        assert!(icao.failed.contains(&"blur"), "{:?}", icao.failed);
+        let expected = sapa_engine::validate::messages::message("not_measured", false, lang);
+        assert_eq!(blur.message, expected);
+        assert_ne!(blur.message, sapa_engine::validate::messages::message("blur", false, lang));
+    }
 }
 
 #[test]

@@ -4,12 +4,13 @@
 pub mod checks;
 pub mod context;
 pub mod messages;
+pub mod policy;
 pub mod profile;
 pub mod report;
 
 pub use messages::Lang;
 pub use profile::Profile;
-pub use report::{CheckResult, CropProposal, Decision, Report, Severity, Threshold};
+pub use report::{CheckResult, CropProposal, Decision, Report, Severity, Status, Threshold, Unmeasurable};
 
 use crate::analyze::{Analysis, Analyzer};
 use crate::detect::Detection;
@@ -86,6 +87,20 @@ impl Validator {
             let no_face = CheckResult::judge("no_face", "faces_found", 0.0, Threshold::Min { min: 1.0 });
             return Ok(Report::new(&profile.name, vec![no_face], None, lang));
         };
+        let ctx = self.context(img, analysis, face, profile)?;
+        let results = self.checks(&ctx, profile)?;
+        Ok(Report::new(&profile.name, results, ctx.crop, lang))
+    }
+
+    /// What the checks see of one face: the models' readings, the upright face region, the head
+    /// and the frame it is judged in.
+    pub fn context<'a>(
+        &self,
+        img: &'a RgbImage,
+        analysis: &'a Analysis,
+        face: &'a crate::analyze::Face,
+        profile: &Profile,
+    ) -> Result<Ctx<'a>> {
         let lm = face.landmarks.as_ref().expect("the main face is always meshed");
         let person = Some(self.segmenter.run(img)?);
         let expression = Some(self.expression.run(img, &face.detection)?);
@@ -95,7 +110,7 @@ impl Validator {
         let head = context::head(lm, person.as_ref());
         let crop = context::propose_crop(&head, profile, img.width(), img.height());
         let frame = context::frame(profile, crop.as_ref(), img.width(), img.height());
-        let ctx = Ctx {
+        Ok(Ctx {
             img,
             source: &analysis.source,
             analysis,
@@ -109,7 +124,13 @@ impl Validator {
             head,
             frame,
             crop,
-        };
+        })
+    }
+
+    /// Runs every check of `profile` on a face's context, with the profile's severities and its
+    /// policy for what could not be measured applied.
+    pub fn checks(&self, ctx: &Ctx, profile: &Profile) -> Result<Vec<CheckResult>> {
+        let (img, analysis, face) = (ctx.img, ctx.analysis, ctx.face);
         let mut results = vec![CheckResult::judge(
             "no_face",
             "faces_found",
@@ -142,19 +163,17 @@ impl Validator {
         }
         let other_person = ctx.person.as_ref().map(|m| m.other_person_ratio(main.x, main.y, main.w, main.h));
         results.extend(checks::faces::check(&face.detection, &others, other_person, profile));
-        results.extend(checks::framing::check(&ctx, profile));
-        results.extend(checks::pose::check(&ctx, profile));
-        results.extend(checks::eyes::check(&ctx, profile));
-        results.extend(checks::mouth::check(&ctx, profile));
-        results.extend(checks::occlusion::check(&ctx, profile));
-        results.extend(checks::head_covering::check(&ctx, profile));
-        results.extend(checks::glasses::check(&ctx, profile));
-        results.extend(checks::capture::check(&ctx, profile));
-        results.extend(checks::background::check(&ctx, profile));
-        for r in &mut results {
-            r.severity = profile.severity(r.code);
-        }
-        Ok(Report::new(&profile.name, results, crop, lang))
+        results.extend(checks::framing::check(ctx, profile));
+        results.extend(checks::pose::check(ctx, profile));
+        results.extend(checks::eyes::check(ctx, profile));
+        results.extend(checks::mouth::check(ctx, profile));
+        results.extend(checks::occlusion::check(ctx, profile));
+        results.extend(checks::head_covering::check(ctx, profile));
+        results.extend(checks::glasses::check(ctx, profile));
+        results.extend(checks::capture::check(ctx, profile));
+        results.extend(checks::background::check(ctx, profile));
+        policy::apply(&mut results, profile);
+        Ok(results)
     }
 
     /// Renders the proposed ICAO crop at the profile's output size. Where the crop reaches past

@@ -1,7 +1,7 @@
 //! Validation profiles: every threshold a check uses, read from TOML. The three built-in profiles
 //! (`profiles/*.toml` in the repository) are compiled in; any other file can be loaded at run time.
 
-use super::report::Severity;
+use super::report::{Severity, Unmeasurable};
 use crate::error::{EngineError, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -37,6 +37,11 @@ pub struct Profile {
     /// Per-code severity overrides (`reject` is the default).
     #[serde(default)]
     pub severity: HashMap<String, Severity>,
+    /// What a code does when none of its measures could be taken on a photo: `pass`, `warn` or
+    /// `reject`, per code, with `default` for the rest (itself `warn` when absent). Nothing that
+    /// was not measured passes silently: the report lists it under `not_measured`.
+    #[serde(default)]
+    pub on_unmeasurable: HashMap<String, Unmeasurable>,
 }
 
 /// The rendered crop: 35x45 mm at 300 dpi is 413x531 px.
@@ -288,20 +293,32 @@ impl Profile {
         if !ok {
             return Err(EngineError::Config(format!("profile {}: inconsistent ranges", self.name)));
         }
-        // A typo in [severity] would otherwise silently leave the real code at `reject`.
+        // A typo in [severity] or [on_unmeasurable] would otherwise silently leave the real code
+        // at its default.
         let known = super::report::PRIORITY;
-        if let Some(code) = self.severity.keys().find(|c| !known.contains(&c.as_str())) {
-            return Err(EngineError::Config(format!(
-                "profile {}: [severity] names an unknown code `{code}`; known codes: {}",
+        let unknown = |table: &str, keys: Vec<&String>, extra: &[&str]| match keys
+            .into_iter()
+            .find(|c| !known.contains(&c.as_str()) && !extra.contains(&c.as_str()))
+        {
+            Some(code) => Err(EngineError::Config(format!(
+                "profile {}: [{table}] names an unknown code `{code}`; known codes: {}",
                 self.name,
                 known.join(", ")
-            )));
-        }
-        Ok(())
+            ))),
+            None => Ok(()),
+        };
+        unknown("severity", self.severity.keys().collect(), &[])?;
+        unknown("on_unmeasurable", self.on_unmeasurable.keys().collect(), &["default"])
     }
 
     pub fn severity(&self, code: &str) -> Severity {
         self.severity.get(code).copied().unwrap_or_default()
+    }
+
+    /// The policy for `code` when none of its measures could be taken.
+    pub fn on_unmeasurable(&self, code: &str) -> Unmeasurable {
+        let default = self.on_unmeasurable.get("default").copied().unwrap_or_default();
+        self.on_unmeasurable.get(code).copied().unwrap_or(default)
     }
 }
 
@@ -317,6 +334,22 @@ mod tests {
         let typo = format!("{text}\n[severity]\nglases = \"warn\"\n");
         let err = Profile::from_toml(&typo).unwrap_err().to_string();
         assert!(err.contains("glases"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_code_in_on_unmeasurable_is_refused_and_default_is_warn() {
+        let text = include_str!("../../../profiles/kz-id.toml");
+        let base = Profile::from_toml(text).unwrap();
+        assert_eq!(base.on_unmeasurable("glasses"), Unmeasurable::Warn);
+        let table = "[on_unmeasurable]\ndefault = \"reject\"\nglasses = \"pass\"";
+        let p = Profile::from_toml(&text.replace("[on_unmeasurable]\ndefault = \"warn\"", table)).unwrap();
+        assert_eq!(p.on_unmeasurable("glasses"), Unmeasurable::Pass);
+        assert_eq!(p.on_unmeasurable("blur"), Unmeasurable::Reject);
+        let bare = Profile { on_unmeasurable: HashMap::new(), ..base };
+        assert_eq!(bare.on_unmeasurable("blur"), Unmeasurable::Warn);
+        let typo = text.replace("[on_unmeasurable]\n", "[on_unmeasurable]\nblurr = \"pass\"\n");
+        let err = Profile::from_toml(&typo).unwrap_err().to_string();
+        assert!(err.contains("blurr"), "{err}");
     }
 
     #[test]

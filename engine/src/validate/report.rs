@@ -39,6 +39,35 @@ pub enum Severity {
     Off,
 }
 
+/// Whether a check's value was measured on the photo.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Measured on the photo and judged against the threshold.
+    Measured,
+    /// Could not be measured (the reason is in `note`); the profile's `[on_unmeasurable]` policy
+    /// decides whether that passes, warns or rejects.
+    NotMeasured,
+    /// Set by the proposed crop, not by the photo (`frame = "crop"`): the value is the crop's, and
+    /// the check passes because the crop makes it so.
+    FixedByCrop,
+}
+
+/// What a check that could not be measured does to the decision (`[on_unmeasurable]`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Unmeasurable {
+    /// Passes, with the reason in the report.
+    Pass,
+    /// Reported as a warning: the photo is accepted, the reviewer sees what was not checked.
+    #[default]
+    Warn,
+    /// Rejects the photo, as a failed measurement would.
+    Reject,
+}
+
 /// One measurement judged against its threshold.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
@@ -48,6 +77,7 @@ pub struct CheckResult {
     /// What was measured, with its unit (e.g. `yaw_deg`).
     pub measure: &'static str,
     pub passed: bool,
+    pub status: Status,
     /// `None` when the measurement could not be taken (the reason is in `note`).
     pub value: Option<f32>,
     pub threshold: Threshold,
@@ -65,6 +95,7 @@ impl CheckResult {
             code,
             measure,
             passed,
+            status: Status::Measured,
             value: Some(value),
             threshold,
             severity: Severity::Reject,
@@ -73,7 +104,8 @@ impl CheckResult {
         }
     }
 
-    /// A check that could not be measured and so passes, with the reason.
+    /// A check that could not be measured, with the reason. It passes until the profile's
+    /// `[on_unmeasurable]` policy is applied (`Validator::judge`).
     pub fn not_measured(
         code: &'static str,
         measure: &'static str,
@@ -84,6 +116,7 @@ impl CheckResult {
             code,
             measure,
             passed: true,
+            status: Status::NotMeasured,
             value: None,
             threshold,
             severity: Severity::Reject,
@@ -94,6 +127,15 @@ impl CheckResult {
 
     pub fn with_note(mut self, note: &'static str) -> Self {
         self.note = Some(note);
+        self
+    }
+
+    /// Marks a value the proposed crop sets (not the photo): it passes, since the crop is what
+    /// the document will carry.
+    pub fn fixed_by_crop(mut self) -> Self {
+        self.status = Status::FixedByCrop;
+        self.passed = true;
+        self.note = Some("set by the proposed crop");
         self
     }
 }
@@ -134,6 +176,9 @@ pub struct Report {
     pub failed: Vec<&'static str>,
     /// Codes of failed checks that only warn; always present, empty when none did.
     pub warnings: Vec<&'static str>,
+    /// Codes no measure of which could be taken on this photo (see each check's `note`); always
+    /// present. Whether they passed, warned or rejected is the profile's `[on_unmeasurable]`.
+    pub not_measured: Vec<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub crop: Option<CropProposal>,
 }
@@ -178,9 +223,20 @@ impl Report {
     /// Builds the report: fills messages in `lang`, orders failures, and decides.
     pub fn new(profile: &str, mut checks: Vec<CheckResult>, crop: Option<CropProposal>, lang: Lang) -> Self {
         checks.retain(|c| c.severity != Severity::Off);
+        let mut not_measured: Vec<&'static str> = Vec::new();
         for c in &mut checks {
-            c.message = message(c.code, c.passed, lang).to_string();
+            // A check that fails because it could not be measured says so, not that the defect is there.
+            let key = if !c.passed && c.status == Status::NotMeasured { "not_measured" } else { c.code };
+            c.message = message(key, c.passed, lang).to_string();
         }
+        for c in &checks {
+            let all_unmeasured =
+                checks.iter().filter(|o| o.code == c.code).all(|o| o.status == Status::NotMeasured);
+            if all_unmeasured && !not_measured.contains(&c.code) {
+                not_measured.push(c.code);
+            }
+        }
+        not_measured.sort_by_key(|c| rank(c));
         let mut failed: Vec<&'static str> = Vec::new();
         let mut warnings: Vec<&'static str> = Vec::new();
         for c in checks.iter().filter(|c| !c.passed) {
@@ -193,6 +249,6 @@ impl Report {
         warnings.sort_by_key(|c| rank(c));
         checks.sort_by_key(|c| (c.passed, rank(c.code)));
         let decision = if failed.is_empty() { Decision::Accept } else { Decision::Reject };
-        Self { decision, profile: profile.to_string(), checks, failed, warnings, crop }
+        Self { decision, profile: profile.to_string(), checks, failed, warnings, not_measured, crop }
     }
 }

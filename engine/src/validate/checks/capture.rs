@@ -7,7 +7,7 @@ use crate::quality::blockiness::blockiness;
 use crate::quality::face_region::srgb_to_lab;
 use crate::quality::sharpness::edge_sharpness;
 use crate::validate::context::Ctx;
-use crate::validate::profile::Profile;
+use crate::validate::profile::{Capture, Profile};
 use crate::validate::report::{CheckResult, Threshold};
 
 fn entropy_bits(values: &[f32]) -> f32 {
@@ -61,6 +61,50 @@ fn mean_chroma(ctx: &Ctx) -> f32 {
     acc / n.max(1) as f32
 }
 
+/// The checks read on the face region's pixels, in the order `face_readings` returns them, so
+/// that the same list is reported as not measured when there is no face region.
+fn face_checks(c: &Capture) -> [(&'static str, &'static str, Threshold); 7] {
+    let (min, max) = (|v| Threshold::Min { min: v }, |v| Threshold::Max { max: v });
+    [
+        ("blur", "edge_sharpness", min(c.min_edge_sharpness)),
+        ("underexposed", "dark_share", max(c.max_dark_share)),
+        ("underexposed", "face_luminance", min(c.min_face_luminance)),
+        ("overexposed", "bright_share", max(c.max_bright_share)),
+        ("overexposed", "face_luminance", max(c.max_face_luminance)),
+        ("low_dynamic_range", "entropy_bits", min(c.min_entropy_bits)),
+        ("uneven_lighting", "halves_luminance_gap", max(c.max_lighting_asymmetry)),
+    ]
+}
+
+/// The face region's readings for `face_checks`, or `None` when there is no region or no face
+/// pixel in it.
+fn face_readings(ctx: &Ctx, c: &Capture) -> Option<[f32; 7]> {
+    let r = ctx.region.as_ref()?;
+    let face: Vec<f32> = r.face_pixels().map(|i| r.luma[i]).collect();
+    if face.is_empty() {
+        return None;
+    }
+    let n = face.len() as f32;
+    let mean = face.iter().sum::<f32>() / n;
+    let dark = face.iter().filter(|&&v| v <= c.dark_pixel_luma).count() as f32 / n;
+    let bright = face.iter().filter(|&&v| v >= c.bright_pixel_luma).count() as f32 / n;
+    // Left and right halves of the face about the crop's vertical midline through the eyes.
+    let mid = r.width() as f32 * 0.5;
+    let w = r.width() as usize;
+    let (mut sl, mut nl, mut sr, mut nr) = (0f32, 0f32, 0f32, 0f32);
+    for i in r.face_pixels() {
+        if ((i % w) as f32) < mid {
+            sl += r.luma[i];
+            nl += 1.0;
+        } else {
+            sr += r.luma[i];
+            nr += 1.0;
+        }
+    }
+    let asym = ((sl / nl.max(1.0)) - (sr / nr.max(1.0))).abs() / mean.max(1.0);
+    Some([edge_sharpness(r), dark, mean, bright, mean, entropy_bits(&face), asym])
+}
+
 pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
     let c = &p.capture;
     let mut out = Vec::new();
@@ -90,60 +134,35 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
         }
     });
 
-    let Some(r) = &ctx.region else {
-        return out;
-    };
-    let face: Vec<f32> = r.face_pixels().map(|i| r.luma[i]).collect();
-    if face.is_empty() {
-        return out;
-    }
-    let n = face.len() as f32;
-    let mean = face.iter().sum::<f32>() / n;
-    let dark = face.iter().filter(|&&v| v <= c.dark_pixel_luma).count() as f32 / n;
-    let bright = face.iter().filter(|&&v| v >= c.bright_pixel_luma).count() as f32 / n;
-    let (min, max) = (|v| Threshold::Min { min: v }, |v| Threshold::Max { max: v });
-    out.extend([
-        CheckResult::judge("blur", "edge_sharpness", edge_sharpness(r), min(c.min_edge_sharpness)),
-        CheckResult::judge("underexposed", "dark_share", dark, max(c.max_dark_share)),
-        CheckResult::judge("underexposed", "face_luminance", mean, min(c.min_face_luminance)),
-        CheckResult::judge("underexposed", "white_point_luminance", white_point(ctx), min(c.min_white_point)),
-        CheckResult::judge("overexposed", "bright_share", bright, max(c.max_bright_share)),
-        CheckResult::judge("overexposed", "face_luminance", mean, max(c.max_face_luminance)),
-        CheckResult::judge("low_dynamic_range", "entropy_bits", entropy_bits(&face), min(c.min_entropy_bits)),
-    ]);
-
-    // Left and right halves of the face about the crop's vertical midline through the eyes.
-    let mid = r.width() as f32 * 0.5;
-    let w = r.width() as usize;
-    let (mut sl, mut nl, mut sr, mut nr) = (0f32, 0f32, 0f32, 0f32);
-    for i in r.face_pixels() {
-        if ((i % w) as f32) < mid {
-            sl += r.luma[i];
-            nl += 1.0;
-        } else {
-            sr += r.luma[i];
-            nr += 1.0;
-        }
-    }
-    let asym = ((sl / nl.max(1.0)) - (sr / nr.max(1.0))).abs() / mean.max(1.0);
     out.push(CheckResult::judge(
-        "uneven_lighting",
-        "halves_luminance_gap",
-        asym,
-        Threshold::Max { max: c.max_lighting_asymmetry },
+        "underexposed",
+        "white_point_luminance",
+        white_point(ctx),
+        Threshold::Min { min: c.min_white_point },
     ));
+    let face = face_readings(ctx, c);
+    for ((code, measure, t), v) in face_checks(c).into_iter().zip(face.unwrap_or([f32::NAN; 7])) {
+        out.push(match face {
+            Some(_) => CheckResult::judge(code, measure, v, t),
+            None => CheckResult::not_measured(code, measure, t, "face region unavailable"),
+        });
+    }
 
     let t_a = Threshold::Range { min: c.skin_a_min, max: c.skin_a_max };
     let t_b = Threshold::Range { min: c.skin_b_min, max: c.skin_b_max };
-    let cheeks: Vec<usize> = [50usize, 280].iter().flat_map(|&k| r.disc(r.points[k], 0.18)).collect();
-    match (is_gray, r.mean_lab(&cheeks)) {
+    let cheeks = ctx.region.as_ref().and_then(|r| {
+        let cheeks: Vec<usize> = [50usize, 280].iter().flat_map(|&k| r.disc(r.points[k], 0.18)).collect();
+        r.mean_lab(&cheeks)
+    });
+    match (is_gray, cheeks) {
         (false, Some(lab)) => {
             out.push(CheckResult::judge("colour_cast", "cheek_a", lab[1], t_a));
             out.push(CheckResult::judge("colour_cast", "cheek_b", lab[2], t_b));
         }
-        _ => {
-            out.push(CheckResult::not_measured("colour_cast", "cheek_a", t_a, "not a colour photo"));
-            out.push(CheckResult::not_measured("colour_cast", "cheek_b", t_b, "not a colour photo"));
+        (gray, _) => {
+            let why = if gray { "not a colour photo" } else { "face region unavailable" };
+            out.push(CheckResult::not_measured("colour_cast", "cheek_a", t_a, why));
+            out.push(CheckResult::not_measured("colour_cast", "cheek_b", t_b, why));
         }
     }
     out

@@ -9,9 +9,12 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
     let h = &ctx.head;
     let fr = ctx.frame;
     let in_crop = ctx.crop.is_some() && p.frame == crate::validate::profile::FrameMode::Crop;
+    // Judged on the proposed crop: what the crop sets (head size, horizontal centring) passes as
+    // fixed by it; what it only frames (the eyes' height, given the head's proportions) is read.
     let note = |c: CheckResult| {
         if in_crop { c.with_note("judged on the proposed crop") } else { c }
     };
+    let set_by_crop = |c: CheckResult| if in_crop { c.fixed_by_crop() } else { c };
     let mut out = Vec::new();
 
     // The whole head in the original image, with room to spare: a crop cannot add what is not there.
@@ -26,13 +29,13 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
     ));
 
     let head_ratio = h.height() / fr.h;
-    out.push(note(CheckResult::judge(
+    out.push(set_by_crop(CheckResult::judge(
         "face_too_small",
         "head_height_ratio",
         head_ratio,
         Threshold::Min { min: f.head_height_min },
     )));
-    out.push(note(CheckResult::judge(
+    out.push(set_by_crop(CheckResult::judge(
         "face_too_large",
         "head_height_ratio",
         head_ratio,
@@ -41,7 +44,7 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
 
     let ex = (h.eyes.x - fr.x) / fr.w;
     let ey = (h.eyes.y - fr.y) / fr.h;
-    out.push(note(CheckResult::judge(
+    out.push(set_by_crop(CheckResult::judge(
         "off_center",
         "eye_x_ratio",
         ex,

@@ -79,14 +79,13 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
             "face region unavailable",
         )),
     }
-    if let Some(r) = &ctx.region {
-        out.push(CheckResult::judge(
-            "non_neutral_expression",
-            "smile",
-            smile(r),
-            Threshold::Max { max: m.max_smile },
-        ));
-    }
+    let t_smile = Threshold::Max { max: m.max_smile };
+    out.push(match &ctx.region {
+        Some(r) => CheckResult::judge("non_neutral_expression", "smile", smile(r), t_smile),
+        None => {
+            CheckResult::not_measured("non_neutral_expression", "smile", t_smile, "face region unavailable")
+        }
+    });
     let t = Threshold::Max { max: m.max_expression };
     out.push(match &ctx.expression {
         Some(e) => CheckResult::judge("non_neutral_expression", "expressive_probability", e.expressive(), t),

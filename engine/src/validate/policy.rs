@@ -1,0 +1,75 @@
+//! What a profile makes of the checks' results: each code's severity, and what a code none of
+//! whose measures could be taken does (`[on_unmeasurable]`), so that nothing unmeasured passes
+//! silently.
+
+use super::profile::Profile;
+use super::report::{CheckResult, Severity, Status, Unmeasurable};
+
+/// Sets every result's severity and applies the unmeasurable policy. A not-measured result
+/// whose code was measured another way (a PNG has no quantisation table, but its blockiness is
+/// read) stays a pass: the code was judged.
+pub fn apply(results: &mut [CheckResult], profile: &Profile) {
+    for i in 0..results.len() {
+        let code = results[i].code;
+        results[i].severity = profile.severity(code);
+        let judged_otherwise = results.iter().any(|o| o.code == code && o.status != Status::NotMeasured);
+        if results[i].status != Status::NotMeasured || judged_otherwise {
+            continue;
+        }
+        let r = &mut results[i];
+        match profile.on_unmeasurable(code) {
+            Unmeasurable::Pass => {}
+            Unmeasurable::Warn => {
+                r.passed = false;
+                if r.severity == Severity::Reject {
+                    r.severity = Severity::Warn;
+                }
+            }
+            // Never stronger than the code's own severity: a `warn` code warns, an `off` code is off.
+            Unmeasurable::Reject => r.passed = false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::report::Threshold;
+
+    fn profile(table: &str) -> Profile {
+        let text = include_str!("../../../profiles/kz-id.toml");
+        Profile::from_toml(&text.replace("[on_unmeasurable]\ndefault = \"warn\"", table)).unwrap()
+    }
+
+    fn results() -> Vec<CheckResult> {
+        let t = Threshold::Max { max: 1.0 };
+        vec![
+            CheckResult::not_measured("compression_artifacts", "jpeg_quality", t, "not a JPEG file"),
+            CheckResult::judge("compression_artifacts", "blockiness", 0.9, t),
+            CheckResult::not_measured("colour_cast", "cheek_a", t, "not a colour photo"),
+            CheckResult::not_measured("glasses", "eye_band_glasses_share", t, "face parts not parsed"),
+        ]
+    }
+
+    #[test]
+    fn an_unmeasured_code_follows_the_policy_and_a_code_judged_otherwise_passes() {
+        let mut r = results();
+        apply(&mut r, &profile("[on_unmeasurable]\ndefault = \"warn\"\nglasses = \"reject\""));
+        assert!(r[0].passed && r[1].passed, "compression was judged by its blockiness");
+        assert!(!r[2].passed && r[2].severity == Severity::Warn);
+        assert!(!r[3].passed && r[3].severity == Severity::Reject);
+
+        let mut r = results();
+        apply(&mut r, &profile("[on_unmeasurable]\ndefault = \"pass\""));
+        assert!(r.iter().all(|c| c.passed));
+    }
+
+    #[test]
+    fn the_policy_is_never_stronger_than_the_codes_severity() {
+        let mut r = results();
+        let p = profile("[on_unmeasurable]\ndefault = \"reject\"\n\n[severity]\nglasses = \"warn\"");
+        apply(&mut r, &p);
+        assert!(!r[3].passed && r[3].severity == Severity::Warn);
+        assert!(!r[2].passed && r[2].severity == Severity::Reject);
+    }
+}
