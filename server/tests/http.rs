@@ -74,12 +74,21 @@ impl Server {
         format!("{}{path}", self.base)
     }
 
-    fn audit(&self) -> Vec<serde_json::Value> {
-        std::fs::read_to_string(self.dir.join("audit.jsonl"))
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
+    /// The audit lines, once at least `n` are written: a writer thread of the service writes
+    /// them just after each answer.
+    fn audit(&self, n: usize) -> Vec<serde_json::Value> {
+        let start = Instant::now();
+        loop {
+            let lines: Vec<serde_json::Value> = std::fs::read_to_string(self.dir.join("audit.jsonl"))
+                .unwrap_or_default()
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect();
+            if lines.len() >= n || start.elapsed() > Duration::from_secs(20) {
+                return lines;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 
@@ -319,7 +328,7 @@ fn every_endpoint_answers_its_happy_path() {
     std::fs::write(&copy, serde_json::to_string_pretty(&api).unwrap()).unwrap();
 
     // The audit trail: one line per API call, a keyed hash for the IIN, never the IIN itself.
-    let audit = s.audit();
+    let audit = s.audit(11);
     assert_eq!(audit.len(), 11, "{audit:?}");
     assert!(audit.iter().any(|e| e["decision"] == "retake"), "a retake is audited as such");
     let text = std::fs::read_to_string(s.dir.join("audit.jsonl")).unwrap();
@@ -468,7 +477,7 @@ fn keys_and_scopes_guard_the_api() {
     // Health stays open for the load balancer.
     assert_eq!(get(&s.url("/health/ready"), &[]).status, 200);
     let clients: Vec<String> = s
-        .audit()
+        .audit(5)
         .iter()
         .filter_map(|e| e["client"].as_str().map(String::from))
         .filter(|c| !c.is_empty())
@@ -518,10 +527,29 @@ fn overload_answers_503_with_retry_after() {
         replies.iter().map(|r| r.status).collect::<Vec<_>>()
     );
     assert!(ok >= 1 && !busy.is_empty(), "{ok} ok, {} busy", busy.len());
-    for r in busy {
+    for r in &busy {
         assert_eq!(r.json["error"]["code"], "overloaded");
         assert_eq!(r.retry_after.as_deref(), Some("1"));
     }
+    // Refusals are counted, not audited one by one: one line per served request, and the
+    // refusals summed in a `refused` line (written at the latest when the service stops).
+    let metrics = get(&s.url("/metrics"), &[]).text;
+    let refused: f64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("sapa_refused_total{route=\"validate\",reason=\"overloaded\"} "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no refusal count in {metrics}"));
+    assert_eq!(refused as usize, busy.len());
+    let mut s = s;
+    let pid = s.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert_eq!(wait_exit(&mut s.child, Duration::from_secs(60)), Some(0));
+    let audit = s.audit(ok + 1);
+    let requests = audit.iter().filter(|e| e["event"] == "request").count();
+    assert_eq!(requests, ok, "{audit:?}");
+    let summed: u64 =
+        audit.iter().filter(|e| e["event"] == "refused").map(|e| e["count"].as_u64().unwrap()).sum();
+    assert_eq!(summed as usize, busy.len(), "{audit:?}");
 }
 
 /// A stand-in register on 127.0.0.1 that answers every GET with `photo`; counts its requests.
@@ -789,6 +817,36 @@ fn an_oversize_body_is_read_to_the_end_and_answered_413() {
         assert_eq!(seen.status(), Some(413), "{what}: {}", seen.answer);
         assert_eq!(seen.json()["error"]["code"], "payload_too_large", "{what}: {}", seen.answer);
     }
+}
+
+/// With every API connection held, the health listener still answers the probes and the
+/// metrics; the API port's own `/health/live` waits for a slot.
+#[test]
+fn health_answers_on_its_own_listener_while_the_api_connections_are_all_held() {
+    let s = Server::start(
+        "health-flood",
+        "[limits]\nmax_connections = 4\n",
+        &[("SAPA_HEALTH_ADDR", "127.0.0.1:0")],
+    );
+    let health = {
+        let log = s.stderr.lock().unwrap();
+        let line = log.lines().find_map(|l| l.strip_prefix("sapa: health on ")).map(String::from);
+        line.unwrap_or_else(|| panic!("no health listener in {log}"))
+    };
+    let held: Vec<_> = (0..4).map(|_| connect(&s)).collect();
+    let url = s.url("/health/live");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(get(&url, &[]).status);
+    });
+    for path in ["/health/live", "/health/ready", "/metrics"] {
+        let r = get(&format!("{health}{path}"), &[]);
+        assert_eq!(r.status, 200, "{path}");
+    }
+    assert_eq!(get(&format!("{health}/v1/validate"), &[]).status, 404, "the health listener serves no API");
+    assert!(rx.try_recv().is_err(), "the API port answered while all its slots were held");
+    drop(held);
+    assert_eq!(rx.recv_timeout(Duration::from_secs(30)).expect("served once a slot is free"), 200);
 }
 
 #[test]

@@ -22,6 +22,10 @@ pub struct ServeArgs {
     /// free port; the address is printed on standard error.
     #[arg(long)]
     addr: Option<SocketAddr>,
+    /// Address of the health listener (`/health/*` and `/metrics` only, with connection slots of
+    /// its own; overrides `server.health_addr` and SAPA_HEALTH_ADDR).
+    #[arg(long)]
+    health_addr: Option<SocketAddr>,
     /// The service's TOML configuration (see README); environment variables override it.
     #[arg(long, env = "SAPA_CONFIG")]
     config: Option<PathBuf>,
@@ -85,6 +89,9 @@ pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
     if let Some(addr) = args.addr {
         config.server.addr = addr;
     }
+    if let Some(addr) = args.health_addr {
+        config.server.health_addr = Some(addr);
+    }
     if let Some(n) = global.threads {
         config.limits.workers = Some(n);
     }
@@ -103,6 +110,7 @@ pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let store_path = config.store.path.clone();
     let state = Arc::new(AppState::new(engine, config, keys, audit, &store_path)?);
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let served = state.clone();
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(state.config.server.addr).await?;
         let addr = listener.local_addr()?;
@@ -114,8 +122,20 @@ pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
             backend = ?global.backend,
             "listening"
         );
+        let health = match state.config.server.health_addr {
+            Some(a) => {
+                let l = tokio::net::TcpListener::bind(a).await?;
+                let addr = l.local_addr()?;
+                tracing::info!(%addr, "health listening");
+                eprintln!("sapa: health on http://{addr}");
+                Some(l)
+            }
+            None => None,
+        };
         eprintln!("sapa: listening on http://{addr}");
-        crate::http::serve(state, listener, crate::http::shutdown_signal()).await
+        crate::http::serve(state, listener, health, crate::http::shutdown_signal()).await
     })?;
+    // Whatever the audit writer still holds (and the refusals' last sum) is written before exit.
+    served.audit.flush();
     Ok(ExitCode::SUCCESS)
 }

@@ -27,6 +27,10 @@ pub struct ServeConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct ServerSection {
     pub addr: SocketAddr,
+    /// A second address that serves only `/health/live`, `/health/ready` and `/metrics`, with
+    /// connection slots of its own: probes are answered even when clients hold every API
+    /// connection. Point the orchestrator's probes here. Unset: health is on `addr` only.
+    pub health_addr: Option<SocketAddr>,
     /// Profile used when a request names none.
     pub default_profile: String,
     /// Seconds a client is told to wait in `Retry-After` when the service is saturated.
@@ -103,6 +107,7 @@ impl Default for ServerSection {
     fn default() -> Self {
         Self {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            health_addr: None,
             default_profile: "kz-id".into(),
             retry_after_s: 1,
             shutdown_grace_s: 30,
@@ -141,6 +146,7 @@ impl Default for AuditSection {
 /// Environment variables that override the file, by name.
 pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("SAPA_ADDR", "server.addr"),
+    ("SAPA_HEALTH_ADDR", "server.health_addr"),
     ("SAPA_DEFAULT_PROFILE", "server.default_profile"),
     ("SAPA_MAX_BODY_BYTES", "limits.max_body_bytes"),
     ("SAPA_MAX_PIXELS", "limits.max_pixels"),
@@ -201,6 +207,9 @@ impl ServeConfig {
         }
         match field {
             "server.addr" => self.server.addr = v.parse().map_err(|_| "not a socket address".to_string())?,
+            "server.health_addr" => {
+                self.server.health_addr = Some(v.parse().map_err(|_| "not a socket address".to_string())?)
+            }
             "server.default_profile" => self.server.default_profile = v.into(),
             "limits.max_body_bytes" => self.limits.max_body_bytes = num(v)?,
             "limits.max_pixels" => self.limits.max_pixels = num(v)?,

@@ -26,6 +26,12 @@ pub struct StageLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RefusalLabel {
+    pub route: &'static str,
+    pub reason: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct DecisionLabel {
     pub route: String,
     pub decision: &'static str,
@@ -48,6 +54,9 @@ pub struct Metrics {
     pub in_flight: Gauge,
     pub workers: Gauge,
     pub reference_source_down_seconds: Gauge,
+    /// Requests refused before any work (not audited one by one).
+    pub refused: Family<RefusalLabel, Counter>,
+    pub audit_lines_dropped: Gauge,
 }
 
 impl Default for Metrics {
@@ -67,6 +76,18 @@ impl Metrics {
         let decisions = Family::<DecisionLabel, Counter>::default();
         let (queue_depth, in_flight, workers) = (Gauge::default(), Gauge::default(), Gauge::default());
         let down = Gauge::default();
+        let refused = Family::<RefusalLabel, Counter>::default();
+        let audit_lines_dropped = Gauge::default();
+        registry.register(
+            "refused",
+            "Requests refused before any work, by route and reason",
+            refused.clone(),
+        );
+        registry.register(
+            "audit_lines_dropped",
+            "Audit lines dropped because the writer fell behind (each sum is in the next `refused` line)",
+            audit_lines_dropped.clone(),
+        );
         registry.register("http_requests", "HTTP requests by route and status", requests.clone());
         registry.register("http_request_duration_seconds", "Request latency by route", latency.clone());
         registry.register("stage_duration_seconds", "Time per pipeline stage", stages.clone());
@@ -89,6 +110,8 @@ impl Metrics {
             in_flight,
             workers,
             reference_source_down_seconds: down,
+            refused,
+            audit_lines_dropped,
         }
     }
 

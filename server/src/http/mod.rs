@@ -56,6 +56,24 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
+/// The health listener's routes: probes and metrics only, nothing that takes a body or a worker.
+pub fn health_router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/health/live", get(routes::health::live))
+        .route("/health/ready", get(routes::health::ready))
+        .route("/metrics", get(routes::health::metrics))
+        .fallback(|| async {
+            ApiError::not_found("not_found", "the health listener serves /health/* and /metrics")
+        })
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+/// Connections the health listener serves at once, and how long a probe may take to send its
+/// headers: probes are few and quick.
+const HEALTH_CONNECTIONS: usize = 64;
+const HEALTH_HEADER_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// Counts every request by route and status and times it.
 async fn observe(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let route = req
@@ -72,7 +90,8 @@ async fn observe(State(state): State<Arc<AppState>>, req: Request, next: Next) -
 }
 
 /// Serves until `shutdown` resolves, then stops accepting, lets in-flight requests finish (up
-/// to the configured grace period) and returns.
+/// to the configured grace period) and returns. `health`, when given, serves the probes and the
+/// metrics with connection slots of its own, so a flood of API connections cannot starve them.
 ///
 /// The connection loop is ours rather than `axum::serve`'s so that hyper's header-read timeout
 /// is on: it needs a timer, which `axum::serve` does not give it, and without it a client that
@@ -80,14 +99,51 @@ async fn observe(State(state): State<Arc<AppState>>, req: Request, next: Next) -
 pub async fn serve(
     state: Arc<AppState>,
     listener: tokio::net::TcpListener,
+    health: Option<tokio::net::TcpListener>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let grace = Duration::from_secs(state.config.server.shutdown_grace_s);
-    let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new()).header_read_timeout(state.config.header_read_timeout());
-    let slots = Arc::new(tokio::sync::Semaphore::new(state.config.limits.max_connections));
-    let app = router(state);
+    let probes = health.map(|l| {
+        let app = health_router(state.clone());
+        tokio::spawn(async move {
+            accept(
+                l,
+                app,
+                HEALTH_CONNECTIONS,
+                HEALTH_HEADER_TIMEOUT,
+                &GracefulShutdown::new(),
+                std::future::pending(),
+            )
+            .await
+        })
+    });
     let connections = GracefulShutdown::new();
+    let (max, timeout) = (state.config.limits.max_connections, state.config.header_read_timeout());
+    accept(listener, router(state), max, timeout, &connections, shutdown).await;
+    tracing::info!("shutting down: no new connections; finishing requests in flight");
+    tokio::select! {
+        _ = connections.shutdown() => {}
+        _ = tokio::time::sleep(grace) => tracing::warn!(grace_s = grace.as_secs(), "requests still in flight after the grace period; exiting"),
+    }
+    if let Some(p) = probes {
+        p.abort();
+    }
+    Ok(())
+}
+
+/// Accepts connections on `listener` and serves `app` on each, at most `max` at once, until
+/// `shutdown` resolves; the connections stay watched by `connections`.
+async fn accept(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    max: usize,
+    header_read_timeout: Duration,
+    connections: &GracefulShutdown,
+    shutdown: impl Future<Output = ()>,
+) {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(header_read_timeout);
+    let slots = Arc::new(tokio::sync::Semaphore::new(max));
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         // A free connection slot first, then the next connection: at the cap, new clients wait
@@ -115,13 +171,6 @@ pub async fn serve(
             drop(slot);
         });
     }
-    drop(listener);
-    tracing::info!("shutting down: no new connections; finishing requests in flight");
-    tokio::select! {
-        _ = connections.shutdown() => {}
-        _ = tokio::time::sleep(grace) => tracing::warn!(grace_s = grace.as_secs(), "requests still in flight after the grace period; exiting"),
-    }
-    Ok(())
 }
 
 /// A failed accept: a peer that gave up is nothing; anything else (out of file descriptors,

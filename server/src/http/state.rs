@@ -5,7 +5,7 @@ use super::auth::ApiKeys;
 use super::body::Intake;
 use super::config::ServeConfig;
 use super::error::ApiError;
-use super::metrics::Metrics;
+use super::metrics::{Metrics, RefusalLabel};
 use super::pool::{Admission, CpuPool, PoolError};
 use crate::references::{DeriveError, GbdClient, ReferenceStore, TemplateSource};
 use axum::http::HeaderValue;
@@ -18,6 +18,9 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// The error code of a request refused before any work: the pool had no place for it.
+const OVERLOADED: &str = "overloaded";
 
 /// The models and the rules they are judged by. Loaded once; shared by every worker.
 pub struct Engine {
@@ -180,7 +183,7 @@ impl AppState {
 
     fn overloaded(&self) -> ApiError {
         ApiError::unavailable(
-            "overloaded",
+            OVERLOADED,
             "every worker is busy and the queue is full",
             self.config.server.retry_after_s,
         )
@@ -226,14 +229,23 @@ impl AppState {
     }
 
     /// Finishes an API request: the audit line, and the request id in `X-Request-Id` so a client's
-    /// log can be matched with ours.
+    /// log can be matched with ours. A request refused before any work (`503 overloaded`) is
+    /// counted, not written one by one: a flood of them would flood the audit log.
     pub fn conclude(&self, mut event: AuditEvent, start: Instant, mut response: Response) -> Response {
         event.duration_ms = start.elapsed().as_secs_f64() * 1e3;
         event.status = response.status().as_u16();
         if let Ok(id) = HeaderValue::from_str(&event.request_id) {
             response.headers_mut().insert("x-request-id", id);
         }
-        self.audit.record(&event);
+        if event.error.as_deref() == Some(OVERLOADED) {
+            self.metrics
+                .refused
+                .get_or_create(&RefusalLabel { route: event.route, reason: OVERLOADED })
+                .inc();
+            self.audit.refused();
+        } else {
+            self.audit.record(&event);
+        }
         response
     }
 

@@ -89,6 +89,7 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     m.in_flight.set(state.pool.running());
     let down = state.gbd.as_ref().and_then(|g| down_for(&g.breaker_state())).unwrap_or(0);
     m.reference_source_down_seconds.set(down as i64);
+    m.audit_lines_dropped.set(state.audit.dropped() as i64);
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], m.encode())
         .into_response()
 }
