@@ -354,3 +354,69 @@ fn fuzzed_inputs_never_panic() {
     eprintln!("fuzz outcomes: {outcomes:?}");
     assert_eq!(panics.load(std::sync::atomic::Ordering::SeqCst), 0, "a decoder panicked");
 }
+
+/// A textured photo-like JPEG: smooth gradients with noise, so its scan is long and dense.
+fn textured_jpeg() -> Vec<u8> {
+    let mut rng = Rng::new(7);
+    let img = RgbImage::from_fn(320, 240, |x, y| {
+        let n = rng.below(40) as u8;
+        Rgb([(x / 2) as u8 + n, (y / 2) as u8 + n, ((x + y) / 4) as u8 + n])
+    });
+    build::jpeg(&img)
+}
+
+/// Corrupted entropy-coded data that the strict decoder can tell is broken is refused as
+/// `corrupt_image`; the lenient decoder `image` runs would have decoded it into smeared pixels
+/// and had it judged as a photo.
+#[test]
+fn a_jpeg_with_a_broken_scan_is_refused_as_corrupt() {
+    let clean = textured_jpeg();
+    assert!(decode(&clean, &limits()).is_ok());
+    let sos = clean.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap();
+    let (start, end) = (sos + 64, clean.len() - 2);
+    let mut rng = Rng::new(11);
+    let mut refused = 0;
+    for _ in 0..20 {
+        let mut bytes = clean.clone();
+        for _ in 0..8 {
+            let i = start + rng.below(end - start);
+            bytes[i] ^= 0x5A;
+        }
+        let lenient = image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg).is_ok();
+        match decode(&bytes, &limits()) {
+            Err(e) if lenient => {
+                assert_eq!(e.code(), "corrupt_image");
+                refused += 1;
+            }
+            _ => {}
+        }
+    }
+    assert!(refused >= 3, "only {refused} of 20 broken scans refused");
+}
+
+/// Strict decoding refuses no real photo: every JPEG of the shared sets decodes.
+#[test]
+fn strict_jpeg_decoding_refuses_no_real_photo() {
+    let dirs: Vec<PathBuf> =
+        [sapa_tests::faces_dir(), sapa_tests::calibration_dir()].into_iter().flatten().collect();
+    let mut n = 0;
+    for dir in dirs {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+                n += 1;
+                let big = DecodeLimits {
+                    max_pixels: 200_000_000,
+                    max_side: 30_000,
+                    max_bytes: 200 << 20,
+                    ..limits()
+                };
+                if let Err(e) = decode(&bytes, &big) {
+                    panic!("{}: {e}", path.display());
+                }
+            }
+        }
+    }
+    println!("{n} JPEGs decoded");
+}

@@ -490,7 +490,11 @@ fn new_decoder<'a>(
 ) -> Result<Box<dyn ImageDecoder + 'a>> {
     let format = match format {
         ImageFormat::Jpeg2000 => return new_jpeg2000_decoder(bytes, budget),
-        ImageFormat::Jpeg => image::ImageFormat::Jpeg,
+        ImageFormat::Jpeg => {
+            let mut decoder = super::jpeg::StrictJpeg::new(bytes, &budget).map_err(from_image_error)?;
+            decoder.set_limits(budget).map_err(from_image_error)?;
+            return Ok(Box::new(decoder));
+        }
         ImageFormat::Png => image::ImageFormat::Png,
         ImageFormat::Webp => image::ImageFormat::WebP,
     };
