@@ -867,3 +867,221 @@ fn connections_past_the_cap_wait_for_a_free_slot() {
     assert_eq!(status, 200);
     assert!(answered > freed, "the second client was served while the first held the only slot");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The bad-input corpus: generated here, sent over TCP to the real binary.
+
+#[allow(dead_code)]
+#[path = "../../tests/intake/build.rs"]
+mod build;
+
+/// `bytes` with `n` bytes flipped between 40% and 90% of its length (inside a JPEG's scan, a
+/// PNG's IDAT), at places fixed by `seed`.
+fn flipped(bytes: &[u8], n: usize, seed: u64) -> Vec<u8> {
+    let mut rng = build::Rng::new(seed);
+    let mut out = bytes.to_vec();
+    let (from, to) = (bytes.len() * 2 / 5, bytes.len() * 9 / 10);
+    for _ in 0..n {
+        let i = from + rng.below(to - from);
+        out[i] ^= 0x5A;
+    }
+    out
+}
+
+/// A zlib stream of stored (uncompressed) deflate blocks: enough to hand-build a PNG's IDAT.
+fn zlib_stored(data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x78, 0x01];
+    let chunks: Vec<&[u8]> = data.chunks(65_535).collect();
+    for (i, c) in chunks.iter().enumerate() {
+        out.push(u8::from(i + 1 == chunks.len()));
+        out.extend_from_slice(&(c.len() as u16).to_le_bytes());
+        out.extend_from_slice(&(!(c.len() as u16)).to_le_bytes());
+        out.extend_from_slice(c);
+    }
+    let (mut a, mut b) = (1u32, 0u32);
+    for &x in data {
+        a = (a + u32::from(x)) % 65_521;
+        b = (b + a) % 65_521;
+    }
+    out.extend_from_slice(&((b << 16) | a).to_be_bytes());
+    out
+}
+
+/// The astronaut as an 8-bit palette PNG (216 web-safe colours), built by hand.
+fn palette_png(rgb: &image::RgbImage) -> Vec<u8> {
+    let level = |v: u8| (u16::from(v) * 5 / 255) as u8;
+    let mut plte = Vec::new();
+    for r in 0..6u8 {
+        for g in 0..6u8 {
+            for b in 0..6u8 {
+                plte.extend_from_slice(&[r * 51, g * 51, b * 51]);
+            }
+        }
+    }
+    let mut raw = Vec::new();
+    for row in rgb.rows() {
+        raw.push(0); // filter: none
+        raw.extend(row.map(|p| level(p[0]) * 36 + level(p[1]) * 6 + level(p[2])));
+    }
+    let mut ihdr = rgb.width().to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&rgb.height().to_be_bytes());
+    ihdr.extend_from_slice(&[8, 3, 0, 0, 0]);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(build::png_chunk(b"IHDR", &ihdr));
+    png.extend(build::png_chunk(b"PLTE", &plte));
+    png.extend(build::png_chunk(b"IDAT", &zlib_stored(&raw)));
+    png.extend(build::png_chunk(b"IEND", &[]));
+    png
+}
+
+/// The PNG `still` with an `acTL` chunk after IHDR: an APNG.
+fn apng(still: &[u8]) -> Vec<u8> {
+    let mut out = still[..33].to_vec();
+    out.extend(build::png_chunk(b"acTL", &[0, 0, 0, 2, 0, 0, 0, 0]));
+    out.extend_from_slice(&still[33..]);
+    out
+}
+
+/// A JPEG whose frame header claims `w` x `h`.
+fn jpeg_claiming(jpeg: &[u8], w: u16, h: u16) -> Vec<u8> {
+    let mut out = jpeg.to_vec();
+    let sof = out.windows(2).position(|m| m == [0xFF, 0xC0]).expect("baseline SOF");
+    out[sof + 5..sof + 7].copy_from_slice(&h.to_be_bytes());
+    out[sof + 7..sof + 9].copy_from_slice(&w.to_be_bytes());
+    out
+}
+
+/// In the corpus: the input is a good photo and gets a report.
+const VERDICT: &str = "verdict";
+
+fn encoded(img: image::DynamicImage, format: image::ImageFormat) -> Vec<u8> {
+    build::encode(&img, format)
+}
+
+/// Every kind of bad (and odd but good) input the issue names, sent to validate, and the broken
+/// ones to verify and as multipart too: only 2xx and 4xx come back (503 would be allowed), none
+/// hangs, a truncated or corrupt file is `corrupt_image`, an animation `unsupported_format`, a
+/// header bomb `image_too_large`, and every EXIF orientation of a real portrait finds the face.
+#[test]
+fn a_generated_bad_input_corpus_gets_only_4xx_and_verdicts() {
+    let s = Server::start("corpus", "[limits]\nmax_body_bytes = 4000000\nmax_pixels = 16000000\n", &[]);
+    let png = astronaut();
+    let rgb = image::load_from_memory(&png).unwrap().to_rgb8();
+    let dynamic = image::DynamicImage::ImageRgb8(rgb.clone());
+    let jpeg = encoded(dynamic.clone(), image::ImageFormat::Jpeg);
+    let fixture = |name: &str| std::fs::read(root().join("fixtures/intake").join(name)).unwrap();
+    let sources: Vec<(&str, Vec<u8>)> = vec![
+        ("jpeg", jpeg.clone()),
+        ("png", png.clone()),
+        ("webp", encoded(dynamic.clone(), image::ImageFormat::WebP)),
+        ("png16", encoded(image::DynamicImage::ImageRgb16(dynamic.to_rgb16()), image::ImageFormat::Png)),
+        ("png gray", encoded(image::DynamicImage::ImageLuma8(dynamic.to_luma8()), image::ImageFormat::Png)),
+        ("png rgba", encoded(image::DynamicImage::ImageRgba8(dynamic.to_rgba8()), image::ImageFormat::Png)),
+        ("png palette", palette_png(&rgb)),
+        ("jpeg cmyk", fixture("quadrants_cmyk.jpg")),
+        ("jp2", fixture("quadrants.jp2")),
+        ("j2k", fixture("quadrants.j2k")),
+    ];
+    // (what, bytes, the error code expected, VERDICT for a 200 report, or None for "a 4xx or a
+    // verdict")
+    let mut cases: Vec<(String, Vec<u8>, Option<&str>)> = Vec::new();
+    for (name, bytes) in &sources {
+        cases.push((format!("{name}"), bytes.clone(), Some(VERDICT)));
+        cases.push((
+            format!("{name} truncated at half"),
+            bytes[..bytes.len() / 2].to_vec(),
+            Some("corrupt_image"),
+        ));
+        cases.push((format!("{name} headers only"), bytes[..40.min(bytes.len())].to_vec(), None));
+        for seed in 1..=3 {
+            cases.push((format!("{name} corrupt {seed}"), flipped(bytes, 8, seed), None));
+        }
+        let mut zip = bytes.clone();
+        zip.extend_from_slice(b"PK\x03\x04\x14\x00\x00\x00\x08\x00polyglot");
+        cases.push((format!("{name} + zip"), zip, None));
+        let mut html = bytes.clone();
+        html.extend_from_slice(b"<html><script>alert(1)</script></html>");
+        cases.push((format!("{name} + html"), html, None));
+    }
+    cases.push(("apng".into(), apng(&png), Some("unsupported_format")));
+    let mut webp_anim = b"RIFF\x00\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00".to_vec();
+    webp_anim.extend_from_slice(&[0x02, 0, 0, 0, 15, 0, 0, 7, 0, 0]);
+    cases.push(("animated webp".into(), webp_anim, Some("unsupported_format")));
+    cases.push(("png 60000x60000".into(), build::png_header_only(60_000, 60_000), Some("image_too_large")));
+    cases.push(("png 1x100000".into(), build::png_header_only(1, 100_000), Some("image_too_large")));
+    cases.push(("png 0x0".into(), build::png_header_only(0, 0), Some("corrupt_image")));
+    cases.push(("jpeg 65535x65535".into(), jpeg_claiming(&jpeg, 65_535, 65_535), Some("image_too_large")));
+    let mut vp8x = b"RIFF\x00\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00".to_vec();
+    vp8x.extend_from_slice(&[0x00, 0, 0, 0, 0xFF, 0x3F, 0, 0xFF, 0x3F, 0]);
+    cases.push(("webp 16384x16384".into(), vp8x, Some("image_too_large")));
+    let mut bad_status = Vec::new();
+    let mut check = |what: &str, r: &Reply, expected: Option<&str>| {
+        let code = r.json["error"]["code"].as_str().unwrap_or("");
+        if r.status >= 500 && r.status != 503 {
+            bad_status.push(format!("{what}: {} {}", r.status, r.text));
+        }
+        match expected {
+            Some(VERDICT) => assert_eq!(r.status, 200, "{what}: {}", r.text),
+            Some(e) => assert_eq!(code, e, "{what}: {} {}", r.status, r.text),
+            None => {}
+        }
+    };
+    for (what, bytes, expected) in &cases {
+        let r = post(&s.url("/v1/validate"), "application/octet-stream", bytes, &[]);
+        check(what, &r, *expected);
+        if r.status != 200 {
+            // A refused photo is refused the same way in a multipart body and as a verify probe.
+            let (ct, body) = multipart(&[("photo", Some(bytes), "")]);
+            check(&format!("{what} (multipart)"), &post(&s.url("/v1/validate"), &ct, &body, &[]), *expected);
+            let (ct, body) = multipart(&[("probe", Some(bytes), ""), ("reference", Some(&png), "")]);
+            let r = post(&s.url("/v1/verify"), &ct, &body, &[]);
+            check(&format!("{what} (verify)"), &r, *expected);
+        }
+    }
+    // Every EXIF orientation of a real portrait: the face is found upright in each.
+    for orientation in 1..=8u16 {
+        let r = post(
+            &s.url("/v1/validate"),
+            "image/jpeg",
+            &build::with_exif_orientation(&jpeg, orientation),
+            &[],
+        );
+        assert_eq!(r.status, 200, "orientation {orientation}: {}", r.text);
+        assert!(!failed(&r).contains(&"no_face".to_string()), "orientation {orientation}: {:?}", failed(&r));
+    }
+    // Malformed multipart bodies.
+    let photo_part = multipart(&[("photo", Some(&png), "")]).1;
+    let cut = photo_part[..photo_part.len() - 20].to_vec();
+    let malformed: Vec<(&str, String, Vec<u8>)> = vec![
+        ("no boundary parameter", "multipart/form-data".into(), photo_part.clone()),
+        ("another boundary", "multipart/form-data; boundary=other".into(), photo_part.clone()),
+        ("no closing boundary", format!("multipart/form-data; boundary={BOUNDARY}"), cut),
+        ("empty body", format!("multipart/form-data; boundary={BOUNDARY}"), Vec::new()),
+        ("only the closing boundary", format!("multipart/form-data; boundary={BOUNDARY}"), format!("--{BOUNDARY}--\r\n").into_bytes()),
+        (
+            "a part without Content-Disposition",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+            format!("--{BOUNDARY}\r\nContent-Type: image/png\r\n\r\nxx\r\n--{BOUNDARY}--\r\n").into_bytes(),
+        ),
+        (
+            "a 100 kB part header",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"{}\"\r\n\r\nxx\r\n--{BOUNDARY}--\r\n", "a".repeat(100_000)).into_bytes(),
+        ),
+        ("random bytes", format!("multipart/form-data; boundary={BOUNDARY}"), build::Rng::new(5).bytes(5000)),
+    ];
+    for (what, ct, body) in &malformed {
+        for route in ["/v1/validate", "/v1/verify", "/v1/references"] {
+            let r = post(&s.url(route), ct, body, &[]);
+            check(&format!("{what} {route}"), &r, None);
+            assert!((400..500).contains(&r.status), "{what} {route}: {} {}", r.status, r.text);
+        }
+    }
+    assert!(bad_status.is_empty(), "5xx answers:\n{}", bad_status.join("\n"));
+    assert_eq!(get(&s.url("/health/live"), &[]).status, 200, "still alive");
+    let m = get(&s.url("/metrics"), &[]).text;
+    let server_errors: Vec<&str> =
+        m.lines().filter(|l| l.contains("status=\"5") && !l.contains("status=\"503\"")).collect();
+    assert!(server_errors.is_empty(), "{server_errors:?}");
+    println!("{} inputs, {} malformed multipart bodies", cases.len() + 8, malformed.len());
+}
