@@ -986,7 +986,7 @@ fn a_generated_bad_input_corpus_gets_only_4xx_and_verdicts() {
     // verdict")
     let mut cases: Vec<(String, Vec<u8>, Option<&str>)> = Vec::new();
     for (name, bytes) in &sources {
-        cases.push((format!("{name}"), bytes.clone(), Some(VERDICT)));
+        cases.push((name.to_string(), bytes.clone(), Some(VERDICT)));
         cases.push((
             format!("{name} truncated at half"),
             bytes[..bytes.len() / 2].to_vec(),
