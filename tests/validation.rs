@@ -1,7 +1,7 @@
 //! Validation end to end: the committed portrait's rejection reasons, the crop, every profile,
 //! and the labelled set's false rejects and recall.
 
-use sapa_engine::validate::{Decision, Lang, Profile, Report, Severity, Status, Validator};
+use sapa_engine::validate::{Code, Decision, Lang, Profile, Report, Severity, Status, Validator};
 use sapa_tests::{analyzer, backends, calibration_dir, faces_dir, models_dir, workspace_root};
 
 fn validator() -> Validator {
@@ -19,10 +19,10 @@ fn the_astronaut_portrait_is_rejected_for_the_right_reasons() {
     println!("failed: {:?}", r.failed);
     assert_eq!(r.decision, Decision::Reject);
     // A smiling half-length portrait in front of a busy background, 512 px square.
-    for code in ["busy_background", "non_neutral_expression", "low_res"] {
+    for code in [Code::BusyBackground, Code::NonNeutralExpression, Code::LowRes] {
         assert!(r.failed.contains(&code), "expected {code} in {:?}", r.failed);
     }
-    for code in ["no_face", "multiple_faces", "grayscale", "closed_eyes", "head_cropped"] {
+    for code in [Code::NoFace, Code::MultipleFaces, Code::Grayscale, Code::ClosedEyes, Code::HeadCropped] {
         assert!(!r.failed.contains(&code), "unexpected {code} in {:?}", r.failed);
     }
     // Every check reports a value (or why not), its threshold, and a Russian message.
@@ -60,9 +60,9 @@ fn what_the_crop_sets_is_reported_as_fixed_by_the_crop() {
     for (name, status) in [("kz-id", Status::FixedByCrop), ("icao", Status::Measured)] {
         let r = v.validate_bytes(&astronaut(), &Profile::built_in(name).unwrap(), Lang::En).unwrap().report;
         for (code, measure) in [
-            ("face_too_small", "head_height_ratio"),
-            ("face_too_large", "head_height_ratio"),
-            ("off_center", "eye_x_ratio"),
+            (Code::FaceTooSmall, "head_height_ratio"),
+            (Code::FaceTooLarge, "head_height_ratio"),
+            (Code::OffCenter, "eye_x_ratio"),
         ] {
             let c = r.checks.iter().find(|c| c.code == code && c.measure == measure).unwrap();
             assert_eq!(c.status, status, "{name}: {code}");
@@ -83,17 +83,17 @@ fn checks_that_cannot_be_measured_are_reported_and_follow_the_profile() {
     let analysis = v.analyzer().analyze(&decoded.rgb, decoded.source).unwrap();
     let face = analysis.main_face().unwrap();
     let on_region = [
-        ("blur", "edge_sharpness"),
-        ("underexposed", "dark_share"),
-        ("underexposed", "face_luminance"),
-        ("overexposed", "bright_share"),
-        ("overexposed", "face_luminance"),
-        ("low_dynamic_range", "entropy_bits"),
-        ("uneven_lighting", "halves_luminance_gap"),
-        ("colour_cast", "cheek_a"),
-        ("colour_cast", "cheek_b"),
-        ("non_neutral_expression", "smile"),
-        ("open_mouth", "lip_gap_x_teeth"),
+        (Code::Blur, "edge_sharpness"),
+        (Code::Underexposed, "dark_share"),
+        (Code::Underexposed, "face_luminance"),
+        (Code::Overexposed, "bright_share"),
+        (Code::Overexposed, "face_luminance"),
+        (Code::LowDynamicRange, "entropy_bits"),
+        (Code::UnevenLighting, "halves_luminance_gap"),
+        (Code::ColourCast, "cheek_a"),
+        (Code::ColourCast, "cheek_b"),
+        (Code::NonNeutralExpression, "smile"),
+        (Code::OpenMouth, "lip_gap_x_teeth"),
     ];
     let judge = |name: &str, lang: Lang| -> Report {
         let p = Profile::built_in(name).unwrap();
@@ -111,18 +111,25 @@ fn checks_that_cannot_be_measured_are_reported_and_follow_the_profile() {
     }
     // Codes with no measure left are listed, warned on under kz-id; a code still judged another
     // way (the expression model reads non_neutral_expression; the white point, underexposed) is not.
-    for code in ["blur", "overexposed", "low_dynamic_range", "uneven_lighting", "colour_cast", "open_mouth"] {
+    for code in [
+        Code::Blur,
+        Code::Overexposed,
+        Code::LowDynamicRange,
+        Code::UnevenLighting,
+        Code::ColourCast,
+        Code::OpenMouth,
+    ] {
         assert!(kz.not_measured.contains(&code), "{code} not in {:?}", kz.not_measured);
         assert!(kz.warnings.contains(&code) && !kz.failed.contains(&code), "{code}");
     }
-    for code in ["underexposed", "non_neutral_expression"] {
+    for code in [Code::Underexposed, Code::NonNeutralExpression] {
         assert!(!kz.not_measured.contains(&code), "{code} was judged by another measure");
     }
     for lang in [Lang::Kk, Lang::Ru, Lang::En] {
         let icao = judge("icao", lang);
         let blur = icao.checks.iter().find(|c| c.code == "blur").unwrap();
         assert!(!blur.passed && blur.severity == Severity::Reject);
-        assert!(icao.failed.contains(&"blur"), "{:?}", icao.failed);
+        assert!(icao.failed.contains(&Code::Blur), "{:?}", icao.failed);
         let expected = sapa_engine::validate::messages::message("not_measured", false, lang);
         assert_eq!(blur.message, expected);
         assert_ne!(blur.message, sapa_engine::validate::messages::message("blur", false, lang));
@@ -226,7 +233,7 @@ fn a_face_cut_by_the_frame_edge_is_reported_not_a_crash() {
     let r = validator().validate_bytes(&png, &Profile::built_in("kz-id").unwrap(), Lang::En).unwrap().report;
     println!("failed: {:?}", r.failed);
     assert_eq!(r.decision, Decision::Reject);
-    assert!(r.failed.contains(&"head_cropped") || r.failed.contains(&"no_face"), "{:?}", r.failed);
+    assert!(r.failed.contains(&Code::HeadCropped) || r.failed.contains(&Code::NoFace), "{:?}", r.failed);
 }
 
 /// The kz-id report (in English) on pixels, sent as a PNG file as a client would.

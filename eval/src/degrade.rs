@@ -7,6 +7,7 @@
 //! `Clear` is plainly defective, `Severe` is gross. The target is recall at `Clear`.
 
 use image::{Rgb, RgbImage, imageops};
+use sapa_engine::validate::Code;
 
 /// Where the face is in the clean source, from its analysis.
 #[derive(Debug, Clone, Copy)]
@@ -117,20 +118,20 @@ impl Kind {
     }
 
     /// The code validation must fail for this defect.
-    pub fn expected(self) -> &'static str {
+    pub fn expected(self) -> Code {
         match self {
-            Kind::Blur => "blur",
-            Kind::Underexposed | Kind::GammaDark => "underexposed",
-            Kind::Overexposed | Kind::GammaBright => "overexposed",
-            Kind::LowContrast => "low_dynamic_range",
-            Kind::CastWarm | Kind::CastCool => "colour_cast",
-            Kind::Recompressed => "compression_artifacts",
-            Kind::Rotated => "tilted",
-            Kind::CroppedHead => "head_cropped",
-            Kind::Downscaled => "low_res",
-            Kind::SideShadow => "uneven_lighting",
-            Kind::SecondFace => "multiple_faces",
-            Kind::BusyBackground => "busy_background",
+            Kind::Blur => Code::Blur,
+            Kind::Underexposed | Kind::GammaDark => Code::Underexposed,
+            Kind::Overexposed | Kind::GammaBright => Code::Overexposed,
+            Kind::LowContrast => Code::LowDynamicRange,
+            Kind::CastWarm | Kind::CastCool => Code::ColourCast,
+            Kind::Recompressed => Code::CompressionArtifacts,
+            Kind::Rotated => Code::Tilted,
+            Kind::CroppedHead => Code::HeadCropped,
+            Kind::Downscaled => Code::LowRes,
+            Kind::SideShadow => Code::UnevenLighting,
+            Kind::SecondFace => Code::MultipleFaces,
+            Kind::BusyBackground => Code::BusyBackground,
         }
     }
 

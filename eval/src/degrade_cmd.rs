@@ -112,8 +112,9 @@ pub fn measure(v: &Validator, profile: &Profile, sources: &[Source], out: Option
             let judge =
                 |g: &degrade::Generated| v.validate_bytes(&g.bytes, profile, Lang::En).map(|x| x.report).ok();
             let clean = judge(&degrade::png(&src.img))?;
-            let clean_reject = (clean.decision == Decision::Reject)
-                .then(|| format!("{} ({})", src.name, clean.failed.join(", ")));
+            let clean_reject = (clean.decision == Decision::Reject).then(|| {
+                format!("{} ({})", src.name, sapa_engine::validate::code::joined(&clean.failed, ", "))
+            });
             let mut cells = Vec::new();
             for kind in Kind::ALL {
                 for s in Severity::ALL {
@@ -126,7 +127,10 @@ pub fn measure(v: &Validator, profile: &Profile, sources: &[Source], out: Option
                         );
                     }
                     let (hit, got) = match judge(&g) {
-                        Some(r) => (r.failed.contains(&kind.expected()), r.failed.join(",")),
+                        Some(r) => (
+                            r.failed.contains(&kind.expected()),
+                            sapa_engine::validate::code::joined(&r.failed, ","),
+                        ),
                         None => (false, "error".to_string()),
                     };
                     cells.push((kind, s, hit, format!("{} [{got}]", src.name)));

@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::Args;
 use rayon::prelude::*;
 use sapa_engine::AnalyzerConfig;
-use sapa_engine::validate::{Decision, Lang, Report, Threshold};
+use sapa_engine::validate::{Code, Decision, Lang, Report, Threshold};
 use sapa_server::cli::{GlobalArgs, setup};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -45,14 +45,14 @@ fn parse_split(s: &str) -> Result<Split, String> {
 /// The codes whose failure finds a labelled defect. Labels that are codes map to themselves; the
 /// rest follow the labels' vocabulary (hat is a head covering, a mask an occlusion, shadow and
 /// poor lighting the lighting codes).
-pub fn codes_for_label(label: &str) -> Vec<&'static str> {
+pub fn codes_for_label(label: &str) -> Vec<Code> {
     match label {
-        "hat" => vec!["head_covering"],
-        "mask" => vec!["occlusion"],
+        "hat" => vec![Code::HeadCovering],
+        "mask" => vec![Code::Occlusion],
         "shadow" | "poor_lighting" => {
-            vec!["uneven_lighting", "underexposed", "overexposed", "low_dynamic_range"]
+            vec![Code::UnevenLighting, Code::Underexposed, Code::Overexposed, Code::LowDynamicRange]
         }
-        other => sapa_engine::validate::report::PRIORITY.iter().copied().filter(|c| *c == other).collect(),
+        other => other.parse::<Code>().into_iter().collect(),
     }
 }
 
@@ -69,7 +69,7 @@ struct Tally {
     /// label -> (found, cases, missed files)
     recall: BTreeMap<String, (usize, usize, Vec<String>)>,
     /// Failures of codes the photo's labels do not name.
-    extra: BTreeMap<&'static str, usize>,
+    extra: BTreeMap<Code, usize>,
     /// turned_head labels whose pose failed only as pitch (under `tilted`): reported, not counted.
     turned_as_pitch: Vec<String>,
     /// hat labels passed by the profile's religious-headscarf rule: reported, not counted.
@@ -83,7 +83,8 @@ impl Tally {
         if row.icao_like {
             self.icao += 1;
             if rep.decision == Decision::Reject {
-                self.false_rejects.push(format!("{name} ({})", rep.failed.join(", ")));
+                let failed: Vec<&str> = rep.failed.iter().map(|c| c.as_str()).collect();
+                self.false_rejects.push(format!("{name} ({})", failed.join(", ")));
             }
         }
         let mut expected = Vec::new();
@@ -95,11 +96,11 @@ impl Tally {
                 e.0 += 1;
             } else {
                 e.2.push(name.clone());
-                if label == "turned_head" && rep.failed.contains(&"tilted") {
+                if label == "turned_head" && rep.failed.contains(&Code::Tilted) {
                     self.turned_as_pitch.push(name.clone());
                 }
                 let excused = |c: &&sapa_engine::validate::CheckResult| {
-                    c.code == "head_covering" && c.note.is_some_and(|n| n.starts_with("headscarf allowed"))
+                    c.code == Code::HeadCovering && c.note.is_some_and(|n| n.starts_with("headscarf allowed"))
                 };
                 if label == "hat" && rep.checks.iter().any(|c| excused(&c)) {
                     self.excused_scarves.push(name.clone());
@@ -108,7 +109,7 @@ impl Tally {
         }
         for code in &rep.failed {
             if !expected.contains(code) {
-                *self.extra.entry(code).or_default() += 1;
+                *self.extra.entry(*code).or_default() += 1;
             }
         }
     }
@@ -247,7 +248,7 @@ pub fn run(global: &GlobalArgs, args: EvalValidateArgs) -> anyhow::Result<ExitCo
                 )?;
             }
             let Some(v) = c.value.filter(|_| row.split == Split::Tune) else { continue };
-            let g = gaps.entry((c.code, c.measure)).or_default();
+            let g = gaps.entry((c.code.as_str(), c.measure)).or_default();
             g.threshold = Some(c.threshold);
             if row.icao_like {
                 g.clean.push(v);

@@ -83,12 +83,9 @@ mod tests {
         let cat = catalogue();
         let intake =
             ["empty_input", "unsupported_format", "corrupt_image", "image_too_large", "image_too_small"];
-        for code in super::super::report::PRIORITY
-            .iter()
-            .chain(intake.iter())
-            .chain(["passed", "not_measured"].iter())
-        {
-            let e = cat.get(*code).unwrap_or_else(|| panic!("no message for {code}"));
+        let checks = super::super::code::Code::ALL.iter().map(|c| c.as_str());
+        for code in checks.chain(intake).chain(["passed", "not_measured"]) {
+            let e = cat.get(code).unwrap_or_else(|| panic!("no message for {code}"));
             for (lang, text) in [("kk", &e.kk), ("ru", &e.ru), ("en", &e.en)] {
                 assert!(text.trim().len() > 5, "{code}: empty {lang} message");
             }

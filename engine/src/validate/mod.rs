@@ -2,12 +2,14 @@
 //! and the national profile, each check reporting its value, threshold and verdict.
 
 pub mod checks;
+pub mod code;
 pub mod context;
 pub mod messages;
 pub mod policy;
 pub mod profile;
 pub mod report;
 
+pub use code::Code;
 pub use messages::Lang;
 pub use profile::Profile;
 pub use report::{CheckResult, CropProposal, Decision, Report, Severity, Status, Threshold, Unmeasurable};
@@ -84,7 +86,7 @@ impl Validator {
         lang: Lang,
     ) -> Result<Report> {
         let Some(face) = analysis.main_face() else {
-            let no_face = CheckResult::judge("no_face", "faces_found", 0.0, Threshold::Min { min: 1.0 });
+            let no_face = CheckResult::judge(Code::NoFace, "faces_found", 0.0, Threshold::Min { min: 1.0 });
             return Ok(Report::new(&profile.name, vec![no_face], None, lang));
         };
         let ctx = self.context(img, analysis, face, profile)?;
@@ -132,7 +134,7 @@ impl Validator {
     pub fn checks(&self, ctx: &Ctx, profile: &Profile) -> Result<Vec<CheckResult>> {
         let (img, analysis, face) = (ctx.img, ctx.analysis, ctx.face);
         let mut results = vec![CheckResult::judge(
-            "no_face",
+            Code::NoFace,
             "faces_found",
             analysis.faces.len() as f32,
             Threshold::Min { min: 1.0 },

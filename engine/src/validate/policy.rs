@@ -34,6 +34,7 @@ pub fn apply(results: &mut [CheckResult], profile: &Profile) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::validate::code::Code;
     use crate::validate::report::Threshold;
 
     fn profile(table: &str) -> Profile {
@@ -44,10 +45,10 @@ mod tests {
     fn results() -> Vec<CheckResult> {
         let t = Threshold::Max { max: 1.0 };
         vec![
-            CheckResult::not_measured("compression_artifacts", "jpeg_quality", t, "not a JPEG file"),
-            CheckResult::judge("compression_artifacts", "blockiness", 0.9, t),
-            CheckResult::not_measured("colour_cast", "cheek_a", t, "not a colour photo"),
-            CheckResult::not_measured("glasses", "eye_band_glasses_share", t, "face parts not parsed"),
+            CheckResult::not_measured(Code::CompressionArtifacts, "jpeg_quality", t, "not a JPEG file"),
+            CheckResult::judge(Code::CompressionArtifacts, "blockiness", 0.9, t),
+            CheckResult::not_measured(Code::ColourCast, "cheek_a", t, "not a colour photo"),
+            CheckResult::not_measured(Code::Glasses, "eye_band_glasses_share", t, "face parts not parsed"),
         ]
     }
 

@@ -1,6 +1,7 @@
 //! Validation profiles: every threshold a check uses, read from TOML. The three built-in profiles
 //! (`profiles/*.toml` in the repository) are compiled in; any other file can be loaded at run time.
 
+use super::code::Code;
 use super::report::{Severity, Unmeasurable};
 use crate::error::{EngineError, Result};
 use serde::{Deserialize, Serialize};
@@ -34,14 +35,23 @@ pub struct Profile {
     pub occlusion: Occlusion,
     pub capture: Capture,
     pub background: Background,
-    /// Per-code severity overrides (`reject` is the default).
+    /// Per-code severity overrides (`reject` is the default). An unknown code is refused at load.
     #[serde(default)]
-    pub severity: HashMap<String, Severity>,
+    pub severity: HashMap<Code, Severity>,
     /// What a code does when none of its measures could be taken on a photo: `pass`, `warn` or
     /// `reject`, per code, with `default` for the rest (itself `warn` when absent). Nothing that
     /// was not measured passes silently: the report lists it under `not_measured`.
     #[serde(default)]
-    pub on_unmeasurable: HashMap<String, Unmeasurable>,
+    pub on_unmeasurable: OnUnmeasurable,
+}
+
+/// `[on_unmeasurable]`: `default`, then any code by name.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct OnUnmeasurable {
+    #[serde(default)]
+    pub default: Unmeasurable,
+    #[serde(flatten)]
+    pub codes: HashMap<Code, Unmeasurable>,
 }
 
 /// The rendered crop: 35x45 mm at 300 dpi is 413x531 px.
@@ -293,32 +303,17 @@ impl Profile {
         if !ok {
             return Err(EngineError::Config(format!("profile {}: inconsistent ranges", self.name)));
         }
-        // A typo in [severity] or [on_unmeasurable] would otherwise silently leave the real code
-        // at its default.
-        let known = super::report::PRIORITY;
-        let unknown = |table: &str, keys: Vec<&String>, extra: &[&str]| match keys
-            .into_iter()
-            .find(|c| !known.contains(&c.as_str()) && !extra.contains(&c.as_str()))
-        {
-            Some(code) => Err(EngineError::Config(format!(
-                "profile {}: [{table}] names an unknown code `{code}`; known codes: {}",
-                self.name,
-                known.join(", ")
-            ))),
-            None => Ok(()),
-        };
-        unknown("severity", self.severity.keys().collect(), &[])?;
-        unknown("on_unmeasurable", self.on_unmeasurable.keys().collect(), &["default"])
+        Ok(())
     }
 
-    pub fn severity(&self, code: &str) -> Severity {
-        self.severity.get(code).copied().unwrap_or_default()
+    pub fn severity(&self, code: Code) -> Severity {
+        self.severity.get(&code).copied().unwrap_or_default()
     }
 
     /// The policy for `code` when none of its measures could be taken.
-    pub fn on_unmeasurable(&self, code: &str) -> Unmeasurable {
-        let default = self.on_unmeasurable.get("default").copied().unwrap_or_default();
-        self.on_unmeasurable.get(code).copied().unwrap_or(default)
+    pub fn on_unmeasurable(&self, code: Code) -> Unmeasurable {
+        let u = &self.on_unmeasurable;
+        u.codes.get(&code).copied().unwrap_or(u.default)
     }
 }
 
@@ -340,13 +335,13 @@ mod tests {
     fn an_unknown_code_in_on_unmeasurable_is_refused_and_default_is_warn() {
         let text = include_str!("../../../profiles/kz-id.toml");
         let base = Profile::from_toml(text).unwrap();
-        assert_eq!(base.on_unmeasurable("glasses"), Unmeasurable::Warn);
+        assert_eq!(base.on_unmeasurable(Code::Glasses), Unmeasurable::Warn);
         let table = "[on_unmeasurable]\ndefault = \"reject\"\nglasses = \"pass\"";
         let p = Profile::from_toml(&text.replace("[on_unmeasurable]\ndefault = \"warn\"", table)).unwrap();
-        assert_eq!(p.on_unmeasurable("glasses"), Unmeasurable::Pass);
-        assert_eq!(p.on_unmeasurable("blur"), Unmeasurable::Reject);
-        let bare = Profile { on_unmeasurable: HashMap::new(), ..base };
-        assert_eq!(bare.on_unmeasurable("blur"), Unmeasurable::Warn);
+        assert_eq!(p.on_unmeasurable(Code::Glasses), Unmeasurable::Pass);
+        assert_eq!(p.on_unmeasurable(Code::Blur), Unmeasurable::Reject);
+        let bare = Profile { on_unmeasurable: OnUnmeasurable::default(), ..base };
+        assert_eq!(bare.on_unmeasurable(Code::Blur), Unmeasurable::Warn);
         let typo = text.replace("[on_unmeasurable]\n", "[on_unmeasurable]\nblurr = \"pass\"\n");
         let err = Profile::from_toml(&typo).unwrap_err().to_string();
         assert!(err.contains("blurr"), "{err}");

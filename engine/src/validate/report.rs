@@ -1,6 +1,7 @@
 //! What validation returns: one result per check, each with the measured value, the threshold it
 //! was judged against, pass/fail, a stable code and a message in the citizen's language.
 
+use super::code::Code;
 use super::messages::{Lang, message};
 use crate::image::resize::Rect;
 use serde::Serialize;
@@ -73,7 +74,7 @@ pub enum Unmeasurable {
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckResult {
     /// The stable failure code this check reports (e.g. `turned_head`).
-    pub code: &'static str,
+    pub code: Code,
     /// What was measured, with its unit (e.g. `yaw_deg`).
     pub measure: &'static str,
     pub passed: bool,
@@ -89,7 +90,7 @@ pub struct CheckResult {
 
 impl CheckResult {
     /// Judges `value` against `threshold`.
-    pub fn judge(code: &'static str, measure: &'static str, value: f32, threshold: Threshold) -> Self {
+    pub fn judge(code: Code, measure: &'static str, value: f32, threshold: Threshold) -> Self {
         let passed = value.is_finite() && threshold.admits(value);
         Self {
             code,
@@ -106,12 +107,7 @@ impl CheckResult {
 
     /// A check that could not be measured, with the reason. It passes until the profile's
     /// `[on_unmeasurable]` policy is applied (`Validator::judge`).
-    pub fn not_measured(
-        code: &'static str,
-        measure: &'static str,
-        threshold: Threshold,
-        why: &'static str,
-    ) -> Self {
+    pub fn not_measured(code: Code, measure: &'static str, threshold: Threshold, why: &'static str) -> Self {
         Self {
             code,
             measure,
@@ -173,60 +169,28 @@ pub struct Report {
     pub profile: String,
     pub checks: Vec<CheckResult>,
     /// Codes of the failed rejecting checks, most important to the citizen first.
-    pub failed: Vec<&'static str>,
+    pub failed: Vec<Code>,
     /// Codes of failed checks that only warn; always present, empty when none did.
-    pub warnings: Vec<&'static str>,
+    pub warnings: Vec<Code>,
     /// Codes no measure of which could be taken on this photo (see each check's `note`); always
     /// present. Whether they passed, warned or rejected is the profile's `[on_unmeasurable]`.
-    pub not_measured: Vec<&'static str>,
+    pub not_measured: Vec<Code>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub crop: Option<CropProposal>,
 }
 
-/// Codes in the order a citizen should fix them: first what makes the photo unusable, then
-/// framing, then what the person does, then what the camera and the room do.
-pub const PRIORITY: &[&str] = &[
-    "no_face",
-    "multiple_faces",
-    "head_cropped",
-    "face_too_small",
-    "face_too_large",
-    "low_res",
-    "off_center",
-    "turned_head",
-    "tilted",
-    "occlusion",
-    "head_covering",
-    "glasses",
-    "closed_eyes",
-    "gaze_away",
-    "open_mouth",
-    "non_neutral_expression",
-    "red_eye",
-    "blur",
-    "underexposed",
-    "overexposed",
-    "uneven_lighting",
-    "low_dynamic_range",
-    "grayscale",
-    "colour_cast",
-    "compression_artifacts",
-    "busy_background",
-    "dark_background",
-];
-
-fn rank(code: &str) -> usize {
-    PRIORITY.iter().position(|c| *c == code).unwrap_or(PRIORITY.len())
-}
+/// Codes in the order a citizen should fix them (the declaration order of [`Code`]).
+pub const PRIORITY: &[Code] = Code::ALL;
 
 impl Report {
     /// Builds the report: fills messages in `lang`, orders failures, and decides.
     pub fn new(profile: &str, mut checks: Vec<CheckResult>, crop: Option<CropProposal>, lang: Lang) -> Self {
         checks.retain(|c| c.severity != Severity::Off);
-        let mut not_measured: Vec<&'static str> = Vec::new();
+        let mut not_measured: Vec<Code> = Vec::new();
         for c in &mut checks {
             // A check that fails because it could not be measured says so, not that the defect is there.
-            let key = if !c.passed && c.status == Status::NotMeasured { "not_measured" } else { c.code };
+            let key =
+                if !c.passed && c.status == Status::NotMeasured { "not_measured" } else { c.code.as_str() };
             c.message = message(key, c.passed, lang).to_string();
         }
         for c in &checks {
@@ -236,18 +200,18 @@ impl Report {
                 not_measured.push(c.code);
             }
         }
-        not_measured.sort_by_key(|c| rank(c));
-        let mut failed: Vec<&'static str> = Vec::new();
-        let mut warnings: Vec<&'static str> = Vec::new();
+        not_measured.sort();
+        let mut failed: Vec<Code> = Vec::new();
+        let mut warnings: Vec<Code> = Vec::new();
         for c in checks.iter().filter(|c| !c.passed) {
             let list = if c.severity == Severity::Reject { &mut failed } else { &mut warnings };
             if !list.contains(&c.code) {
                 list.push(c.code);
             }
         }
-        failed.sort_by_key(|c| rank(c));
-        warnings.sort_by_key(|c| rank(c));
-        checks.sort_by_key(|c| (c.passed, rank(c.code)));
+        failed.sort();
+        warnings.sort();
+        checks.sort_by_key(|c| (c.passed, c.code));
         let decision = if failed.is_empty() { Decision::Accept } else { Decision::Reject };
         Self { decision, profile: profile.to_string(), checks, failed, warnings, not_measured, crop }
     }

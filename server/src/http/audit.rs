@@ -48,7 +48,7 @@ pub struct AuditEvent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decision: Option<&'static str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub failed: Vec<&'static str>,
+    pub failed: Vec<sapa_engine::validate::Code>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

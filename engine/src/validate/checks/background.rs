@@ -1,5 +1,6 @@
 //! A plain, light background, judged only where the person mask says there is no person.
 
+use crate::validate::code::Code;
 use crate::validate::context::Ctx;
 use crate::validate::profile::Profile;
 use crate::validate::report::{CheckResult, Threshold};
@@ -10,13 +11,13 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
     let Some(mask) = &ctx.person else {
         return vec![
             CheckResult::not_measured(
-                "busy_background",
+                Code::BusyBackground,
                 "background_gradient",
                 t_grad,
                 "segmentation not run",
             ),
             CheckResult::not_measured(
-                "dark_background",
+                Code::DarkBackground,
                 "background_luminance",
                 t_lum,
                 "segmentation not run",
@@ -50,13 +51,13 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
     if share < b.min_share {
         return vec![
             CheckResult::not_measured(
-                "busy_background",
+                Code::BusyBackground,
                 "background_gradient",
                 t_grad,
                 "too little background to judge",
             ),
             CheckResult::not_measured(
-                "dark_background",
+                Code::DarkBackground,
                 "background_luminance",
                 t_lum,
                 "too little background to judge",
@@ -64,7 +65,7 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
         ];
     }
     vec![
-        CheckResult::judge("busy_background", "background_gradient", grad / n as f32, t_grad),
-        CheckResult::judge("dark_background", "background_luminance", lum / n as f32, t_lum),
+        CheckResult::judge(Code::BusyBackground, "background_gradient", grad / n as f32, t_grad),
+        CheckResult::judge(Code::DarkBackground, "background_luminance", lum / n as f32, t_lum),
     ]
 }

@@ -6,6 +6,7 @@ use crate::image::ColourKind;
 use crate::quality::blockiness::blockiness;
 use crate::quality::face_region::srgb_to_lab;
 use crate::quality::sharpness::edge_sharpness;
+use crate::validate::code::Code;
 use crate::validate::context::Ctx;
 use crate::validate::profile::{Capture, Profile};
 use crate::validate::report::{CheckResult, Threshold};
@@ -63,16 +64,16 @@ fn mean_chroma(ctx: &Ctx) -> f32 {
 
 /// The checks read on the face region's pixels, in the order `face_readings` returns them, so
 /// that the same list is reported as not measured when there is no face region.
-fn face_checks(c: &Capture) -> [(&'static str, &'static str, Threshold); 7] {
+fn face_checks(c: &Capture) -> [(Code, &'static str, Threshold); 7] {
     let (min, max) = (|v| Threshold::Min { min: v }, |v| Threshold::Max { max: v });
     [
-        ("blur", "edge_sharpness", min(c.min_edge_sharpness)),
-        ("underexposed", "dark_share", max(c.max_dark_share)),
-        ("underexposed", "face_luminance", min(c.min_face_luminance)),
-        ("overexposed", "bright_share", max(c.max_bright_share)),
-        ("overexposed", "face_luminance", max(c.max_face_luminance)),
-        ("low_dynamic_range", "entropy_bits", min(c.min_entropy_bits)),
-        ("uneven_lighting", "halves_luminance_gap", max(c.max_lighting_asymmetry)),
+        (Code::Blur, "edge_sharpness", min(c.min_edge_sharpness)),
+        (Code::Underexposed, "dark_share", max(c.max_dark_share)),
+        (Code::Underexposed, "face_luminance", min(c.min_face_luminance)),
+        (Code::Overexposed, "bright_share", max(c.max_bright_share)),
+        (Code::Overexposed, "face_luminance", max(c.max_face_luminance)),
+        (Code::LowDynamicRange, "entropy_bits", min(c.min_entropy_bits)),
+        (Code::UnevenLighting, "halves_luminance_gap", max(c.max_lighting_asymmetry)),
     ]
 }
 
@@ -114,28 +115,35 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
         } else {
             mean_chroma(ctx)
         };
-    let gray =
-        CheckResult::judge("grayscale", "mean_chroma", grayscale_value, Threshold::Min { min: c.min_chroma });
+    let gray = CheckResult::judge(
+        Code::Grayscale,
+        "mean_chroma",
+        grayscale_value,
+        Threshold::Min { min: c.min_chroma },
+    );
     let is_gray = !gray.passed;
     out.push(gray);
 
     let t_q = Threshold::Min { min: c.min_jpeg_quality };
     out.push(match ctx.source.jpeg_quality {
-        Some(q) => CheckResult::judge("compression_artifacts", "jpeg_quality", q as f32, t_q),
-        None => CheckResult::not_measured("compression_artifacts", "jpeg_quality", t_q, "not a JPEG file"),
+        Some(q) => CheckResult::judge(Code::CompressionArtifacts, "jpeg_quality", q as f32, t_q),
+        None => CheckResult::not_measured(Code::CompressionArtifacts, "jpeg_quality", t_q, "not a JPEG file"),
     });
     let t_b = Threshold::Max { max: c.max_blockiness };
     let b = ctx.face.detection.bbox;
     let around = [b.x - 0.25 * b.w, b.y - 0.25 * b.h, 1.5 * b.w, 1.5 * b.h];
     out.push(match blockiness(ctx.img, around) {
-        Some(v) => CheckResult::judge("compression_artifacts", "blockiness", v, t_b),
-        None => {
-            CheckResult::not_measured("compression_artifacts", "blockiness", t_b, "face too small to measure")
-        }
+        Some(v) => CheckResult::judge(Code::CompressionArtifacts, "blockiness", v, t_b),
+        None => CheckResult::not_measured(
+            Code::CompressionArtifacts,
+            "blockiness",
+            t_b,
+            "face too small to measure",
+        ),
     });
 
     out.push(CheckResult::judge(
-        "underexposed",
+        Code::Underexposed,
         "white_point_luminance",
         white_point(ctx),
         Threshold::Min { min: c.min_white_point },
@@ -156,13 +164,13 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
     });
     match (is_gray, cheeks) {
         (false, Some(lab)) => {
-            out.push(CheckResult::judge("colour_cast", "cheek_a", lab[1], t_a));
-            out.push(CheckResult::judge("colour_cast", "cheek_b", lab[2], t_b));
+            out.push(CheckResult::judge(Code::ColourCast, "cheek_a", lab[1], t_a));
+            out.push(CheckResult::judge(Code::ColourCast, "cheek_b", lab[2], t_b));
         }
         (gray, _) => {
             let why = if gray { "not a colour photo" } else { "face region unavailable" };
-            out.push(CheckResult::not_measured("colour_cast", "cheek_a", t_a, why));
-            out.push(CheckResult::not_measured("colour_cast", "cheek_b", t_b, why));
+            out.push(CheckResult::not_measured(Code::ColourCast, "cheek_a", t_a, why));
+            out.push(CheckResult::not_measured(Code::ColourCast, "cheek_b", t_b, why));
         }
     }
     out

@@ -2,6 +2,7 @@
 
 use crate::detect::Point;
 use crate::landmarks::regions::{LEFT_EYE, RIGHT_EYE};
+use crate::validate::code::Code;
 use crate::validate::context::Ctx;
 use crate::validate::profile::{Eyes, Profile};
 use crate::validate::report::{CheckResult, Threshold};
@@ -60,13 +61,13 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
     let open = ctx.lm.measures.eye_openness;
     let mut out = vec![
         CheckResult::judge(
-            "closed_eyes",
+            Code::ClosedEyes,
             "eye_openness_min",
             open.right.min(open.left),
             Threshold::Min { min: e.min_openness },
         ),
         CheckResult::judge(
-            "gaze_away",
+            Code::GazeAway,
             "gaze_deg",
             gaze_deg(ctx).abs(),
             Threshold::Max { max: e.max_gaze_deg },
@@ -74,15 +75,15 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
     ];
     let t_p = Threshold::Min { min: e.min_open_probability };
     out.push(match ctx.eye_state {
-        Some(s) => CheckResult::judge("closed_eyes", "eye_open_probability_min", s.min_open(), t_p),
+        Some(s) => CheckResult::judge(Code::ClosedEyes, "eye_open_probability_min", s.min_open(), t_p),
         None => {
-            CheckResult::not_measured("closed_eyes", "eye_open_probability_min", t_p, "eye state not read")
+            CheckResult::not_measured(Code::ClosedEyes, "eye_open_probability_min", t_p, "eye state not read")
         }
     });
     let t = Threshold::Max { max: e.max_red_share };
     out.push(match red_share(ctx, e) {
-        Some(v) => CheckResult::judge("red_eye", "red_pupil_share", v, t),
-        None => CheckResult::not_measured("red_eye", "red_pupil_share", t, "pupils too small to judge"),
+        Some(v) => CheckResult::judge(Code::RedEye, "red_pupil_share", v, t),
+        None => CheckResult::not_measured(Code::RedEye, "red_pupil_share", t, "pupils too small to judge"),
     });
     out
 }

@@ -4,6 +4,7 @@
 //! when the person segmentation finds a separate body of some size.
 
 use crate::detect::Detection;
+use crate::validate::code::Code;
 use crate::validate::profile::Profile;
 use crate::validate::report::{CheckResult, Threshold};
 
@@ -20,15 +21,15 @@ pub fn check(
     let t_person = Threshold::Max { max: p.faces.max_other_person_ratio };
     vec![
         CheckResult::judge(
-            "multiple_faces",
+            Code::MultipleFaces,
             "second_face_area_ratio",
             ratio,
             Threshold::Max { max: p.faces.max_second_face_ratio },
         ),
         match other_person {
-            Some(v) => CheckResult::judge("multiple_faces", "other_person_area_ratio", v, t_person),
+            Some(v) => CheckResult::judge(Code::MultipleFaces, "other_person_area_ratio", v, t_person),
             None => CheckResult::not_measured(
-                "multiple_faces",
+                Code::MultipleFaces,
                 "other_person_area_ratio",
                 t_person,
                 "segmentation not run",

@@ -1,5 +1,6 @@
 //! Geometry of the frame: head size, margins, centring and resolution (ICAO 9303 / ISO 19794-5).
 
+use crate::validate::code::Code;
 use crate::validate::context::Ctx;
 use crate::validate::profile::Profile;
 use crate::validate::report::{CheckResult, Threshold};
@@ -22,7 +23,7 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
     let margins = [h.crown_y, hgt - h.chin_y, h.left_x, w - h.right_x];
     let min_margin = margins.iter().copied().fold(f32::MAX, f32::min) / h.eye_to_chin;
     out.push(CheckResult::judge(
-        "head_cropped",
+        Code::HeadCropped,
         "min_margin_eye_chin",
         min_margin,
         Threshold::Min { min: f.min_margin },
@@ -30,13 +31,13 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
 
     let head_ratio = h.height() / fr.h;
     out.push(set_by_crop(CheckResult::judge(
-        "face_too_small",
+        Code::FaceTooSmall,
         "head_height_ratio",
         head_ratio,
         Threshold::Min { min: f.head_height_min },
     )));
     out.push(set_by_crop(CheckResult::judge(
-        "face_too_large",
+        Code::FaceTooLarge,
         "head_height_ratio",
         head_ratio,
         Threshold::Max { max: f.head_height_max },
@@ -45,20 +46,20 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
     let ex = (h.eyes.x - fr.x) / fr.w;
     let ey = (h.eyes.y - fr.y) / fr.h;
     out.push(set_by_crop(CheckResult::judge(
-        "off_center",
+        Code::OffCenter,
         "eye_x_ratio",
         ex,
         Threshold::Range { min: f.eye_x_min, max: f.eye_x_max },
     )));
     out.push(note(CheckResult::judge(
-        "off_center",
+        Code::OffCenter,
         "eye_y_ratio",
         ey,
         Threshold::Range { min: f.eye_y_min, max: f.eye_y_max },
     )));
 
     out.push(CheckResult::judge(
-        "low_res",
+        Code::LowRes,
         "inter_eye_px",
         ctx.lm.measures.inter_eye_px,
         Threshold::Min { min: f.min_inter_eye_px },
@@ -68,13 +69,13 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
     let real_w = (fr.x + fr.w).min(w) - fr.x.max(0.0);
     let real_h = (fr.y + fr.h).min(hgt) - fr.y.max(0.0);
     out.push(note(CheckResult::judge(
-        "low_res",
+        Code::LowRes,
         "frame_width_px",
         real_w,
         Threshold::Min { min: f.min_width as f32 },
     )));
     out.push(note(CheckResult::judge(
-        "low_res",
+        Code::LowRes,
         "frame_height_px",
         real_h,
         Threshold::Min { min: f.min_height as f32 },

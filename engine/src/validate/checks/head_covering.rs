@@ -3,11 +3,12 @@
 //! the sides of the face (a scarf, not a cap or a hat) and leaves the whole face visible, mouth
 //! and nose included, passes, with a note saying so; the officer judges the reason.
 
+use crate::validate::code::Code;
 use crate::validate::context::Ctx;
 use crate::validate::profile::Profile;
 use crate::validate::report::{CheckResult, Threshold};
 
-const CODE: &str = "head_covering";
+const CODE: Code = Code::HeadCovering;
 const MEASURE: &str = "crown_covered_share";
 
 pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {

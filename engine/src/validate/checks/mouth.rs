@@ -4,6 +4,7 @@ use crate::detect::Point;
 use crate::image::ColourKind;
 use crate::landmarks::regions::{CHIN, INNER_LIP_CONTOUR, OUTER_LIP_CONTOUR};
 use crate::quality::face_region::{FaceRegion, polygon_mask, srgb_to_lab};
+use crate::validate::code::Code;
 use crate::validate::context::Ctx;
 use crate::validate::profile::{Mouth, Profile};
 use crate::validate::report::{CheckResult, Threshold};
@@ -67,13 +68,13 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
     // mesh leaves slightly apart are not an open mouth, a smile baring teeth is.
     match ctx.region.as_ref().and_then(|r| Some((r, teeth_or_interior_share(r, colour, &p.mouth)?))) {
         Some((r, share)) => out.push(CheckResult::judge(
-            "open_mouth",
+            Code::OpenMouth,
             "lip_gap_x_teeth",
             gap_eye_chin(r) * share.sqrt(),
             t_open,
         )),
         None => out.push(CheckResult::not_measured(
-            "open_mouth",
+            Code::OpenMouth,
             "lip_gap_x_teeth",
             t_open,
             "face region unavailable",
@@ -81,16 +82,18 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
     }
     let t_smile = Threshold::Max { max: m.max_smile };
     out.push(match &ctx.region {
-        Some(r) => CheckResult::judge("non_neutral_expression", "smile", smile(r), t_smile),
+        Some(r) => CheckResult::judge(Code::NonNeutralExpression, "smile", smile(r), t_smile),
         None => {
-            CheckResult::not_measured("non_neutral_expression", "smile", t_smile, "face region unavailable")
+            CheckResult::not_measured(Code::NonNeutralExpression, "smile", t_smile, "face region unavailable")
         }
     });
     let t = Threshold::Max { max: m.max_expression };
     out.push(match &ctx.expression {
-        Some(e) => CheckResult::judge("non_neutral_expression", "expressive_probability", e.expressive(), t),
+        Some(e) => {
+            CheckResult::judge(Code::NonNeutralExpression, "expressive_probability", e.expressive(), t)
+        }
         None => CheckResult::not_measured(
-            "non_neutral_expression",
+            Code::NonNeutralExpression,
             "expressive_probability",
             t,
             "expression model not loaded",

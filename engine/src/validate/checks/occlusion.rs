@@ -4,11 +4,12 @@
 //! skin or cloth where the lips should be, so "lips missing" finds it where "skin missing" does
 //! not; a beard leaves the lips visible.
 
+use crate::validate::code::Code;
 use crate::validate::context::Ctx;
 use crate::validate::profile::Profile;
 use crate::validate::report::{CheckResult, Threshold};
 
-const CODE: &str = "occlusion";
+const CODE: Code = Code::Occlusion;
 
 pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
     let o = &p.occlusion;

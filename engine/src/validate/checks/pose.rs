@@ -9,6 +9,7 @@
 //! wedges instead (`quality::frame_rotation`) and judged as `tilted` too.
 
 use crate::quality::frame_rotation::frame_rotation_deg;
+use crate::validate::code::Code;
 use crate::validate::context::Ctx;
 use crate::validate::profile::Profile;
 use crate::validate::report::{CheckResult, Threshold};
@@ -21,11 +22,11 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
     // judged against a symmetric range.
     let within = |m: f32| Threshold::Range { min: -m, max: m };
     vec![
-        CheckResult::judge("turned_head", "yaw_deg", yaw, within(p.pose.max_yaw_deg)),
-        CheckResult::judge("tilted", "pitch_deg", pitch, within(p.pose.max_pitch_deg)),
-        CheckResult::judge("tilted", "roll_deg", pose.roll, within(p.pose.max_roll_deg)),
+        CheckResult::judge(Code::TurnedHead, "yaw_deg", yaw, within(p.pose.max_yaw_deg)),
+        CheckResult::judge(Code::Tilted, "pitch_deg", pitch, within(p.pose.max_pitch_deg)),
+        CheckResult::judge(Code::Tilted, "roll_deg", pose.roll, within(p.pose.max_roll_deg)),
         CheckResult::judge(
-            "tilted",
+            Code::Tilted,
             "frame_rotation_deg",
             frame_rotation_deg(ctx.img),
             within(p.pose.max_frame_rotation_deg),
