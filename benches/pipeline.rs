@@ -11,6 +11,7 @@ use sapa_engine::quality::expression::ExpressionModel;
 use sapa_engine::quality::eye_state::EyeStateModel;
 use sapa_engine::quality::face_parsing::FaceParser;
 use sapa_engine::quality::face_region::FaceRegion;
+use sapa_engine::quality::hands::HandModels;
 use sapa_engine::quality::segmentation::Segmenter;
 use sapa_engine::validate::context::{self, Ctx};
 use sapa_engine::validate::{Lang, Profile, checks};
@@ -38,6 +39,11 @@ fn check_groups(c: &mut Criterion) {
     let expr = expression.run(&img, &face.detection).expect("fer");
     let eyes = eye_state.run(&img, &lm.mesh).expect("eyes");
     let parts = parser.run(&img, &lm.mesh).expect("parse");
+    let hand_models = HandModels::new(
+        load_model(&models_dir(), HandModels::PALM_ID, &backend).expect("palm"),
+        load_model(&models_dir(), HandModels::LANDMARK_ID, &backend).expect("hand"),
+    );
+    let hands = hand_models.run(&img, &face.detection.bbox).expect("hands");
     let edge =
         a.detect_padded(&img, profile.faces.edge_pass_fill, profile.faces.edge_pass_min_score).expect("edge");
     // What judge derives from the models' outputs before any check: head box, crop, frame and
@@ -60,6 +66,7 @@ fn check_groups(c: &mut Criterion) {
         expression: Some(expr),
         eye_state: Some(eyes),
         parts: Some(parts),
+        hands: Some(hands),
         head,
         frame,
         crop,
@@ -69,6 +76,9 @@ fn check_groups(c: &mut Criterion) {
     // The two models validation added for what is in the picture (issue #22).
     g.bench_function("eye_state", |b| b.iter(|| eye_state.run(black_box(&img), &lm.mesh).expect("eyes")));
     g.bench_function("face_parsing", |b| b.iter(|| parser.run(black_box(&img), &lm.mesh).expect("parse")));
+    g.bench_function("hands", |b| {
+        b.iter(|| hand_models.run(black_box(&img), &face.detection.bbox).expect("hands"))
+    });
     // As judge does, less the mesh confirmation of each other face (a model run, timed above).
     let main = face.detection;
     let others: Vec<_> =

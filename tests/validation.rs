@@ -197,7 +197,8 @@ fn held_out_false_rejects_and_recall() {
 /// Held-out recall floors per labelled defect with at least 5 cases: one photo under what was
 /// measured (tract; BENCHMARKS.md), so a backend's rounding cannot fail it but a lost photo more
 /// can. Below the 90% target: blur, closed_eyes, hat, tilted, turned_head, gaze_away,
-/// poor_lighting and occlusion (hands and objects the face parser reads as skin); face_too_small is
+/// poor_lighting and occlusion (objects the face parser reads as skin, and a hand under the chin the
+/// hand models place mostly off the face); face_too_small is
 /// left out because kz-id judges the proposed crop, which rescales a small face (low_res judges
 /// whether the pixels suffice).
 const FLOORS: &[(&str, f32)] = &[
@@ -214,7 +215,7 @@ const FLOORS: &[(&str, f32)] = &[
     ("mask", 0.86),
     ("multiple_faces", 0.86),
     ("non_neutral_expression", 0.84),
-    ("occlusion", 0.08),
+    ("occlusion", 0.58),
     ("open_mouth", 0.85),
     ("poor_lighting", 0.42),
     ("tilted", 0.6),

@@ -3,7 +3,7 @@
 the input tensor and ONNX Runtime's outputs as raw little-endian f32, shapes in case.json. Every
 backend must reproduce these (tests/model_cases.rs).
 
-    python models/convert/make_case.py seg_faceparse384
+    python models/convert/make_case.py seg_faceparse384   # or det_palm192, lmk_hand224
 """
 import json
 import sys
@@ -18,6 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # id -> (size, layout, mean, std): the input each model expects, made from the whole portrait.
 INPUTS = {
     "seg_faceparse384": (384, "nchw", (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)),
+    "det_palm192": (192, "nhwc", (0.0, 0.0, 0.0), (1.0, 1.0, 1.0)),
+    "lmk_hand224": (224, "nhwc", (0.0, 0.0, 0.0), (1.0, 1.0, 1.0)),
 }
 
 

@@ -1,6 +1,6 @@
 //! Face detection with MediaPipe BlazeFace: SSD anchors, box and keypoint decoding, weighted NMS.
 
-mod anchors;
+pub mod anchors;
 mod blazeface;
 pub mod cascade;
 mod nms;

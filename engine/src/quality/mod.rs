@@ -8,5 +8,6 @@ pub mod eye_state;
 pub mod face_parsing;
 pub mod face_region;
 pub mod frame_rotation;
+pub mod hands;
 pub mod segmentation;
 pub mod sharpness;

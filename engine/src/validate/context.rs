@@ -11,6 +11,7 @@ use crate::quality::expression::Expression;
 use crate::quality::eye_state::EyeState;
 use crate::quality::face_parsing::FaceParts;
 use crate::quality::face_region::FaceRegion;
+use crate::quality::hands::Hand;
 use crate::quality::segmentation::PersonMask;
 use image::RgbImage;
 
@@ -46,6 +47,8 @@ pub struct Ctx<'a> {
     pub expression: Option<Expression>,
     pub eye_state: Option<EyeState>,
     pub parts: Option<FaceParts>,
+    /// Hands around the face (palm detector, then hand landmarks).
+    pub hands: Option<Vec<Hand>>,
     pub head: Head,
     /// The frame the framing checks judge: the whole image or the proposed crop.
     pub frame: Rect,

@@ -24,6 +24,7 @@ use crate::quality::expression::ExpressionModel;
 use crate::quality::eye_state::EyeStateModel;
 use crate::quality::face_parsing::FaceParser;
 use crate::quality::face_region::FaceRegion;
+use crate::quality::hands::HandModels;
 use crate::quality::segmentation::Segmenter;
 use context::Ctx;
 use image::RgbImage;
@@ -42,6 +43,7 @@ pub struct Validator {
     expression: ExpressionModel,
     eye_state: EyeStateModel,
     parser: FaceParser,
+    hands: HandModels,
 }
 
 impl Validator {
@@ -51,7 +53,11 @@ impl Validator {
         let expression = ExpressionModel::new(load_model(models_dir, ExpressionModel::MODEL_ID, &backend)?);
         let eye_state = EyeStateModel::new(load_model(models_dir, EyeStateModel::MODEL_ID, &backend)?);
         let parser = FaceParser::new(load_model(models_dir, FaceParser::MODEL_ID, &backend)?);
-        Ok(Self { analyzer, segmenter, expression, eye_state, parser })
+        let hands = HandModels::new(
+            load_model(models_dir, HandModels::PALM_ID, &backend)?,
+            load_model(models_dir, HandModels::LANDMARK_ID, &backend)?,
+        );
+        Ok(Self { analyzer, segmenter, expression, eye_state, parser, hands })
     }
 
     pub fn analyzer(&self) -> &Analyzer {
@@ -108,6 +114,7 @@ impl Validator {
         let expression = Some(self.expression.run(img, &face.detection)?);
         let eye_state = Some(self.eye_state.run(img, &lm.mesh)?);
         let parts = Some(self.parser.run(img, &lm.mesh)?);
+        let hands = Some(self.hands.run(img, &face.detection.bbox)?);
         let region = FaceRegion::new(img, &lm.mesh, &lm.measures);
         let head = context::head(lm, person.as_ref());
         let crop = context::propose_crop(&head, profile, img.width(), img.height());
@@ -123,6 +130,7 @@ impl Validator {
             expression,
             eye_state,
             parts,
+            hands,
             head,
             frame,
             crop,

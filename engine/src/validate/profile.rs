@@ -207,6 +207,22 @@ pub struct Occlusion {
     pub allow_religious_headscarf: bool,
     pub min_scarf_side_share: f32,
     pub min_face_visible: f32,
+    /// A palm near the face counts as a hand when the hand-landmark model's presence is at least
+    /// this (MediaPipe's own floor is 0.5).
+    #[serde(default = "d_min_hand_presence")]
+    pub min_hand_presence: f32,
+    /// Maximum share of a hand's 21 landmarks inside the face box enlarged 1.2x: more is a hand
+    /// over the face.
+    #[serde(default = "d_max_hand_on_face_share")]
+    pub max_hand_on_face_share: f32,
+}
+
+fn d_min_hand_presence() -> f32 {
+    0.5
+}
+
+fn d_max_hand_on_face_share() -> f32 {
+    0.3
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

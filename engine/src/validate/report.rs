@@ -126,11 +126,10 @@ impl CheckResult {
         self
     }
 
-    /// Marks a value the proposed crop sets (not the photo): it passes, since the crop is what
-    /// the document will carry.
+    /// Marks a passing value that the proposed crop set (not the photo): the crop is what the
+    /// document will carry.
     pub fn fixed_by_crop(mut self) -> Self {
         self.status = Status::FixedByCrop;
-        self.passed = true;
         self.note = Some("set by the proposed crop");
         self
     }

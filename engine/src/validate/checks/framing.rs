@@ -10,12 +10,13 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
     let h = &ctx.head;
     let fr = ctx.frame;
     let in_crop = ctx.crop.is_some() && p.frame == crate::validate::profile::FrameMode::Crop;
-    // Judged on the proposed crop: what the crop sets (head size, horizontal centring) passes as
-    // fixed by it; what it only frames (the eyes' height, given the head's proportions) is read.
+    // Judged on the proposed crop: what the crop sets (head size, horizontal centring) is reported
+    // as fixed by it; what it only frames (the eyes' height, given the head's proportions) is read.
+    // Where the crop could not reach the target (held back at the image's edge), the failure stays.
     let note = |c: CheckResult| {
         if in_crop { c.with_note("judged on the proposed crop") } else { c }
     };
-    let set_by_crop = |c: CheckResult| if in_crop { c.fixed_by_crop() } else { c };
+    let set_by_crop = |c: CheckResult| if in_crop && c.passed { c.fixed_by_crop() } else { note(c) };
     let mut out = Vec::new();
 
     // The whole head in the original image, with room to spare: a crop cannot add what is not there.
