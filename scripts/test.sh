@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sapa's test command (the one README.md gives and CI runs):
-#  1. builds the default configuration (tract only, no system libraries);
+#  1. builds the default configuration (both backends; ONNX Runtime is loaded at run time, so the
+#     build needs no system library);
 #  2. fetches ONNX Runtime from its PyPI wheel and runs every test, unit, integration and
 #     criterion bench (once, in test mode) with both backends.
 #  3. validates the service's OpenAPI document (written by server/tests/http.rs) with

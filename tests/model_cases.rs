@@ -17,7 +17,7 @@ fn read_f32(path: &Path) -> Vec<f32> {
 fn every_backend_reproduces_the_reference_cases() {
     let shared = cases_dir();
     for kind in backends() {
-        let backend = Backend::new(BackendOptions { kind, intra_threads: 1 }).expect("backend");
+        let backend = Backend::new(BackendOptions::of(kind)).expect("backend");
         for spec in &manifest().models {
             let own = models_dir().join("cases").join(&spec.id);
             let dir = if own.is_dir() {
@@ -81,7 +81,7 @@ fn a_tampered_model_file_is_refused_by_name() {
 fn a_burst_of_callers_does_not_grow_the_sessions_past_the_cores() {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     for kind in backends() {
-        let backend = Backend::new(BackendOptions { kind, intra_threads: 1 }).expect("backend");
+        let backend = Backend::new(BackendOptions::of(kind)).expect("backend");
         let model = load_model(&models_dir(), "q_eye_state24_faceplugin", &backend).expect("load");
         let spec = manifest().models.iter().find(|m| m.id == "q_eye_state24_faceplugin").unwrap();
         let input = ndarray::ArrayD::<f32>::zeros(spec.input.shape.clone());

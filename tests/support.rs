@@ -76,7 +76,7 @@ pub fn models_dir() -> PathBuf {
 /// An analyzer on `kind` with the default configuration and the workspace models.
 pub fn analyzer(kind: sapa_engine::runtime::BackendKind) -> sapa_engine::Analyzer {
     use sapa_engine::runtime::{Backend, BackendOptions};
-    let backend = Backend::new(BackendOptions { kind, intra_threads: 1 }).expect("backend");
+    let backend = Backend::new(BackendOptions::of(kind)).expect("backend");
     sapa_engine::Analyzer::load(&models_dir(), backend, Default::default()).expect("models load")
 }
 

@@ -23,7 +23,7 @@ struct Kit {
 impl Kit {
     fn load() -> Self {
         let config = RecognitionConfig::load(&models_dir()).unwrap();
-        let backend = Backend::new(BackendOptions { kind: BackendKind::Tract, intra_threads: 1 }).unwrap();
+        let backend = Backend::new(BackendOptions::of(BackendKind::Tract)).unwrap();
         Self {
             analyzer: analyzer(BackendKind::Tract),
             recognizer: Recognizer::load(&models_dir(), config.default_model, &backend).unwrap(),

@@ -64,7 +64,7 @@ pub fn backends() -> Vec<BackendKind> {
 
 /// One intra-op thread: the benches measure one core.
 pub fn backend(kind: BackendKind) -> Backend {
-    Backend::new(BackendOptions { kind, intra_threads: 1 }).expect("backend")
+    Backend::new(BackendOptions::of(kind)).expect("backend")
 }
 
 pub fn analyzer(kind: BackendKind) -> Analyzer {

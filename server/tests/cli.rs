@@ -40,6 +40,27 @@ fn the_readme_sample_output_is_what_the_main_command_prints() {
     assert_eq!(printed.trim_end(), block.trim_end(), "README sample is stale; it should read:\n{printed}");
 }
 
+/// `--version` names the runtime `--backend auto` picks: ONNX Runtime from `ORT_DYLIB_PATH` when
+/// set to a real library, and tract, with how to get the faster path, when nothing can be found.
+#[test]
+fn version_says_which_runtime_runs_the_models() {
+    let run = |ort: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sapa"));
+        cmd.arg("--version").current_dir(root());
+        match ort {
+            Some(lib) => cmd.env("ORT_DYLIB_PATH", lib),
+            None => cmd.env_remove("ORT_DYLIB_PATH"),
+        };
+        String::from_utf8(cmd.output().expect("run sapa").stdout).unwrap()
+    };
+    let plain = run(None);
+    assert!(plain.starts_with("sapa ") && plain.contains("\nbackend: "), "{plain}");
+    if let Ok(lib) = std::env::var("ORT_DYLIB_PATH") {
+        let with = run(Some(&lib));
+        assert!(with.contains("backend: onnxruntime"), "{with}");
+    }
+}
+
 #[test]
 fn analyze_prints_one_line_per_file_and_survives_a_bad_one() {
     let dir = temp("analyze");

@@ -294,7 +294,12 @@ fn every_endpoint_answers_its_happy_path() {
     let r = get(&s.url("/health/ready"), &[]);
     assert_eq!((r.status, r.json["status"].as_str()), (200, Some("ready")));
     assert_eq!(r.json["reference_source"], "not_configured");
+    // The runtime in use, the same in readiness and metrics (ONNX Runtime when the test run found
+    // its library, tract otherwise).
+    let runtime = r.json["backend"].as_str().expect("backend in readiness").to_string();
+    assert!(runtime == "tract" || runtime.starts_with("onnxruntime"), "{runtime}");
     let m = get(&s.url("/metrics"), &[]).text;
+    assert!(m.contains(&format!("sapa_backend{{runtime=\"{runtime}\"}} 1")), "{m}");
     assert!(m.contains("sapa_http_requests_total{route=\"/v1/validate\",status=\"200\"} 2"), "{m}");
     assert!(m.contains("sapa_stage_duration_seconds_count{stage=\"analyze\"} 10"), "{m}");
     assert!(m.contains("sapa_queue_depth"), "{m}");

@@ -31,7 +31,7 @@ pub enum BackendKind {
     /// tract-onnx: pure Rust, no system libraries. The default.
     #[default]
     Tract,
-    /// ONNX Runtime through the `ort` crate (build with `--features ort`, set `ORT_DYLIB_PATH`).
+    /// ONNX Runtime through the `ort` crate, its library loaded at run time.
     Ort,
 }
 
@@ -62,11 +62,21 @@ pub struct BackendOptions {
     /// Threads ONNX Runtime may use inside one inference. 1 suits batch work, where rayon
     /// already keeps every core busy with whole images.
     pub intra_threads: usize,
+    /// The ONNX Runtime shared library to load; `None` reads `ORT_DYLIB_PATH`.
+    #[serde(default)]
+    pub ort_library: Option<std::path::PathBuf>,
 }
 
 impl Default for BackendOptions {
     fn default() -> Self {
-        Self { kind: BackendKind::Tract, intra_threads: 1 }
+        Self { kind: BackendKind::Tract, intra_threads: 1, ort_library: None }
+    }
+}
+
+impl BackendOptions {
+    /// `kind` with one intra-op thread and the library from the environment.
+    pub fn of(kind: BackendKind) -> Self {
+        Self { kind, ..Self::default() }
     }
 }
 
@@ -89,7 +99,7 @@ impl Backend {
             }),
             #[cfg(feature = "ort")]
             BackendKind::Ort => {
-                let rt = onnxruntime::OrtRuntime::shared()?;
+                let rt = onnxruntime::OrtRuntime::shared(options.ort_library.as_deref())?;
                 Ok(Self { options, ort: Some(rt) })
             }
             #[cfg(not(feature = "ort"))]
@@ -101,6 +111,18 @@ impl Backend {
 
     pub fn kind(&self) -> BackendKind {
         self.options.kind
+    }
+
+    /// What runs the models, for `--version`, readiness and metrics: `tract`, or
+    /// `onnxruntime <version>` (the version read from the library's file name, when it has one).
+    pub fn runtime(&self) -> String {
+        match self.options.kind {
+            BackendKind::Tract => "tract".to_string(),
+            #[cfg(feature = "ort")]
+            BackendKind::Ort => self.ort.as_ref().map_or_else(|| "onnxruntime".into(), |rt| rt.describe()),
+            #[cfg(not(feature = "ort"))]
+            BackendKind::Ort => "onnxruntime".to_string(),
+        }
     }
 
     /// Prepares a model from its verified bytes.

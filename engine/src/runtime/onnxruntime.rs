@@ -1,5 +1,5 @@
-//! The ONNX Runtime backend, loaded from `ORT_DYLIB_PATH` at run time (nothing is downloaded at
-//! build time). An ort `Session` runs with `&mut self`, so each model keeps a small pool of
+//! The ONNX Runtime backend, its shared library loaded at run time from the path the caller found
+//! (or `ORT_DYLIB_PATH`); nothing is downloaded at build time. An ort `Session` runs with `&mut self`, so each model keeps a small pool of
 //! sessions, created on demand and reused, and **bounded**: at most one per core. A session holds
 //! the whole optimised graph and its arena, so one per peak caller, kept forever, would let a
 //! burst of callers grow memory for good; past the bound a caller waits for a session instead.
@@ -17,30 +17,43 @@ use std::sync::{Condvar, Mutex};
 /// The loaded ONNX Runtime library and its environment, shared by every model.
 pub struct OrtRuntime {
     env: Environment,
+    library: std::path::PathBuf,
 }
 
 impl OrtRuntime {
     /// The process's one ONNX Runtime environment (the library allows no second), created on
-    /// first use and shared by every backend after it.
-    pub fn shared() -> Result<std::sync::Arc<Self>> {
+    /// first use from `library` (or `ORT_DYLIB_PATH`) and shared by every backend after it.
+    pub fn shared(library: Option<&std::path::Path>) -> Result<std::sync::Arc<Self>> {
         static RUNTIME: std::sync::OnceLock<std::result::Result<std::sync::Arc<OrtRuntime>, EngineError>> =
             std::sync::OnceLock::new();
-        RUNTIME.get_or_init(|| Self::init().map(std::sync::Arc::new)).clone()
+        RUNTIME.get_or_init(|| Self::init(library).map(std::sync::Arc::new)).clone()
     }
 
-    fn init() -> Result<Self> {
-        let path = std::env::var_os("ORT_DYLIB_PATH").ok_or_else(|| {
-            EngineError::Config(
-                "the ort backend needs ORT_DYLIB_PATH: run scripts/fetch-onnxruntime.sh".into(),
-            )
-        })?;
+    /// `onnxruntime 1.32.0`, the version from the library's file name when it carries one.
+    pub fn describe(&self) -> String {
+        let name = self.library.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        match name.split_once(".so.") {
+            Some((_, version)) => format!("onnxruntime {version}"),
+            None => "onnxruntime".to_string(),
+        }
+    }
+
+    fn init(library: Option<&std::path::Path>) -> Result<Self> {
+        let path = match library {
+            Some(p) => p.as_os_str().to_owned(),
+            None => std::env::var_os("ORT_DYLIB_PATH").ok_or_else(|| {
+                EngineError::Config(
+                    "the ort backend needs the ONNX Runtime library: run scripts/fetch-onnxruntime.sh".into(),
+                )
+            })?,
+        };
         let builder = ort::init_from(&path)
             .map_err(|e| EngineError::Config(format!("cannot load ONNX Runtime from {path:?}: {e}")))?;
         let env = builder
             .with_name("sapa")
             .build()
             .map_err(|e| EngineError::Config(format!("ONNX Runtime environment: {e}")))?;
-        Ok(Self { env })
+        Ok(Self { env, library: path.into() })
     }
 }
 

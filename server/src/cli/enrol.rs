@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use sapa_engine::models::locate_models_dir;
 use sapa_engine::recognition::usability::{self, Usability};
 use sapa_engine::recognition::{ColourOrder, RecognitionConfig, RecognitionError, RecognitionModel};
-use sapa_engine::runtime::{Backend, BackendOptions};
+use sapa_engine::runtime::Backend;
 use sapa_engine::{Analyzer, AnalyzerConfig, Recognizer, Template};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -30,7 +30,7 @@ impl Enroller {
         order: Option<ColourOrder>,
     ) -> anyhow::Result<Self> {
         let dir = locate_models_dir(global.models.as_deref())?;
-        let backend = Backend::new(BackendOptions { kind: global.backend, intra_threads: 1 })?;
+        let backend = Backend::new(super::backend::options(global.backend)?)?;
         let analyzer = setup::analyzer(global, AnalyzerConfig::default())?;
         let recognizers = models
             .iter()

@@ -1,6 +1,7 @@
 //! Command-line interface: argument parsing and one module per subcommand.
 
 mod analyze;
+pub mod backend;
 mod batch;
 pub mod csv;
 pub mod enrol;
@@ -13,7 +14,6 @@ mod validate;
 pub mod verify;
 
 use clap::{Args, Parser, Subcommand};
-use sapa_engine::runtime::BackendKind;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -32,16 +32,13 @@ pub struct GlobalArgs {
     /// Directory holding the ONNX models and manifest.toml (default: found automatically).
     #[arg(long, global = true, env = "SAPA_MODELS")]
     pub models: Option<PathBuf>,
-    /// Inference backend: tract (pure Rust) or ort (ONNX Runtime; needs a build with `--features ort`).
-    #[arg(long, global = true, default_value = "tract", value_parser = parse_backend, env = "SAPA_BACKEND")]
-    pub backend: BackendKind,
+    /// Inference backend: auto (ONNX Runtime when its library is found, else tract), tract (pure
+    /// Rust) or ort (ONNX Runtime, an error when it cannot be found).
+    #[arg(long, global = true, value_enum, default_value_t = backend::BackendChoice::Auto, env = "SAPA_BACKEND")]
+    pub backend: backend::BackendChoice,
     /// Worker threads for batches (default: one per core).
     #[arg(long, global = true)]
     pub threads: Option<usize>,
-}
-
-fn parse_backend(s: &str) -> Result<BackendKind, String> {
-    s.parse().map_err(|e: sapa_engine::EngineError| e.to_string())
 }
 
 #[derive(Subcommand, Debug)]

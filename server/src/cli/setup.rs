@@ -2,12 +2,12 @@
 
 use super::GlobalArgs;
 use sapa_engine::models::locate_models_dir;
-use sapa_engine::runtime::{Backend, BackendOptions};
+use sapa_engine::runtime::Backend;
 use sapa_engine::{Analyzer, AnalyzerConfig};
 
 pub fn analyzer(global: &GlobalArgs, config: AnalyzerConfig) -> anyhow::Result<Analyzer> {
     let dir = locate_models_dir(global.models.as_deref())?;
-    let backend = Backend::new(BackendOptions { kind: global.backend, intra_threads: 1 })?;
+    let backend = Backend::new(super::backend::options(global.backend)?)?;
     Ok(Analyzer::load(&dir, backend, config)?)
 }
 

@@ -26,6 +26,11 @@ pub struct StageLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RuntimeLabel {
+    pub runtime: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RefusalLabel {
     pub route: &'static str,
     pub reason: &'static str,
@@ -57,6 +62,8 @@ pub struct Metrics {
     /// Requests refused before any work (not audited one by one).
     pub refused: Family<RefusalLabel, Counter>,
     pub audit_lines_dropped: Gauge,
+    /// 1 for the runtime that runs the models (`tract` or `onnxruntime <version>`).
+    pub backend: Family<RuntimeLabel, Gauge>,
 }
 
 impl Default for Metrics {
@@ -78,6 +85,8 @@ impl Metrics {
         let down = Gauge::default();
         let refused = Family::<RefusalLabel, Counter>::default();
         let audit_lines_dropped = Gauge::default();
+        let backend = Family::<RuntimeLabel, Gauge>::default();
+        registry.register("backend", "The runtime that runs the models (value 1)", backend.clone());
         registry.register(
             "refused",
             "Requests refused before any work, by route and reason",
@@ -112,6 +121,7 @@ impl Metrics {
             reference_source_down_seconds: down,
             refused,
             audit_lines_dropped,
+            backend,
         }
     }
 

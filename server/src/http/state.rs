@@ -146,6 +146,8 @@ impl AppState {
         };
         let metrics = Metrics::new();
         metrics.workers.set(pool.workers() as i64);
+        let runtime = engine.validator.analyzer().backend().runtime();
+        metrics.backend.get_or_create(&super::metrics::RuntimeLabel { runtime }).set(1);
         Ok(Self { engine, pool, keys, store, gbd, metrics, audit, config, next_id: Default::default() })
     }
 

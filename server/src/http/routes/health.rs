@@ -23,6 +23,8 @@ pub struct Ready {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     pub models: &'static str,
+    /// What runs the models: `tract`, or `onnxruntime <version>`.
+    pub backend: String,
     pub store: &'static str,
     /// `closed`, `open`, `half_open`, or `not_configured`.
     pub reference_source: &'static str,
@@ -72,6 +74,7 @@ pub async fn ready(State(state): State<Arc<AppState>>) -> Response {
         status,
         reason,
         models: "loaded",
+        backend: state.engine.validator.analyzer().backend().runtime(),
         store: if store_ok { "ok" } else { "unreachable" },
         reference_source: breaker.map(|b| b.as_str()).unwrap_or("not_configured"),
         reference_source_down_s: down,
