@@ -591,7 +591,8 @@ fn a_register_photo_becomes_a_reference_on_the_bounded_pool() {
         "[limits]\nworkers = 1\nqueue = 0\n[gbd]\nurl_template = \"http://{addr}/photo/{{iin}}\"\nallow_insecure_http = true\nretries = 0\n"
     );
     // At the most verbose log level, the register's URL (which carries the IIN) is never printed.
-    let s = Server::start("gbd-ok", &cfg, &[("SAPA_LOG", "trace")]);
+    // On tract, whose model loading logs at debug level, so the log is surely verbose.
+    let s = Server::start("gbd-ok", &cfg, &[("SAPA_LOG", "trace"), ("SAPA_BACKEND", "tract")]);
     let (ct, body) = multipart(&[("probe", Some(&astronaut()), ""), ("iin", None, IIN)]);
     let r = post(&s.url("/v1/verify"), &ct, &body, &[]);
     assert_eq!(r.status, 200, "{}", r.text);

@@ -119,7 +119,7 @@ pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
             workers = state.pool.workers(),
             queue = state.config.limits.queue,
             keys = state.keys.len(),
-            backend = ?global.backend,
+            backend = %state.engine.validator.analyzer().backend().runtime(),
             "listening"
         );
         let health = match state.config.server.health_addr {
