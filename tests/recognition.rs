@@ -184,17 +184,13 @@ mod experiments {
     }
 }
 
-/// `(file_a, file_b, same)` rows of a pairs file.
+/// `(file_a, file_b, same)` rows of a pairs file, read by the product's pair reader.
 fn read_pairs(path: &Path) -> Vec<(String, String, bool)> {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .skip(1)
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let c: Vec<&str> = l.split(',').collect();
-            (c[0].to_string(), c[1].to_string(), c[2].trim() == "1")
-        })
+    let root = sapa_server::cli::pairs::root_for(path, None);
+    sapa_server::cli::pairs::read(path, &root)
+        .expect("a pairs file")
+        .into_iter()
+        .map(|p| (p.a, p.b, p.same == Some(true)))
         .collect()
 }
 

@@ -92,13 +92,10 @@ pub struct Label {
     pub notes: String,
 }
 
-pub use sapa_server::cli::csv::split_line as split_csv_line;
-
-/// Reads `labels.csv` from the fixtures directory.
+/// Reads `labels.csv` from the fixtures directory (the csv crate: quoted notes hold commas).
 pub fn labels(dir: &std::path::Path) -> Vec<Label> {
-    let text = std::fs::read_to_string(dir.join("labels.csv")).expect("labels.csv");
-    let mut lines = text.lines();
-    let header = split_csv_line(lines.next().unwrap_or_default());
+    let mut reader = csv::Reader::from_path(dir.join("labels.csv")).expect("labels.csv");
+    let header = reader.headers().expect("a header row").clone();
     let col = |name: &str| header.iter().position(|h| h == name).expect(name);
     let (f, id, sf, fr, ic, de, no) = (
         col("file"),
@@ -109,19 +106,17 @@ pub fn labels(dir: &std::path::Path) -> Vec<Label> {
         col("defects"),
         col("notes"),
     );
-    lines
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let r = split_csv_line(l);
-            Label {
-                file: r[f].clone(),
-                identity: r[id].clone(),
-                single_face: r[sf] == "yes",
-                frontal: r[fr] == "yes",
-                icao_like: r[ic] == "yes",
-                defects: r[de].split(';').filter(|s| !s.is_empty()).map(str::to_string).collect(),
-                notes: r[no].clone(),
-            }
+    reader
+        .records()
+        .map(|r| r.expect("a labels.csv row"))
+        .map(|r| Label {
+            file: r[f].to_string(),
+            identity: r[id].to_string(),
+            single_face: &r[sf] == "yes",
+            frontal: &r[fr] == "yes",
+            icao_like: &r[ic] == "yes",
+            defects: r[de].split(';').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+            notes: r[no].to_string(),
         })
         .collect()
 }

@@ -80,15 +80,8 @@ fn a_poor_probe_gets_retake_not_no_match() {
     let Some(faces) = faces_dir() else { return };
     let kit = Kit::load();
     let threshold = kit.threshold();
-    let text = std::fs::read_to_string(faces.join("pairs.csv")).unwrap();
-    let rows: Vec<(String, String, bool)> = text
-        .lines()
-        .skip(1)
-        .filter_map(|l| {
-            let c: Vec<&str> = l.split(',').map(str::trim).collect();
-            Some((c.first()?.to_string(), c.get(1)?.to_string(), *c.get(2)? == "1"))
-        })
-        .collect();
+    let rows: Vec<(String, String, bool)> =
+        pairs(&faces).into_iter().map(|p| (p.a, p.b, p.same == Some(true))).collect();
     let (mut checked, mut retakes, mut flagged) = (0, 0, 0);
     for (a, b, _) in rows.iter().filter(|r| r.2).take(PAIRS) {
         let (probe, reference) = (load(&faces.join(a)), load(&faces.join(b)));
@@ -124,13 +117,10 @@ fn a_poor_probe_gets_retake_not_no_match() {
 fn a_clean_impostor_still_gets_no_match() {
     let Some(faces) = faces_dir() else { return };
     let kit = Kit::load();
-    let text = std::fs::read_to_string(faces.join("pairs.csv")).unwrap();
-    let (a, b) = text
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').map(str::trim).collect::<Vec<_>>())
-        .find(|c| c.get(2) == Some(&"0"))
-        .map(|c| (c[0].to_string(), c[1].to_string()))
+    let (a, b) = pairs(&faces)
+        .into_iter()
+        .find(|p| p.same == Some(false))
+        .map(|p| (p.a, p.b))
         .expect("an impostor row");
     let (ta, ua, _) = kit.side(&load(&faces.join(&a))).unwrap();
     let (tb, ub, _) = kit.side(&load(&faces.join(&b))).unwrap();
@@ -138,4 +128,9 @@ fn a_clean_impostor_still_gets_no_match() {
     let verdict = Verdict::decide(score, kit.threshold(), &ua, &ub);
     assert!(ua.usable() && ub.usable(), "{ua:?} {ub:?}");
     assert_eq!(verdict, Verdict::NoMatch, "{a},{b}: score {score}");
+}
+
+/// The shared faces' pairs, read by the product's pair reader.
+fn pairs(faces: &std::path::Path) -> Vec<sapa_server::cli::pairs::Pair> {
+    sapa_server::cli::pairs::read(&faces.join("pairs.csv"), faces).expect("pairs.csv")
 }

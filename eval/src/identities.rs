@@ -5,7 +5,6 @@
 //! inflate the measured false match rate and push every threshold up.
 
 use anyhow::Context;
-use sapa_server::cli::csv::{field, split_line};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -80,24 +79,25 @@ fn kind(identity: &str) -> Kind {
 
 /// Reads labels.csv (columns file, identity, source_repo).
 pub fn read_labels(path: &Path) -> anyhow::Result<Vec<Labelled>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut lines = text.lines();
-    let header = split_line(lines.next().unwrap_or_default());
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .with_context(|| format!("reading {}", path.display()))?;
+    let header = reader.headers().with_context(|| format!("reading {}", path.display()))?.clone();
     let col = |n: &str| {
         header.iter().position(|h| h == n).with_context(|| format!("{} has no {n} column", path.display()))
     };
     let (f, i, s) = (col("file")?, col("identity")?, col("source_repo")?);
-    Ok(lines
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let cols = split_line(l);
-            Labelled {
-                file: field(&cols, f).to_string(),
-                identity: field(&cols, i).to_string(),
-                source: field(&cols, s).to_string(),
-            }
-        })
-        .collect())
+    let mut out = Vec::new();
+    for record in reader.records() {
+        let record = record.with_context(|| format!("reading {}", path.display()))?;
+        let get = |c: usize| record.get(c).unwrap_or("").to_string();
+        if record.iter().all(|v| v.trim().is_empty()) {
+            continue;
+        }
+        out.push(Labelled { file: get(f), identity: get(i), source: get(s) });
+    }
+    Ok(out)
 }
 
 /// The pairing rules, with the deepface cluster pairs the source separates explicitly (taken

@@ -364,10 +364,11 @@ mod tests {
     #[test]
     fn shared_photos_rotated_one_reads_its_turn_and_the_rest_zero() {
         let Some(dir) = faces_dir() else { return };
-        let labels = std::fs::read_to_string(dir.join("labels.csv")).unwrap();
+        let mut labels = csv::Reader::from_path(dir.join("labels.csv")).unwrap();
         let mut turned = Vec::new();
-        for line in labels.lines().skip(1) {
-            let file = line.split(',').next().unwrap();
+        for record in labels.records() {
+            let record = record.unwrap();
+            let file = &record[0];
             let img = image::open(dir.join(file)).unwrap().to_rgb8();
             let m = frame_rotation_deg(&img);
             if m != 0.0 {

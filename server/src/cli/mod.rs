@@ -3,7 +3,6 @@
 mod analyze;
 pub mod backend;
 mod batch;
-pub mod csv;
 pub mod enrol;
 mod files;
 pub mod pairs;

@@ -6,77 +6,59 @@
 //! reference must not linger. Only templates are cached, never photos.
 
 use super::store::TemplateRecord;
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use moka::policy::EvictionPolicy;
+use moka::sync::Cache;
+use std::time::Duration;
 
-type Entries = HashMap<(String, String), (Instant, TemplateRecord)>;
-
+/// moka's cache (time to live, a bound on entries, least recently used out first); `None` when
+/// disabled.
 #[derive(Debug)]
 pub struct TemplateCache {
-    ttl: Duration,
-    max_entries: usize,
-    entries: Mutex<Entries>,
+    entries: Option<Cache<(String, String), TemplateRecord>>,
 }
 
 impl TemplateCache {
     /// A zero `ttl` or `max_entries` disables caching.
     pub fn new(ttl: Duration, max_entries: usize) -> Self {
-        TemplateCache { ttl, max_entries, entries: Mutex::new(HashMap::new()) }
+        let entries = (!ttl.is_zero() && max_entries > 0).then(|| {
+            Cache::builder()
+                .max_capacity(max_entries as u64)
+                .time_to_live(ttl)
+                .eviction_policy(EvictionPolicy::lru())
+                .support_invalidation_closures()
+                .build()
+        });
+        TemplateCache { entries }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
-        self.entries.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn enabled(&self) -> bool {
-        !self.ttl.is_zero() && self.max_entries > 0
-    }
-
-    /// A fresh entry, if any; an expired one is dropped on the way.
+    /// A fresh entry, if any.
     pub fn get(&self, iin: &str, model_id: &str) -> Option<TemplateRecord> {
-        if !self.enabled() {
-            return None;
-        }
-        let key = (iin.to_string(), model_id.to_string());
-        let mut map = self.lock();
-        match map.get(&key) {
-            Some((at, rec)) if at.elapsed() < self.ttl => Some(rec.clone()),
-            Some(_) => {
-                map.remove(&key);
-                None
-            }
-            None => None,
-        }
+        self.entries.as_ref()?.get(&(iin.to_string(), model_id.to_string()))
     }
 
-    /// Stores `rec` for (`iin`, `rec.model_id`). When full, expired entries go first, then the
-    /// oldest one.
+    /// Stores `rec` for (`iin`, `rec.model_id`). When full, the least recently used entry goes.
     pub fn insert(&self, iin: &str, rec: TemplateRecord) {
-        if !self.enabled() {
-            return;
+        if let Some(entries) = &self.entries {
+            entries.insert((iin.to_string(), rec.model_id.clone()), rec);
+            entries.run_pending_tasks();
         }
-        let mut map = self.lock();
-        let key = (iin.to_string(), rec.model_id.clone());
-        if map.len() >= self.max_entries && !map.contains_key(&key) {
-            let ttl = self.ttl;
-            map.retain(|_, (at, _)| at.elapsed() < ttl);
-            if map.len() >= self.max_entries
-                && let Some(oldest) = map.iter().min_by_key(|(_, (at, _))| *at).map(|(k, _)| k.clone())
-            {
-                map.remove(&oldest);
-            }
-        }
-        map.insert(key, (Instant::now(), rec));
     }
 
     /// Forgets every model's entry for `iin` (e.g. after the person's document changed).
     pub fn invalidate(&self, iin: &str) {
-        self.lock().retain(|(k, _), _| k != iin);
+        if let Some(entries) = &self.entries {
+            let iin = iin.to_string();
+            // Fails only without `support_invalidation_closures`, which the builder sets.
+            let _ = entries.invalidate_entries_if(move |(k, _), _| *k == iin);
+            entries.run_pending_tasks();
+        }
     }
 
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.entries.as_ref().map_or(0, |e| {
+            e.run_pending_tasks();
+            e.entry_count() as usize
+        })
     }
 
     pub fn is_empty(&self) -> bool {

@@ -2,7 +2,6 @@
 //! `path`) column of a CSV manifest. Relative names in a list or manifest are resolved against the
 //! list's own directory, so a list can travel with its photos.
 
-use crate::cli::csv;
 use anyhow::{Context, bail};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -90,20 +89,27 @@ fn list(text: &str) -> Vec<String> {
     text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string).collect()
 }
 
-/// The `file` or `path` column of a CSV with a header row.
+/// The `file` or `path` column of a CSV with a header row (quoted fields read whole, a
+/// byte-order mark and ragged rows tolerated).
 fn manifest(text: &str, path: &Path) -> anyhow::Result<Vec<String>> {
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let header = csv::split_line(lines.next().unwrap_or_default().trim_start_matches('\u{feff}'));
-    let Some(col) = header.iter().position(|h| {
-        let h = h.trim();
-        h.eq_ignore_ascii_case("file") || h.eq_ignore_ascii_case("path")
-    }) else {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let header = reader.headers().with_context(|| format!("reading {}", path.display()))?;
+    let Some(col) =
+        header.iter().position(|h| h.eq_ignore_ascii_case("file") || h.eq_ignore_ascii_case("path"))
+    else {
         bail!("{}: the header has no `file` or `path` column", path.display());
     };
-    Ok(lines
-        .map(|l| csv::field(&csv::split_line(l), col).trim().to_string())
-        .filter(|f| !f.is_empty())
-        .collect())
+    let mut out = Vec::new();
+    for record in reader.records() {
+        let record = record.with_context(|| format!("reading {}", path.display()))?;
+        if let Some(file) = record.get(col).filter(|f| !f.is_empty()) {
+            out.push(file.to_string());
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
