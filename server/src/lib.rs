@@ -2,6 +2,7 @@
 //! service. Everything that touches files, sockets and clocks lives here, not in the engine.
 
 pub mod cli;
+pub mod error_code;
 pub mod http;
 pub mod references;
 pub mod verdict;

@@ -95,7 +95,7 @@ impl Enroller {
         let t = self
             .recognizers
             .iter()
-            .map(|_| (Err(ErrorBody::new(&e.code, e.message.clone())), Duration::ZERO))
+            .map(|_| (Err(ErrorBody::new(e.code, e.message.clone())), Duration::ZERO))
             .collect();
         (t, None)
     }
@@ -127,5 +127,5 @@ pub fn recognition_error(e: &RecognitionError, path: &Path) -> ErrorBody {
         RecognitionError::NoFace => format!("no face found in {}", path.display()),
         other => other.to_string(),
     };
-    ErrorBody::new(e.code(), message)
+    ErrorBody::new(e.into(), message)
 }

@@ -1,5 +1,6 @@
 //! Reading input files in bounded chunks, so a list of a million photos never sits in memory.
 
+use crate::error_code::ErrorCode;
 use serde::Serialize;
 use std::path::Path;
 
@@ -15,25 +16,26 @@ pub struct ErrorLine<'a> {
 
 #[derive(Serialize)]
 pub struct ErrorBody {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
 }
 
 impl ErrorBody {
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
-        Self { code: code.to_string(), message: message.into() }
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into() }
     }
 }
 
 impl From<&sapa_engine::EngineError> for ErrorBody {
     fn from(e: &sapa_engine::EngineError) -> Self {
-        Self::new(e.code(), e.to_string())
+        Self::new(e.into(), e.to_string())
     }
 }
 
 /// Reads a file, turning an I/O failure into the `unreadable_file` code.
 pub fn read(path: &Path) -> Result<Vec<u8>, ErrorBody> {
-    std::fs::read(path).map_err(|e| ErrorBody::new("unreadable_file", format!("{}: {e}", path.display())))
+    std::fs::read(path)
+        .map_err(|e| ErrorBody::new(ErrorCode::UnreadableFile, format!("{}: {e}", path.display())))
 }
 
 pub fn display(path: &Path) -> String {

@@ -4,6 +4,7 @@
 use super::GlobalArgs;
 use super::enrol::Enroller;
 use super::files::ErrorBody;
+use crate::error_code::ErrorCode;
 use crate::references::{
     DeriveError, GbdClient, GbdConfig, Iin, LookupError, ReferenceError, ReferenceStore, TemplateRecord,
     TemplateSource, find_current_reference,
@@ -133,9 +134,9 @@ pub fn reference_template(
     iin: &str,
     model: RecognitionModel,
 ) -> Result<Template, ErrorBody> {
-    let iin = Iin::parse(iin).map_err(|e| ErrorBody::new(e.code(), e.to_string()))?;
+    let iin = Iin::parse(iin).map_err(|e| ErrorBody::new(ErrorCode::from(&e), e.to_string()))?;
     let store = ReferenceStore::open(&args.store)
-        .map_err(|e| ErrorBody::new("reference_unavailable", e.to_string()))?;
+        .map_err(|e| ErrorBody::new(ErrorCode::ReferenceUnavailable, e.to_string()))?;
     let register = || -> Result<Option<GbdClient>, ReferenceError> {
         let Some(path) = &args.gbd_config else {
             return Ok(None);
@@ -154,10 +155,11 @@ pub fn reference_template(
     let current = |r: &TemplateRecord| r.made_with(&version);
     let (record, _) =
         find_current_reference(&store, &iin, model.id(), current, register).map_err(|e| match e {
-            LookupError::Store(e) => ErrorBody::new("reference_unavailable", e.to_string()),
-            LookupError::NotEnrolled => ErrorBody::new("reference_not_found", e.to_string()),
-            LookupError::Outdated { .. } => ErrorBody::new("reference_outdated", e.to_string()),
-            LookupError::Register(e) => ErrorBody::new(e.code(), e.to_string()),
+            LookupError::Store(e) => ErrorBody::new(ErrorCode::ReferenceUnavailable, e.to_string()),
+            LookupError::NotEnrolled => ErrorBody::new(ErrorCode::ReferenceNotFound, e.to_string()),
+            LookupError::Outdated { .. } => ErrorBody::new(ErrorCode::ReferenceOutdated, e.to_string()),
+            LookupError::Register(e) => ErrorBody::new(ErrorCode::from(&e), e.to_string()),
         })?;
-    Template::from_bytes(&record.template).map_err(|e| ErrorBody::new("reference_invalid", e.to_string()))
+    Template::from_bytes(&record.template)
+        .map_err(|e| ErrorBody::new(ErrorCode::ReferenceInvalid, e.to_string()))
 }

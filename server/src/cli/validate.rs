@@ -2,6 +2,7 @@
 
 use super::files::{self, CHUNK, ErrorBody, ErrorLine};
 use super::{GlobalArgs, setup};
+use crate::error_code::ErrorCode;
 use clap::Args;
 use rayon::prelude::*;
 use sapa_engine::AnalyzerConfig;
@@ -38,7 +39,7 @@ pub fn parse_lang(s: &str) -> Result<Lang, String> {
 /// An engine error with the citizen-facing message in `lang` when the catalogue has one.
 pub fn localized(e: &sapa_engine::EngineError, lang: Lang) -> ErrorBody {
     let text = sapa_engine::validate::messages::message(e.code(), false, lang);
-    if text.is_empty() { ErrorBody::from(e) } else { ErrorBody::new(e.code(), text) }
+    if text.is_empty() { ErrorBody::from(e) } else { ErrorBody::new(e.into(), text) }
 }
 
 #[derive(Serialize)]
@@ -117,7 +118,7 @@ pub fn run(global: &GlobalArgs, args: ValidateArgs) -> anyhow::Result<ExitCode> 
                         let img =
                             Validator::render_crop(&decoded.rgb, crop).map_err(|e| ErrorBody::from(&e))?;
                         save_crop(&img, &target).map_err(|e| {
-                            ErrorBody::new("unwritable_file", format!("{}: {e}", target.display()))
+                            ErrorBody::new(ErrorCode::UnwritableFile, format!("{}: {e}", target.display()))
                         })?;
                         Some(target.display().to_string())
                     }

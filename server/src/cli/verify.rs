@@ -5,6 +5,7 @@ use super::enrol::{self, Enroller, PhotoTemplates};
 use super::files::ErrorBody;
 use super::pairs::{self, Pair};
 use super::{GlobalArgs, files};
+use crate::error_code::ErrorCode;
 use crate::verdict::{PoorPhoto, poor_photos};
 use anyhow::bail;
 use clap::Args;
@@ -100,10 +101,10 @@ pub fn decide(
     lang: Lang,
 ) -> Result<(f32, Verdict, Vec<PoorPhoto>), ErrorBody> {
     let (ta, tb) = match (&a.template, &b.template) {
-        (Err(e), _) | (_, Err(e)) => return Err(ErrorBody::new(&e.code, e.message.clone())),
+        (Err(e), _) | (_, Err(e)) => return Err(ErrorBody::new(e.code, e.message.clone())),
         (Ok(x), Ok(y)) => (x, y),
     };
-    let score = ta.similarity(tb).map_err(|e| ErrorBody::new(e.code(), e.to_string()))?;
+    let score = ta.similarity(tb).map_err(|e| ErrorBody::new(ErrorCode::from(&e), e.to_string()))?;
     let verdict = Verdict::decide(score, rule.threshold, &a.usability, &b.usability);
     Ok((score, verdict, poor_photos(verdict, &a.usability, &b.usability, lang)))
 }
@@ -192,8 +193,8 @@ type Assessed = HashMap<PathBuf, (PhotoTemplates, Option<Usability>)>;
 fn first(templates: &Assessed, path: &Path) -> Side {
     let template = match templates.get(path).and_then(|(t, _)| t.first()) {
         Some((Ok(t), _)) => Ok(t.clone()),
-        Some((Err(e), _)) => Err(ErrorBody::new(&e.code, e.message.clone())),
-        None => Err(ErrorBody::new("internal_error", "template missing")),
+        Some((Err(e), _)) => Err(ErrorBody::new(e.code, e.message.clone())),
+        None => Err(ErrorBody::new(ErrorCode::InternalError, "template missing")),
     };
     let usability = templates.get(path).and_then(|(_, u)| u.clone()).unwrap_or_default();
     Side { template, usability }

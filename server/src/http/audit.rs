@@ -50,7 +50,7 @@ pub struct AuditEvent {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub failed: Vec<sapa_engine::validate::Code>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<crate::error_code::ErrorCode>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub iin_hash: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

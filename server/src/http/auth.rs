@@ -3,6 +3,7 @@
 
 use super::config::{API_KEYS_ENV, KeyConfig};
 use super::error::ApiError;
+use crate::error_code::ErrorCode;
 use axum::http::HeaderMap;
 use sha2::{Digest, Sha256};
 
@@ -119,7 +120,7 @@ impl ApiKeys {
             .map(str::trim);
         let Some(presented) = presented.filter(|p| !p.is_empty()) else {
             return Err(ApiError::unauthorized(
-                "missing_api_key",
+                ErrorCode::MissingApiKey,
                 "send the API key as `Authorization: Bearer KEY`",
             ));
         };
@@ -127,11 +128,11 @@ impl ApiKeys {
         // Look at every key, so the time taken does not say how far down the list a match is.
         let found = self.keys.iter().fold(None, |hit, k| if same(&k.digest, &d) { Some(k) } else { hit });
         let Some(key) = found else {
-            return Err(ApiError::unauthorized("invalid_api_key", "the API key is not recognised"));
+            return Err(ApiError::unauthorized(ErrorCode::InvalidApiKey, "the API key is not recognised"));
         };
         if !key.scopes.contains(&scope) {
             return Err(ApiError::forbidden(
-                "insufficient_scope",
+                ErrorCode::InsufficientScope,
                 format!("this key may not use the `{}` scope", scope.as_str()),
             ));
         }

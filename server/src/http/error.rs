@@ -2,6 +2,7 @@
 //! language (the technical detail stays in English). Bad input is always a 4xx.
 
 use super::messages;
+use crate::error_code::ErrorCode;
 use crate::references::{LookupError, ReferenceError, StoreError};
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -14,7 +15,7 @@ use serde::Serialize;
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: String,
+    pub code: ErrorCode,
     /// What exactly went wrong, in English, for the integrator.
     pub detail: String,
     /// Seconds to wait before trying again (503s).
@@ -31,7 +32,7 @@ pub struct ErrorResponse {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorObject {
     /// Stable machine-readable code.
-    pub code: String,
+    pub code: ErrorCode,
     /// For the citizen, in the language asked for.
     pub message: String,
     /// For the integrator, in English.
@@ -39,35 +40,35 @@ pub struct ErrorObject {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: impl Into<String>, detail: impl Into<String>) -> Self {
-        Self { status, code: code.into(), detail: detail.into(), retry_after: None, lang: Lang::En }
+    pub fn new(status: StatusCode, code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self { status, code, detail: detail.into(), retry_after: None, lang: Lang::En }
     }
 
-    pub fn bad_request(code: &str, detail: impl Into<String>) -> Self {
+    pub fn bad_request(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, detail)
     }
 
-    pub fn unauthorized(code: &str, detail: impl Into<String>) -> Self {
+    pub fn unauthorized(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, code, detail)
     }
 
-    pub fn forbidden(code: &str, detail: impl Into<String>) -> Self {
+    pub fn forbidden(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, code, detail)
     }
 
-    pub fn not_found(code: &str, detail: impl Into<String>) -> Self {
+    pub fn not_found(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, code, detail)
     }
 
     /// Saturated or past the deadline: come back in `retry_after` seconds.
-    pub fn unavailable(code: &str, detail: impl Into<String>, retry_after: u64) -> Self {
+    pub fn unavailable(code: ErrorCode, detail: impl Into<String>, retry_after: u64) -> Self {
         let mut e = Self::new(StatusCode::SERVICE_UNAVAILABLE, code, detail);
         e.retry_after = Some(retry_after);
         e
     }
 
     pub fn internal(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", detail)
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::InternalError, detail)
     }
 
     pub fn in_lang(mut self, lang: Lang) -> Self {
@@ -98,7 +99,7 @@ impl From<EngineError> for ApiError {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         };
-        Self::new(status, e.code(), e.to_string())
+        Self::new(status, ErrorCode::from(&e), e.to_string())
     }
 }
 
@@ -106,7 +107,7 @@ impl From<RecognitionError> for ApiError {
     fn from(e: RecognitionError) -> Self {
         match e {
             RecognitionError::Engine(inner) => inner.into(),
-            other => Self::new(StatusCode::UNPROCESSABLE_ENTITY, other.code(), other.to_string()),
+            other => Self::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::from(&other), other.to_string()),
         }
     }
 }
@@ -119,7 +120,7 @@ impl From<ReferenceError> for ApiError {
             ReferenceError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ReferenceError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         };
-        let mut api = Self::new(status, e.code(), e.to_string());
+        let mut api = Self::new(status, ErrorCode::from(&e), e.to_string());
         if e.is_transient() {
             api.retry_after = Some(30);
         }
@@ -136,11 +137,11 @@ impl From<StoreError> for ApiError {
             tracing::error!(error = %e, "a damaged reference store row");
             return Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "reference_invalid",
+                ErrorCode::ReferenceInvalid,
                 "the stored reference is damaged",
             );
         }
-        Self::unavailable("reference_unavailable", format!("reference store: {e}"), 30)
+        Self::unavailable(ErrorCode::ReferenceUnavailable, format!("reference store: {e}"), 30)
     }
 }
 
@@ -149,11 +150,11 @@ impl From<LookupError> for ApiError {
         match e {
             LookupError::Store(e) => e.into(),
             LookupError::NotEnrolled => {
-                Self::not_found("reference_not_found", "no reference enrolled for this IIN")
+                Self::not_found(ErrorCode::ReferenceNotFound, "no reference enrolled for this IIN")
             }
             LookupError::Register(e) => e.into(),
             LookupError::Outdated { .. } => {
-                Self::new(StatusCode::CONFLICT, "reference_outdated", e.to_string())
+                Self::new(StatusCode::CONFLICT, ErrorCode::ReferenceOutdated, e.to_string())
             }
         }
     }
@@ -163,10 +164,10 @@ impl ApiError {
     /// The `message` field. A citizen never reads an internal detail: a server-side failure
     /// without a message of its own gets the generic one.
     fn citizen_message(&self) -> String {
-        match messages::message(&self.code, self.lang) {
+        match messages::message(self.code, self.lang) {
             Some(m) => m.to_string(),
             None if self.status.is_server_error() => {
-                messages::message("internal_error", self.lang).unwrap_or_default().to_string()
+                messages::message(ErrorCode::InternalError, self.lang).unwrap_or_default().to_string()
             }
             None => self.detail.clone(),
         }
@@ -178,6 +179,8 @@ impl IntoResponse for ApiError {
         let message = self.citizen_message();
         let body = ErrorResponse { error: ErrorObject { code: self.code, message, detail: self.detail } };
         let mut resp = (self.status, Json(body)).into_response();
+        // For the audit line (the guard reads it back; it is not sent).
+        resp.extensions_mut().insert(self.code);
         if let Some(s) = self.retry_after {
             resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(s));
         }
@@ -197,15 +200,12 @@ mod tests {
     fn a_server_failure_never_shows_its_detail_to_the_citizen() {
         let e = ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "store_exploded",
+            ErrorCode::ModelError,
             "sqlite: disk I/O error in /var/lib/x",
         )
         .in_lang(Lang::Ru);
         let m = e.citizen_message();
         assert!(!m.contains("sqlite") && !m.is_empty(), "{m}");
-        assert_eq!(m, messages::message("internal_error", Lang::Ru).unwrap());
-        // A client error without a catalogue entry may show its (client-facing) detail.
-        let e = ApiError::bad_request("odd_code", "field x is odd");
-        assert_eq!(e.citizen_message(), "field x is odd");
+        assert_eq!(m, messages::message(ErrorCode::InternalError, Lang::Ru).unwrap());
     }
 }

@@ -7,6 +7,7 @@ use super::config::ServeConfig;
 use super::error::ApiError;
 use super::metrics::{Metrics, RefusalLabel};
 use super::pool::{Admission, CpuPool, PoolError};
+use crate::error_code::ErrorCode;
 use crate::references::{DeriveError, GbdClient, ReferenceStore, TemplateSource};
 use axum::http::HeaderValue;
 use axum::response::Response;
@@ -20,7 +21,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The error code of a request refused before any work: the pool had no place for it.
-const OVERLOADED: &str = "overloaded";
 
 /// The models and the rules they are judged by. Loaded once; shared by every worker.
 pub struct Engine {
@@ -185,7 +185,7 @@ impl AppState {
 
     fn overloaded(&self) -> ApiError {
         ApiError::unavailable(
-            OVERLOADED,
+            ErrorCode::Overloaded,
             "every worker is busy and the queue is full",
             self.config.server.retry_after_s,
         )
@@ -205,7 +205,7 @@ impl AppState {
             }
             Err(PoolError::Saturated) => Err(self.overloaded()),
             Err(PoolError::DeadlineExceeded) => Err(ApiError::unavailable(
-                "deadline_exceeded",
+                ErrorCode::DeadlineExceeded,
                 format!("the request took longer than {} ms", self.config.limits.deadline_ms),
                 retry,
             )),
@@ -239,10 +239,10 @@ impl AppState {
         if let Ok(id) = HeaderValue::from_str(&event.request_id) {
             response.headers_mut().insert("x-request-id", id);
         }
-        if event.error.as_deref() == Some(OVERLOADED) {
+        if event.error == Some(ErrorCode::Overloaded) {
             self.metrics
                 .refused
-                .get_or_create(&RefusalLabel { route: event.route, reason: OVERLOADED })
+                .get_or_create(&RefusalLabel { route: event.route, reason: ErrorCode::Overloaded.as_str() })
                 .inc();
             self.audit.refused();
         } else {

@@ -65,7 +65,7 @@ impl Judged {
     fn as_line<'a>(&'a self, file: &'a str) -> ResultLine<'a> {
         let (template, template_error) = match &self.template {
             Ok(t) => (Some(t.clone()), None),
-            Err(e) => (None, Some(ErrorBody::new(&e.code, e.message.clone()))),
+            Err(e) => (None, Some(ErrorBody::new(e.code, e.message.clone()))),
         };
         ResultLine { file, report: &self.report, template, template_error }
     }
