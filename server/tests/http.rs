@@ -727,6 +727,37 @@ fn read_until_closed(stream: &mut std::net::TcpStream) -> Seen {
 }
 
 #[test]
+fn a_refused_body_is_drained_and_the_connection_carries_the_next_request() {
+    use std::io::Write;
+    // No key: the guard refuses before the body is read. The body (4 MB, sent whole) must be read
+    // and thrown away so that the next request on the same connection is parsed from the right
+    // byte and answered, instead of the connection being reset under the client.
+    let cfg = "[[key]]\nname = \"portal\"\nkey_env = \"PORTAL_KEY\"\nscopes = [\"validate\"]\n";
+    let s = Server::start("drain", cfg, &[("PORTAL_KEY", "portal-secret")]);
+    let body = vec![0x5au8; 4 << 20];
+    let mut stream = connect(&s);
+    let head = format!(
+        "POST /v1/validate?lang=ru HTTP/1.1\r\nHost: sapa\r\nContent-Type: image/png\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&body).unwrap();
+    stream.write_all(b"GET /health/live HTTP/1.1\r\nHost: sapa\r\nConnection: close\r\n\r\n").unwrap();
+    let seen = read_until_closed(&mut stream);
+    assert_eq!(seen.status(), Some(401), "{}", seen.answer);
+    assert!(seen.answer.contains("missing_api_key"), "{}", seen.answer);
+    let second = seen.answer.match_indices("HTTP/1.1 ").nth(1).map(|(i, _)| &seen.answer[i..]);
+    assert!(
+        second.is_some_and(|a| a.starts_with("HTTP/1.1 200")),
+        "the next request answered: {}",
+        seen.answer
+    );
+    // The refusal is audited with its code.
+    let refused = s.audit(1);
+    assert!(refused.iter().any(|e| e["error"] == "missing_api_key" && e["status"] == 401), "{refused:?}");
+}
+
+#[test]
 fn a_request_is_admitted_before_its_body_is_read() {
     use std::io::Write;
     // One place in the pool. A slow upload takes it as soon as its headers arrive, so a second

@@ -4,6 +4,7 @@
 //! `415 unsupported_media_type`.
 
 use super::error::ApiError;
+use crate::error_code::ErrorCode;
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::{StatusCode, header};
@@ -31,7 +32,7 @@ pub struct Parts {
 impl Parts {
     pub fn file(&mut self, name: &str) -> Result<Bytes, ApiError> {
         self.files.remove(name).ok_or_else(|| {
-            ApiError::bad_request("missing_field", format!("the multipart part `{name}` is missing"))
+            ApiError::bad_request(ErrorCode::MissingField, format!("the multipart part `{name}` is missing"))
         })
     }
 }
@@ -48,7 +49,7 @@ fn content_type(req: &Request) -> String {
 fn too_large(limit: usize) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
+        ErrorCode::PayloadTooLarge,
         format!("the request body exceeds the limit of {limit} bytes"),
     )
 }
@@ -56,7 +57,7 @@ fn too_large(limit: usize) -> ApiError {
 fn timed_out(timeout: Duration) -> ApiError {
     ApiError::new(
         StatusCode::REQUEST_TIMEOUT,
-        "request_timeout",
+        ErrorCode::RequestTimeout,
         format!("the request body did not arrive within {} ms", timeout.as_millis()),
     )
 }
@@ -68,7 +69,7 @@ fn is_image(ct: &str) -> bool {
 /// What is read and thrown away of a body that is refused, so the client, still sending, gets
 /// the answer instead of a broken pipe (a "lingering close", as nginx does).
 const DRAIN_BYTES: usize = 64 * 1024 * 1024;
-const DRAIN_TIME: Duration = Duration::from_secs(10);
+pub const DRAIN_TIME: Duration = Duration::from_secs(10);
 
 /// Reads and discards what is left of a refused request's body, within bounds (at most
 /// [`DRAIN_TIME`], and never past the body-read deadline).
@@ -76,7 +77,7 @@ pub async fn drain(body: Body, intake: Intake) {
     drain_until(body, Instant::now() + intake.timeout.min(DRAIN_TIME)).await
 }
 
-async fn drain_until(mut body: Body, deadline: Instant) {
+pub async fn drain_until(mut body: Body, deadline: Instant) {
     let _ = tokio::time::timeout_at(deadline, async {
         let mut seen = 0usize;
         while let Some(Ok(frame)) = body.frame().await {
@@ -98,9 +99,9 @@ async fn read(mut body: Body, intake: Intake) -> Result<Bytes, ApiError> {
         let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
             Err(_) => return Err(timed_out(intake.timeout)),
             Ok(None) => break,
-            Ok(Some(frame)) => {
-                frame.map_err(|e| ApiError::bad_request("bad_request", format!("reading the body: {e}")))?
-            }
+            Ok(Some(frame)) => frame.map_err(|e| {
+                ApiError::bad_request(ErrorCode::BadRequest, format!("reading the body: {e}"))
+            })?,
         };
         if let Some(data) = frame.data_ref() {
             if buf.len() + data.len() > intake.max_bytes {
@@ -114,7 +115,7 @@ async fn read(mut body: Body, intake: Intake) -> Result<Bytes, ApiError> {
 }
 
 fn bad_multipart(e: axum::extract::multipart::MultipartError) -> ApiError {
-    ApiError::bad_request("bad_request", format!("multipart: {}", e.body_text()))
+    ApiError::bad_request(ErrorCode::BadRequest, format!("multipart: {}", e.body_text()))
 }
 
 /// Reads a multipart form: parts with a file name, a non-text type, or bytes that are not UTF-8
@@ -128,7 +129,7 @@ async fn multipart(req: Request, intake: Intake) -> Result<Parts, ApiError> {
     let req = Request::from_parts(head, Body::from(bytes));
     let mut form = Multipart::from_request(req, &())
         .await
-        .map_err(|e| ApiError::bad_request("bad_request", format!("multipart: {}", e.body_text())))?;
+        .map_err(|e| ApiError::bad_request(ErrorCode::BadRequest, format!("multipart: {}", e.body_text())))?;
     let mut parts = Parts::default();
     while let Some(field) = form.next_field().await.map_err(bad_multipart)? {
         let name = field.name().unwrap_or("").to_string();
@@ -137,7 +138,7 @@ async fn multipart(req: Request, intake: Intake) -> Result<Parts, ApiError> {
         let data = field.bytes().await.map_err(bad_multipart)?;
         if parts.files.contains_key(&name) || parts.texts.contains_key(&name) {
             return Err(ApiError::bad_request(
-                "duplicate_field",
+                ErrorCode::DuplicateField,
                 format!("the multipart part `{name}` is given more than once"),
             ));
         }
@@ -175,7 +176,7 @@ pub async fn json(req: Request, intake: Intake) -> Result<Bytes, ApiError> {
     drain(req.into_body(), intake).await;
     Err(ApiError::new(
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
+        ErrorCode::UnsupportedMediaType,
         format!("Content-Type {ct:?} is not accepted: send application/json"),
     ))
 }
@@ -194,7 +195,7 @@ fn unsupported(ct: &str) -> ApiError {
     let shown = if ct.is_empty() { "none".to_string() } else { format!("{ct:?}") };
     ApiError::new(
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
+        ErrorCode::UnsupportedMediaType,
         format!("Content-Type {shown} is not accepted: send image/* bytes or multipart/form-data"),
     )
 }

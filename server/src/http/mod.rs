@@ -6,6 +6,7 @@ pub mod auth;
 pub mod body;
 pub mod config;
 pub mod error;
+pub mod guard;
 pub mod messages;
 pub mod metrics;
 pub mod openapi;
@@ -13,6 +14,8 @@ pub mod pool;
 pub mod routes;
 pub mod state;
 
+use crate::error_code::ErrorCode;
+use auth::Scope;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::StatusCode;
@@ -33,21 +36,36 @@ use std::time::{Duration, Instant};
 pub fn router(state: Arc<AppState>) -> Router {
     // Slack over the body limit so the handler, not the transport, answers with the JSON 413.
     let body_limit = state.config.limits.max_body_bytes.saturating_add(64 * 1024);
+    let guarded = |route: &'static str, scope: Scope| {
+        middleware::from_fn_with_state(guard::Guard { state: state.clone(), route, scope }, guard::guard)
+    };
     Router::new()
-        .route("/v1/validate", post(routes::validate::validate))
-        .route("/v1/verify", post(routes::verify::verify))
-        .route("/v1/references", post(routes::references::enrol))
-        .route("/v1/references/show", post(routes::references::show))
-        .route("/v1/references/erase", post(routes::references::erase))
+        .route(
+            "/v1/validate",
+            post(routes::validate::validate).route_layer(guarded("validate", Scope::Validate)),
+        )
+        .route("/v1/verify", post(routes::verify::verify).route_layer(guarded("verify", Scope::Verify)))
+        .route(
+            "/v1/references",
+            post(routes::references::enrol).route_layer(guarded("references.put", Scope::References)),
+        )
+        .route(
+            "/v1/references/show",
+            post(routes::references::show).route_layer(guarded("references.get", Scope::References)),
+        )
+        .route(
+            "/v1/references/erase",
+            post(routes::references::erase).route_layer(guarded("references.delete", Scope::References)),
+        )
         .route("/health/live", get(routes::health::live))
         .route("/health/ready", get(routes::health::ready))
         .route("/metrics", get(routes::health::metrics))
         .route("/openapi.json", get(|| async { ([("content-type", "application/json")], openapi::json()) }))
-        .fallback(|| async { ApiError::not_found("not_found", "no such route") })
+        .fallback(|| async { ApiError::not_found(ErrorCode::NotFound, "no such route") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
+                ErrorCode::MethodNotAllowed,
                 "this route does not take that method",
             )
         })
@@ -63,7 +81,7 @@ pub fn health_router(state: Arc<AppState>) -> Router {
         .route("/health/ready", get(routes::health::ready))
         .route("/metrics", get(routes::health::metrics))
         .fallback(|| async {
-            ApiError::not_found("not_found", "the health listener serves /health/* and /metrics")
+            ApiError::not_found(ErrorCode::NotFound, "the health listener serves /health/* and /metrics")
         })
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)

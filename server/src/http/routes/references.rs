@@ -4,22 +4,19 @@
 //! The IIN travels in the body, never in the URL: URLs end up in proxy access logs, browser
 //! histories and traces, and an IIN is personal data (the privacy standard: no IIN in URLs).
 
-use super::super::audit::AuditEvent;
-use super::super::auth::Scope;
 use super::super::body::{self, Intake};
 use super::super::error::{ApiError, ErrorResponse};
+use super::super::guard::AuditFacts;
 use super::super::pool::Admission;
 use super::super::state::{AppState, Timing};
+use crate::error_code::ErrorCode;
 use crate::references::{Iin, ReferenceError, TemplateRecord};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
-use axum::http::request::Parts;
-use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use std::time::Instant;
 
 /// One stored reference, without its template bytes.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -75,54 +72,37 @@ fn parse(iin: &str) -> Result<Iin, ApiError> {
     Iin::parse(iin.trim()).map_err(|e| ReferenceError::from(e).into())
 }
 
-/// Runs a handler with authorisation, audit and the JSON error shape around it. `read` takes the
-/// request (authorised, language known) and gives the IIN and whatever else the body held.
-async fn audited<B, T: Serialize>(
-    state: &Arc<AppState>,
-    route: &'static str,
+/// What a references handler returns: the audit facts (the IIN's keyed hash once it is known)
+/// and the answer.
+type Answer<T> = (AuditFacts, Result<(StatusCode, Json<T>), ApiError>);
+
+/// Runs `work` on the IIN and whatever else `read` took from the body, in the client's language,
+/// noting the IIN's keyed hash for the audit line.
+async fn answer<B, T>(
+    state: &AppState,
     req: Request,
     ok: StatusCode,
     read: impl AsyncFnOnce(Request) -> Result<(Iin, B), ApiError>,
     work: impl AsyncFnOnce(Iin, B) -> Result<T, ApiError>,
-) -> Response {
-    let start = Instant::now();
-    let mut event = AuditEvent { request_id: state.request_id(), route, ..Default::default() };
-    let (head, body) = req.into_parts();
-    let prelude = (|| {
-        event.client = state.keys.authorize(&head.headers, Scope::References)?.0;
-        super::lang(None, &head.headers)
-    })();
-    let result = match prelude {
-        Ok(lang) => match read(Request::from_parts(head, body)).await {
-            Ok((iin, rest)) => {
-                event.iin_hash = Some(state.audit.iin_hash(&iin));
-                work(iin, rest).await
-            }
-            Err(e) => Err(e),
-        }
-        .map_err(|e| e.in_lang(lang)),
-        Err(e) => {
-            // Refused before the body was read: read it anyway, so the client gets the answer.
-            body::drain(body, state.intake()).await;
-            Err(e)
-        }
-    };
-    let response = match result {
-        Ok(v) => (ok, Json(v)).into_response(),
-        Err(e) => {
-            event.error = Some(e.code.clone());
-            e.into_response()
-        }
-    };
-    state.conclude(event, start, response)
+) -> Answer<T> {
+    let mut facts = AuditFacts::default();
+    let result = async {
+        let lang = super::lang(None, req.headers())?;
+        let (iin, rest) = read(req).await.map_err(|e| e.in_lang(lang))?;
+        facts.iin_hash = Some(state.audit.iin_hash(&iin));
+        work(iin, rest).await.map_err(|e| e.in_lang(lang))
+    }
+    .await;
+    (facts, result.map(|v| (ok, Json(v))))
 }
 
 /// Reads a `{"iin": "..."}` body.
 async fn iin_body(state: &AppState, req: Request) -> Result<(Iin, ()), ApiError> {
     let intake = Intake { max_bytes: IIN_BODY_BYTES, ..state.intake() };
     let bytes = body::json(req, intake).await?;
-    let b: IinBody = serde_json::from_slice(&bytes)
-        .map_err(|e| ApiError::bad_request("bad_request", format!("expected {{\"iin\": \"...\"}}: {e}")))?;
+    let b: IinBody = serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::bad_request(ErrorCode::BadRequest, format!("expected {{\"iin\": \"...\"}}: {e}"))
+    })?;
     Ok((parse(&b.iin)?, ()))
 }
 
@@ -141,22 +121,15 @@ async fn iin_body(state: &AppState, req: Request) -> Result<(Iin, ()), ApiError>
     security(("api_key" = ["references"])),
     tag = "references"
 )]
-pub async fn enrol(State(state): State<Arc<AppState>>, req: Request) -> Response {
+pub async fn enrol(State(state): State<Arc<AppState>>, req: Request) -> Answer<Enrolled> {
     let st = state.clone();
     let read = async move |req: Request| {
-        let (head, body): (Parts, _) = req.into_parts();
-        let admission = match st.admit() {
-            Ok(a) => a,
-            Err(e) => {
-                body::drain(body, st.intake()).await;
-                return Err(e);
-            }
-        };
-        let mut parts = body::form(Request::from_parts(head, body), st.intake()).await?;
-        let iin = parts
-            .texts
-            .remove("iin")
-            .ok_or_else(|| ApiError::bad_request("missing_field", "the multipart part `iin` is missing"))?;
+        // A place on the pool before any of the body is read (a refused body drains itself).
+        let admission = st.admit()?;
+        let mut parts = body::form(req, st.intake()).await?;
+        let iin = parts.texts.remove("iin").ok_or_else(|| {
+            ApiError::bad_request(ErrorCode::MissingField, "the multipart part `iin` is missing")
+        })?;
         let photo = parts.file("photo")?;
         Ok((parse(&iin)?, (admission, photo)))
     };
@@ -176,7 +149,7 @@ pub async fn enrol(State(state): State<Arc<AppState>>, req: Request) -> Response
         st.on_store(move |store| store.put(&iin, &record)).await?;
         Ok(Enrolled { enrolled: true, model, quality })
     };
-    audited(&state, "references.put", req, StatusCode::CREATED, read, work).await
+    answer(&state, req, StatusCode::CREATED, read, work).await
 }
 
 /// The enrolment metadata of an IIN (never the template).
@@ -192,13 +165,16 @@ pub async fn enrol(State(state): State<Arc<AppState>>, req: Request) -> Response
     security(("api_key" = ["references"])),
     tag = "references"
 )]
-pub async fn show(State(state): State<Arc<AppState>>, req: Request) -> Response {
+pub async fn show(State(state): State<Arc<AppState>>, req: Request) -> Answer<References> {
     let st = state.clone();
     let read = async |req: Request| iin_body(&state, req).await;
     let work = async move |iin: Iin, ()| {
         let meta = st.on_store(move |store| store.metadata(&iin)).await?;
         if meta.is_empty() {
-            return Err(ApiError::not_found("reference_not_found", "no reference enrolled for this IIN"));
+            return Err(ApiError::not_found(
+                ErrorCode::ReferenceNotFound,
+                "no reference enrolled for this IIN",
+            ));
         }
         let references = meta
             .into_iter()
@@ -211,7 +187,7 @@ pub async fn show(State(state): State<Arc<AppState>>, req: Request) -> Response 
             .collect();
         Ok(References { references })
     };
-    audited(&state, "references.get", req, StatusCode::OK, read, work).await
+    answer(&state, req, StatusCode::OK, read, work).await
 }
 
 /// Erase every reference of an IIN.
@@ -227,7 +203,7 @@ pub async fn show(State(state): State<Arc<AppState>>, req: Request) -> Response 
     security(("api_key" = ["references"])),
     tag = "references"
 )]
-pub async fn erase(State(state): State<Arc<AppState>>, req: Request) -> Response {
+pub async fn erase(State(state): State<Arc<AppState>>, req: Request) -> Answer<Deleted> {
     let (st, gbd) = (state.clone(), state.gbd.clone());
     let read = async |req: Request| iin_body(&state, req).await;
     let work = async move |iin: Iin, ()| {
@@ -241,9 +217,12 @@ pub async fn erase(State(state): State<Arc<AppState>>, req: Request) -> Response
             })
             .await?;
         if deleted == 0 {
-            return Err(ApiError::not_found("reference_not_found", "no reference enrolled for this IIN"));
+            return Err(ApiError::not_found(
+                ErrorCode::ReferenceNotFound,
+                "no reference enrolled for this IIN",
+            ));
         }
         Ok(Deleted { deleted })
     };
-    audited(&state, "references.delete", req, StatusCode::OK, read, work).await
+    answer(&state, req, StatusCode::OK, read, work).await
 }

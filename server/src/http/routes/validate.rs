@@ -1,18 +1,16 @@
 //! `POST /v1/validate`: the document-photo verdict, as `sapa validate --json` prints it.
 
-use super::super::audit::AuditEvent;
-use super::super::auth::Scope;
 use super::super::body;
 use super::super::error::{ApiError, ErrorResponse};
+use super::super::guard::AuditFacts;
 use super::super::state::{AppState, Timing};
+use super::ApiQuery;
+use crate::error_code::ErrorCode;
 use axum::Json;
 use axum::extract::{Request, State};
-use axum::http::request::Parts;
-use axum::response::{IntoResponse, Response};
 use sapa_engine::validate::{Decision, Lang, Profile, Report};
 use serde::Deserialize;
 use std::sync::Arc;
-use std::time::Instant;
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -43,64 +41,40 @@ pub struct ValidateQuery {
     security(("api_key" = ["validate"])),
     tag = "validation"
 )]
-pub async fn validate(State(state): State<Arc<AppState>>, req: Request) -> Response {
-    let start = Instant::now();
-    let mut event = AuditEvent { request_id: state.request_id(), route: "validate", ..Default::default() };
-    let result = run(&state, req, &mut event).await;
-    let response = match result {
-        Ok(report) => {
-            let decision = match report.decision {
-                Decision::Accept => "accept",
-                Decision::Reject => "reject",
-            };
-            state.metrics.decision("validate", decision);
-            event.decision = Some(decision);
-            event.failed = report.failed.clone();
-            Json(report).into_response()
-        }
-        Err(e) => {
-            event.error = Some(e.code.clone());
-            e.into_response()
-        }
-    };
-    state.conclude(event, start, response)
+pub async fn validate(
+    State(state): State<Arc<AppState>>,
+    ApiQuery(q): ApiQuery<ValidateQuery>,
+    req: Request,
+) -> (AuditFacts, Result<Json<Report>, ApiError>) {
+    let mut facts = AuditFacts::default();
+    let result = run(&state, q, req, &mut facts).await;
+    (facts, result.map(Json))
 }
 
-/// What the request asks for, read from the head before any of the body is.
-fn prelude(state: &AppState, head: &Parts, event: &mut AuditEvent) -> Result<(Arc<Profile>, Lang), ApiError> {
-    event.client = state.keys.authorize(&head.headers, Scope::Validate)?.0;
-    let q: ValidateQuery = super::query(&head.uri)?;
-    let lang = super::lang(q.lang.as_deref(), &head.headers)?;
-    let name = q.profile.unwrap_or_else(|| state.config.server.default_profile.clone());
-    let Some(profile) = state.engine.profiles.get(&name).map(Arc::clone) else {
-        let known: Vec<&str> = state.engine.profiles.keys().map(String::as_str).collect();
-        return Err(ApiError::bad_request(
-            "unknown_profile",
-            format!("no profile {name:?}; known: {known:?}"),
-        )
-        .in_lang(lang));
-    };
-    event.profile = Some(name);
-    Ok((profile, lang))
+/// The profile the query names (or the configured default).
+fn profile(state: &AppState, name: Option<String>, lang: Lang) -> Result<(String, Arc<Profile>), ApiError> {
+    let name = name.unwrap_or_else(|| state.config.server.default_profile.clone());
+    match state.engine.profiles.get(&name) {
+        Some(p) => Ok((name, Arc::clone(p))),
+        None => {
+            let known: Vec<&str> = state.engine.profiles.keys().map(String::as_str).collect();
+            let detail = format!("no profile {name:?}; known: {known:?}");
+            Err(ApiError::bad_request(ErrorCode::UnknownProfile, detail).in_lang(lang))
+        }
+    }
 }
 
-async fn run(state: &Arc<AppState>, req: Request, event: &mut AuditEvent) -> Result<Report, ApiError> {
-    let (head, body) = req.into_parts();
-    let (profile, lang) = match prelude(state, &head, event) {
-        Ok(p) => p,
-        Err(e) => {
-            body::drain(body, state.intake()).await;
-            return Err(e);
-        }
-    };
-    let admission = match state.admit() {
-        Ok(a) => a,
-        Err(e) => {
-            body::drain(body, state.intake()).await;
-            return Err(e.in_lang(lang));
-        }
-    };
-    let req = Request::from_parts(head, body);
+async fn run(
+    state: &Arc<AppState>,
+    q: ValidateQuery,
+    req: Request,
+    facts: &mut AuditFacts,
+) -> Result<Report, ApiError> {
+    let lang = super::lang(q.lang.as_deref(), req.headers())?;
+    let (name, profile) = profile(state, q.profile, lang)?;
+    facts.profile = Some(name);
+    // A place on the pool before any of the body is read (a refused body drains itself).
+    let admission = state.admit().map_err(|e| e.in_lang(lang))?;
     let bytes = body::photo(req, "photo", state.intake()).await.map_err(|e| e.in_lang(lang))?;
     let engine = state.engine.clone();
     let (result, timing) = state
@@ -118,5 +92,13 @@ async fn run(state: &Arc<AppState>, req: Request, event: &mut AuditEvent) -> Res
         .await
         .map_err(|e| e.in_lang(lang))?;
     state.record_timing(&timing);
-    result.map_err(|e| ApiError::from(e).in_lang(lang))
+    let report = result.map_err(|e| ApiError::from(e).in_lang(lang))?;
+    let decision = match report.decision {
+        Decision::Accept => "accept",
+        Decision::Reject => "reject",
+    };
+    state.metrics.decision("validate", decision);
+    facts.decision = Some(decision);
+    facts.failed = report.failed.clone();
+    Ok(report)
 }

@@ -1,17 +1,16 @@
 //! `POST /v1/verify`: 1:1 verification of a probe photo against an uploaded reference photo or
 //! the reference of an IIN (the store first, then ГБД ФЛ).
 
-use super::super::audit::AuditEvent;
-use super::super::auth::Scope;
 use super::super::body;
 use super::super::error::{ApiError, ErrorResponse};
+use super::super::guard::AuditFacts;
 use super::super::state::{AppState, Timing};
+use super::ApiQuery;
+use crate::error_code::ErrorCode;
 use crate::references::{Iin, Origin, ReferenceError, TemplateRecord, find_current_reference};
 use crate::verdict::{PoorPhoto, poor_photos};
 use axum::Json;
 use axum::extract::{Request, State};
-use axum::http::request::Parts;
-use axum::response::{IntoResponse, Response};
 use sapa_engine::Template;
 use sapa_engine::recognition::{Usability, Verdict};
 use sapa_engine::validate::Lang;
@@ -83,30 +82,23 @@ pub struct VerifyForm {
     security(("api_key" = ["verify"])),
     tag = "matching"
 )]
-pub async fn verify(State(state): State<Arc<AppState>>, req: Request) -> Response {
-    let start = Instant::now();
-    let mut event = AuditEvent { request_id: state.request_id(), route: "verify", ..Default::default() };
-    let result = run(&state, req, &mut event).await;
-    let response = match result {
-        Ok(v) => {
-            state.metrics.decision("verify", v.decision);
-            event.decision = Some(v.decision);
-            event.score = Some(v.score);
-            Json(v).into_response()
-        }
-        Err(e) => {
-            event.error = Some(e.code.clone());
-            e.into_response()
-        }
-    };
-    state.conclude(event, start, response)
+pub async fn verify(
+    State(state): State<Arc<AppState>>,
+    ApiQuery(q): ApiQuery<VerifyQuery>,
+    req: Request,
+) -> (AuditFacts, Result<Json<VerifyResponse>, ApiError>) {
+    let mut facts = AuditFacts::default();
+    let result = run(&state, q, req, &mut facts).await;
+    if let Ok(v) = &result {
+        state.metrics.decision("verify", v.decision);
+        facts.decision = Some(v.decision);
+        facts.score = Some(v.score);
+    }
+    (facts, result.map(Json))
 }
 
-/// Who asks, in which language, at which operating point: read from the head alone.
-fn prelude(state: &AppState, head: &Parts, event: &mut AuditEvent) -> Result<(Lang, f64, f32), ApiError> {
-    event.client = state.keys.authorize(&head.headers, Scope::Verify)?.0;
-    let q: VerifyQuery = super::query(&head.uri)?;
-    let lang = super::lang(q.lang.as_deref(), &head.headers)?;
+/// The operating point the query asks for: `(fmr, threshold)`.
+fn operating_point(state: &AppState, q: &VerifyQuery, lang: Lang) -> Result<(f64, f32), ApiError> {
     let engine = &state.engine;
     let fmr = q.fmr.unwrap_or(engine.recognition.default_fmr);
     // Only a calibrated operating point is a valid request; anything else (inf, NaN, 0.5, 1e-7)
@@ -117,33 +109,21 @@ fn prelude(state: &AppState, head: &Parts, event: &mut AuditEvent) -> Result<(La
             sapa_engine::EngineError::Config(m) => m,
             other => other.to_string(),
         };
-        ApiError::bad_request("bad_request", detail).in_lang(lang)
+        ApiError::bad_request(ErrorCode::BadRequest, detail).in_lang(lang)
     })?;
-    let threshold = point.score;
-    Ok((lang, fmr, threshold))
+    Ok((fmr, point.score))
 }
 
 async fn run(
     state: &Arc<AppState>,
+    q: VerifyQuery,
     req: Request,
-    event: &mut AuditEvent,
+    facts: &mut AuditFacts,
 ) -> Result<VerifyResponse, ApiError> {
-    let (head, body) = req.into_parts();
-    let (lang, fmr, threshold) = match prelude(state, &head, event) {
-        Ok(p) => p,
-        Err(e) => {
-            body::drain(body, state.intake()).await;
-            return Err(e);
-        }
-    };
-    let admission = match state.admit() {
-        Ok(a) => a,
-        Err(e) => {
-            body::drain(body, state.intake()).await;
-            return Err(e.in_lang(lang));
-        }
-    };
-    let req = Request::from_parts(head, body);
+    let lang = super::lang(q.lang.as_deref(), req.headers())?;
+    let (fmr, threshold) = operating_point(state, &q, lang)?;
+    // A place on the pool before any of the body is read (a refused body drains itself).
+    let admission = state.admit().map_err(|e| e.in_lang(lang))?;
     let fail = |e: ApiError| e.in_lang(lang);
     let engine = state.engine.clone();
     let model = engine.recognizer.model();
@@ -174,7 +154,7 @@ async fn run(
         }
         (None, Some(iin)) => {
             let iin = Iin::parse(iin.trim()).map_err(|e| fail(ReferenceError::from(e).into()))?;
-            event.iin_hash = Some(state.audit.iin_hash(&iin));
+            facts.iin_hash = Some(state.audit.iin_hash(&iin));
             let probe_t = state
                 .compute_admitted(admission, move || {
                     let mut timing = Timing::default();
@@ -193,7 +173,7 @@ async fn run(
                 tracing::error!(error = %e, "a stored reference template does not decode");
                 fail(ApiError::new(
                     axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                    "reference_invalid",
+                    ErrorCode::ReferenceInvalid,
                     e.to_string(),
                 ))
             })?;
@@ -203,12 +183,15 @@ async fn run(
         }
         (Some(_), Some(_)) => {
             return Err(fail(ApiError::bad_request(
-                "bad_request",
+                ErrorCode::BadRequest,
                 "give either `reference` or `iin`, not both",
             )));
         }
         (None, None) => {
-            return Err(fail(ApiError::bad_request("missing_field", "give a `reference` photo or an `iin`")));
+            return Err(fail(ApiError::bad_request(
+                ErrorCode::MissingField,
+                "give a `reference` photo or an `iin`",
+            )));
         }
     };
     let ((probe_t, probe_u), (reference_t, reference_u)) = (probe_t, reference_t);
