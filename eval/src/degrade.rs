@@ -368,27 +368,11 @@ fn busy_background(img: &RgbImage, a: &Anchor, amplitude: f32) -> RgbImage {
         let (x, y) = ((i % w) as f32, (i / w) as f32);
         x > fx && x < fx + fw && y > fy && y < fy + fh
     };
-    while let Some(i) = stack.pop() {
-        let (x, y) = (i % w, i / w);
-        let mut visit = |j: usize| {
-            if !background[j] && !in_face(j) && close(at(i), at(j)) {
-                background[j] = true;
-                stack.push(j);
-            }
-        };
-        if x > 0 {
-            visit(i - 1);
-        }
-        if x + 1 < w {
-            visit(i + 1);
-        }
-        if y > 0 {
-            visit(i - w);
-        }
-        if y + 1 < h {
-            visit(i + w);
-        }
-    }
+    sapa_engine::image::flood::flood(w, h, stack, |i, j| {
+        let joins = !background[j] && !in_face(j) && close(at(i), at(j));
+        background[j] |= joins;
+        joins
+    });
     let block = (0.3 * a.inter_eye()).max(4.0) as usize;
     let mut out = img.clone();
     let buf: &mut [u8] = &mut out;

@@ -1,6 +1,7 @@
 //! Image intake and pixel plumbing: decode many formats behind one call, then resize and warp.
 
 pub mod decode;
+pub mod flood;
 pub mod jpeg;
 pub mod jpeg_quality;
 pub mod limits;

@@ -17,17 +17,33 @@ const SIZE: u32 = 64;
 const MARGINS: [f32; 3] = [1.1, 1.3, 1.5];
 pub const LABELS: [&str; 7] = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"];
 
+/// The model's classes, at their output index (the order of [`LABELS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Emotion {
+    Angry = 0,
+    Disgust = 1,
+    Fear = 2,
+    Happy = 3,
+    Sad = 4,
+    Surprise = 5,
+    Neutral = 6,
+}
+
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Expression {
     pub probabilities: [f32; 7],
 }
 
 impl Expression {
+    /// The probability of one class.
+    pub fn p(&self, e: Emotion) -> f32 {
+        self.probabilities[e as usize]
+    }
     pub fn neutral(&self) -> f32 {
-        self.probabilities[6]
+        self.p(Emotion::Neutral)
     }
     pub fn happy(&self) -> f32 {
-        self.probabilities[3]
+        self.p(Emotion::Happy)
     }
     /// 0 for a clearly neutral face, 1 for a clearly expressive one.
     pub fn non_neutral(&self) -> f32 {
@@ -37,8 +53,7 @@ impl Expression {
     /// surprise, fear, disgust. FER models read many neutral resting faces as "sad" or "angry",
     /// so those two are left out.
     pub fn expressive(&self) -> f32 {
-        let p = &self.probabilities;
-        p[3] + p[5] + p[2] + p[1]
+        [Emotion::Happy, Emotion::Surprise, Emotion::Fear, Emotion::Disgust].into_iter().map(|e| self.p(e)).sum()
     }
 }
 

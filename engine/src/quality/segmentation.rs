@@ -75,31 +75,14 @@ impl PersonMask {
                 continue;
             }
             let id = sizes.len() as u32;
-            let mut stack = vec![start];
             label[start] = id;
-            let mut size = 0;
-            while let Some(i) = stack.pop() {
-                size += 1;
-                let (px, py) = ((i as u32) % SIZE, (i as u32) / SIZE);
-                let mut visit = |j: usize| {
-                    if label[j] == 0 && self.prob[j] > 0.5 {
-                        label[j] = id;
-                        stack.push(j);
-                    }
-                };
-                if px > 0 {
-                    visit(i - 1);
+            let size = crate::image::flood::flood(SIZE as usize, SIZE as usize, vec![start], |_, j| {
+                let joins = label[j] == 0 && self.prob[j] > 0.5;
+                if joins {
+                    label[j] = id;
                 }
-                if px + 1 < SIZE {
-                    visit(i + 1);
-                }
-                if py > 0 {
-                    visit(i - SIZE as usize);
-                }
-                if py + 1 < SIZE {
-                    visit(i + SIZE as usize);
-                }
-            }
+                joins
+            });
             sizes.push(size);
         }
         let (sx, sy) = (SIZE as f32 / self.width as f32, SIZE as f32 / self.height as f32);
