@@ -2,6 +2,8 @@
 //! service. Everything that touches files, sockets and clocks lives here, not in the engine.
 
 pub mod cli;
+pub mod fleet;
 pub mod http;
+pub mod pg;
 pub mod references;
 pub mod verdict;
