@@ -406,3 +406,28 @@ fn three_workers_split_a_job_and_a_killed_workers_chunk_is_taken_over() {
         db.query_one("SELECT line FROM batch_result WHERE job = 'recheck' LIMIT 1", &[]).unwrap().get(0);
     assert!(!String::from_utf8_lossy(&raw).contains("\"template\""));
 }
+
+#[test]
+fn the_cli_enrols_into_the_shared_store_and_rotates_its_key() {
+    let Some(server) = PgServer::start() else { return };
+    let url = server.database("cli");
+    const K2: &str = "k2:HxwdHhsaGRgXFhUUExIREA8ODQwLCgkIBwYFBAMCAQA=";
+    let run = |keys: &str, args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_sapa"))
+            .args(args)
+            .current_dir(root())
+            .env("SAPA_STORE_URL", &url)
+            .env("SAPA_STORE_KEYS", keys)
+            .output()
+            .expect("run sapa");
+        json_out(&out)
+    };
+    let e = run(KEYS, &["enroll", IIN, "fixtures/astronaut.png"]);
+    assert_eq!(e["enrolled"], true, "{e}");
+    let r = run(&format!("{K2},{KEYS}"), &["references", "rekey"]);
+    assert_eq!((r["resealed"].as_u64(), r["templates_by_key"]["k2"].as_u64()), (Some(1), Some(1)), "{r}");
+    // Only the new key now: the rotated template still opens, and matches.
+    let v = run(K2, &["verify", "--json", "--iin", IIN, "fixtures/astronaut.png"]);
+    assert_eq!(v["decision"], "match", "{v}");
+    assert!(!v.to_string().contains(IIN));
+}
