@@ -3,6 +3,8 @@
 
 pub mod cli;
 pub mod error_code;
+pub mod fleet;
 pub mod http;
+pub mod pg;
 pub mod references;
 pub mod verdict;

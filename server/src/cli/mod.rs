@@ -54,8 +54,12 @@ pub enum Command {
     References(references::ReferencesArgs),
     /// Run the HTTP service (validate, verify, references, health, metrics, OpenAPI).
     Serve(serve::ServeArgs),
-    /// Validate and template a whole photo collection offline, resumably: JSONL, CSV, HTML report.
+    /// Validate and template a whole photo collection offline, resumably: JSONL, CSV, HTML report;
+    /// or, with --queue, enqueue it for `sapa worker`s, show its progress, export its results.
     Batch(batch::BatchArgs),
+    /// Work on a distributed batch job: lease chunks of photos from the PostgreSQL queue until
+    /// the job is done.
+    Worker(batch::WorkerArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -70,5 +74,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::References(args) => references::references(args),
         Command::Serve(args) => serve::run(&cli.global, args),
         Command::Batch(args) => batch::run(&cli.global, args),
+        Command::Worker(args) => batch::work(&cli.global, args),
     }
 }

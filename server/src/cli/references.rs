@@ -1,13 +1,13 @@
 //! `sapa enroll`, `sapa references show|delete`, and the reference lookup behind
-//! `sapa verify --iin`: the SQLite store first, then (when configured) the ГБД ФЛ adapter.
+//! `sapa verify --iin`: the store (SQLite or PostgreSQL) first, then (when configured) the ГБД ФЛ adapter.
 
 use super::GlobalArgs;
 use super::enrol::Enroller;
 use super::files::ErrorBody;
 use crate::error_code::ErrorCode;
 use crate::references::{
-    DeriveError, GbdClient, GbdConfig, Iin, LookupError, ReferenceError, ReferenceStore, TemplateRecord,
-    TemplateSource, find_current_reference,
+    DeriveError, GbdClient, GbdConfig, Iin, LookupError, ReferenceError, ReferenceStore, StoreLocation,
+    TemplateRecord, TemplateSource, find_current_reference,
 };
 use anyhow::Context;
 use clap::{Args, Subcommand};
@@ -24,10 +24,25 @@ pub struct StoreArgs {
     /// data directory, `$XDG_DATA_HOME/sapa/references.sqlite` or `~/.local/share/sapa/…`.
     #[arg(long, env = "SAPA_STORE", default_value_os_t = crate::references::default_store_path())]
     pub store: PathBuf,
+    /// A shared PostgreSQL store instead (`postgres://user@host/db`); templates are sealed with
+    /// the keys in SAPA_STORE_KEYS. Overrides `--store`.
+    #[arg(long, env = "SAPA_STORE_URL", hide_env_values = true)]
+    pub store_url: Option<String>,
     /// A TOML file with a `[gbd]` table: the ГБД ФЛ reference-photo source to ask when the store
     /// has no reference (see README).
     #[arg(long, env = "SAPA_GBD_CONFIG")]
     pub gbd_config: Option<PathBuf>,
+}
+
+impl StoreArgs {
+    pub fn location(&self) -> StoreLocation {
+        StoreLocation::choose(self.store_url.as_deref(), &self.store)
+    }
+
+    fn open(&self) -> anyhow::Result<ReferenceStore> {
+        let location = self.location();
+        ReferenceStore::locate(&location).with_context(|| format!("opening the reference store {location}"))
+    }
 }
 
 #[derive(Args, Debug)]
@@ -57,6 +72,9 @@ pub enum ReferencesAction {
     Show { iin: String },
     /// Erase every reference of an IIN.
     Delete { iin: String },
+    /// PostgreSQL store: re-seal every template with the first key of SAPA_STORE_KEYS (key
+    /// rotation; see README). Prints how many were re-sealed and the templates per key id.
+    Rekey,
 }
 
 fn parse_iin(s: &str) -> anyhow::Result<Iin> {
@@ -78,7 +96,7 @@ pub fn enroll(global: &GlobalArgs, args: EnrollArgs) -> anyhow::Result<ExitCode>
         }
         None => anyhow::bail!("no recognizer loaded"),
     };
-    let store = ReferenceStore::open(&args.store.store).context("opening the reference store")?;
+    let store = args.store.open()?;
     let record = TemplateRecord::enrolled(&template);
     store.put(&iin, &record)?;
     println!(
@@ -89,7 +107,7 @@ pub fn enroll(global: &GlobalArgs, args: EnrollArgs) -> anyhow::Result<ExitCode>
 }
 
 pub fn references(args: ReferencesArgs) -> anyhow::Result<ExitCode> {
-    let store = ReferenceStore::open(&args.store.store).context("opening the reference store")?;
+    let store = args.store.open()?;
     match args.action {
         ReferencesAction::Show { iin } => {
             let meta = store.metadata(&parse_iin(&iin)?)?;
@@ -102,6 +120,12 @@ pub fn references(args: ReferencesArgs) -> anyhow::Result<ExitCode> {
         ReferencesAction::Delete { iin } => {
             let removed = store.delete(&parse_iin(&iin)?)?;
             println!("{}", serde_json::json!({ "deleted": removed }));
+        }
+        ReferencesAction::Rekey => {
+            let resealed = store.rekey()?;
+            let keys: serde_json::Map<String, serde_json::Value> =
+                store.key_usage()?.into_iter().map(|(k, n)| (k, n.into())).collect();
+            println!("{}", serde_json::json!({ "resealed": resealed, "templates_by_key": keys }));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -135,7 +159,7 @@ pub fn reference_template(
     model: RecognitionModel,
 ) -> Result<Template, ErrorBody> {
     let iin = Iin::parse(iin).map_err(|e| ErrorBody::new(ErrorCode::from(&e), e.to_string()))?;
-    let store = ReferenceStore::open(&args.store)
+    let store = ReferenceStore::locate(&args.location())
         .map_err(|e| ErrorBody::new(ErrorCode::ReferenceUnavailable, e.to_string()))?;
     let register = || -> Result<Option<GbdClient>, ReferenceError> {
         let Some(path) = &args.gbd_config else {

@@ -69,8 +69,9 @@ fn audit_key(var: &str) -> anyhow::Result<Vec<u8>> {
 }
 
 /// Crates that never log, at any level: the ГБД ФЛ HTTP client's lines carry the register's URL,
-/// which may carry an IIN.
-const QUIET: &[&str] = &["ureq=off", "ureq_proto=off"];
+/// which may carry an IIN; the PostgreSQL client's debug lines carry query parameters (IINs,
+/// sealed templates).
+const QUIET: &[&str] = &["ureq=off", "ureq_proto=off", "tokio_postgres=off", "postgres=off", "r2d2=off"];
 
 /// `SAPA_LOG` (default `info`) with the [`QUIET`] directives on top.
 fn log_filter(quiet: &[&str]) -> tracing_subscriber::EnvFilter {
@@ -107,8 +108,7 @@ pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     let audit = AuditLog::open(&config.audit.path, audit_key(&config.audit.key_env)?)?;
     let engine = Arc::new(engine(global, &config)?);
-    let store_path = config.store.path.clone();
-    let state = Arc::new(AppState::new(engine, config, keys, audit, &store_path)?);
+    let state = Arc::new(AppState::new(engine, config, keys, audit)?);
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let served = state.clone();
     runtime.block_on(async move {
@@ -119,6 +119,7 @@ pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
             workers = state.pool.workers(),
             queue = state.config.limits.queue,
             keys = state.keys.len(),
+            store = state.store.backend(),
             backend = %state.engine.validator.analyzer().backend().runtime(),
             "listening"
         );

@@ -66,11 +66,45 @@ pub struct LimitsSection {
     pub max_connections: usize,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoreSection {
-    /// The SQLite reference store (templates only, never photos).
+    /// The SQLite reference store (templates only, never photos); used when `url` is unset.
     pub path: PathBuf,
+    /// A PostgreSQL store shared by every replica, `postgres://user@host/db` (the password is
+    /// better given as `PGPASSWORD`-style URL from a secret, and is never logged). Templates are
+    /// sealed with the keys in `SAPA_STORE_KEYS`.
+    pub url: Option<String>,
+    /// Connections this replica may hold to PostgreSQL.
+    pub pool_size: u32,
+    /// How long a request waits for a PostgreSQL connection before it is answered 503.
+    pub connect_timeout_ms: u64,
+}
+
+/// The URL's password is never printed.
+impl std::fmt::Debug for StoreSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreSection")
+            .field("path", &self.path)
+            .field("url", &self.url.as_deref().map(crate::pg::redact))
+            .field("pool_size", &self.pool_size)
+            .field("connect_timeout_ms", &self.connect_timeout_ms)
+            .finish()
+    }
+}
+
+impl StoreSection {
+    /// Where the references live: PostgreSQL when `url` is set, else the SQLite file.
+    pub fn location(&self) -> crate::references::StoreLocation {
+        crate::references::StoreLocation::choose(self.url.as_deref(), &self.path)
+    }
+
+    pub fn pool(&self) -> crate::pg::PoolOptions {
+        crate::pg::PoolOptions {
+            max_size: self.pool_size.max(1),
+            connect_timeout: Duration::from_millis(self.connect_timeout_ms.max(1)),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -133,7 +167,13 @@ impl Default for LimitsSection {
 
 impl Default for StoreSection {
     fn default() -> Self {
-        Self { path: crate::references::default_store_path() }
+        let pool = crate::pg::PoolOptions::default();
+        Self {
+            path: crate::references::default_store_path(),
+            url: None,
+            pool_size: pool.max_size,
+            connect_timeout_ms: pool.connect_timeout.as_millis() as u64,
+        }
     }
 }
 
@@ -157,6 +197,7 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("SAPA_BODY_READ_TIMEOUT_MS", "limits.body_read_timeout_ms"),
     ("SAPA_MAX_CONNECTIONS", "limits.max_connections"),
     ("SAPA_STORE", "store.path"),
+    ("SAPA_STORE_URL", "store.url"),
     ("SAPA_AUDIT_LOG", "audit.path"),
 ];
 
@@ -220,6 +261,7 @@ impl ServeConfig {
             "limits.body_read_timeout_ms" => self.limits.body_read_timeout_ms = num(v)?,
             "limits.max_connections" => self.limits.max_connections = num(v)?,
             "store.path" => self.store.path = v.into(),
+            "store.url" => self.store.url = Some(v.to_string()),
             "audit.path" => self.audit.path = v.into(),
             other => return Err(format!("unknown field {other}")),
         }

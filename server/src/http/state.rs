@@ -8,7 +8,9 @@ use super::error::ApiError;
 use super::metrics::{Metrics, RefusalLabel};
 use super::pool::{Admission, CpuPool, PoolError};
 use crate::error_code::ErrorCode;
-use crate::references::{DeriveError, GbdClient, ReferenceStore, TemplateSource};
+use crate::references::{
+    DeriveError, GbdClient, Keyring, ReferenceStore, StoreError, StoreLocation, TemplateSource,
+};
 use axum::http::HeaderValue;
 use axum::response::Response;
 use sapa_engine::recognition::RecognitionConfig;
@@ -16,7 +18,6 @@ use sapa_engine::recognition::usability::{self, Usability};
 use sapa_engine::validate::{Profile, Validator};
 use sapa_engine::{Recognizer, Template};
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -119,13 +120,17 @@ impl AppState {
         config: ServeConfig,
         keys: ApiKeys,
         audit: AuditLog,
-        store_path: &Path,
     ) -> anyhow::Result<Self> {
         let pool = Arc::new(CpuPool::new(config.workers(), config.limits.queue)?);
-        let store = Arc::new(
-            ReferenceStore::open(store_path)
-                .map_err(|e| anyhow::anyhow!("opening the reference store {}: {e}", store_path.display()))?,
-        );
+        let location = config.store.location();
+        let opened = match &location {
+            StoreLocation::Sqlite(path) => ReferenceStore::open(path),
+            StoreLocation::Postgres(url) => Keyring::from_env()
+                .map_err(StoreError::from)
+                .and_then(|keys| ReferenceStore::connect(url, keys, &config.store.pool())),
+        };
+        let store =
+            Arc::new(opened.map_err(|e| anyhow::anyhow!("opening the reference store {location}: {e}"))?);
         // Register-derived templates live only in the adapter's TTL cache; older versions kept
         // them in the store, so they are swept out at start.
         let swept =
@@ -213,7 +218,7 @@ impl AppState {
         }
     }
 
-    /// Runs blocking work on the reference store (SQLite, and ГБД ФЛ behind it) off the async
+    /// Runs blocking work on the reference store (SQLite or PostgreSQL, and ГБД ФЛ behind it) off the async
     /// runtime's threads; its error becomes the API's (a store failure is `reference_unavailable`).
     pub async fn on_store<T, E>(
         &self,

@@ -1,5 +1,5 @@
 //! The reference side of face matching: who the applicant claims to be (the [`Iin`]), the
-//! templates we hold for them ([`ReferenceStore`]) and the state register's photo of them
+//! templates we hold for them ([`ReferenceStore`], SQLite or a shared PostgreSQL) and the state register's photo of them
 //! ([`GbdClient`], the ГБД ФЛ adapter).
 //!
 //! Privacy by design, enforced by the types here rather than by reviewers:
@@ -17,7 +17,10 @@ mod error;
 mod gbd;
 mod iin;
 mod lookup;
+mod sealing;
 mod store;
+mod store_pg;
+mod store_sqlite;
 
 pub use breaker::{BreakerState, CircuitBreaker};
 pub use cache::TemplateCache;
@@ -26,6 +29,8 @@ pub use error::ReferenceError;
 pub use gbd::{DeriveError, FnTemplateSource, GbdClient, TemplateSource};
 pub use iin::{Iin, IinError, IinReason, Sex};
 pub use lookup::{LookupError, Origin, find_current_reference, find_reference};
+pub use sealing::{KEYS_ENV, Keyring, SealError};
 pub use store::{
-    ReferenceMeta, ReferenceStore, SCHEMA_VERSION, StoreError, TemplateRecord, default_store_path,
+    ReferenceMeta, ReferenceStore, SCHEMA_VERSION, StoreError, StoreLocation, TemplateRecord,
+    default_store_path,
 };

@@ -1,24 +1,23 @@
-//! The reference store: face templates per person and model, in SQLite.
+//! The reference store: face templates per person and model.
 //!
 //! Why templates and not photos: a template is what matching needs, it is much smaller, and a
 //! leaked template is less useful than a leaked portrait. Why one row per (IIN, model_id):
 //! templates of different models are not comparable, and when the model is upgraded both
 //! generations must coexist until everyone is re-enrolled.
 //!
-//! One connection behind a mutex: SQLite serialises writers anyway, our statements are short,
-//! and it keeps the store `Send + Sync` with no pool to configure. WAL lets a second process
-//! (an export or a backup) read while we write.
+//! Two backends behind one handle: SQLite (`store_sqlite.rs`, the default, one process) and
+//! PostgreSQL (`store_pg.rs`, shared by replicas, templates sealed at rest). Callers see
+//! [`ReferenceStore`] only, so the service, the CLI and the tests do not care which it is.
 
 use super::iin::Iin;
-use rusqlite::{Connection, OptionalExtension, params};
+use super::sealing::{Keyring, SealError};
+use super::store_pg::PgStore;
+pub use super::store_sqlite::SCHEMA_VERSION;
+use super::store_sqlite::SqliteStore;
+use crate::pg::{PgError, PoolOptions};
 use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
-
-/// Schema version written to `PRAGMA user_version` by [`ReferenceStore::open`].
-pub const SCHEMA_VERSION: i64 = 1;
 
 /// One stored template and how it got there.
 #[derive(Clone, PartialEq)]
@@ -95,6 +94,24 @@ pub enum StoreError {
     InvalidRecord(&'static str),
     #[error("reference store: cannot create {path}: {source}")]
     Directory { path: String, source: std::io::Error },
+    #[error("reference store: {0}")]
+    Postgres(#[from] PgError),
+    #[error("reference store: {0}")]
+    Sealing(#[from] SealError),
+    #[error("reference store: {0} is not supported by this backend")]
+    Unsupported(&'static str),
+}
+
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> Self {
+        StoreError::Postgres(PgError::Query(e))
+    }
+}
+
+impl From<r2d2::Error> for StoreError {
+    fn from(e: r2d2::Error) -> Self {
+        StoreError::Postgres(PgError::Unreachable(e))
+    }
 }
 
 impl StoreError {
@@ -107,7 +124,7 @@ impl StoreError {
                 rusqlite::Error::InvalidColumnType(..)
                     | rusqlite::Error::FromSqlConversionFailure(..)
                     | rusqlite::Error::IntegralValueOutOfRange(..)
-            )
+            ) | StoreError::Sealing(SealError::Tampered)
         )
     }
 
@@ -137,185 +154,180 @@ fn store_path_from(xdg_data_home: Option<OsString>, home: Option<OsString>) -> P
     }
 }
 
-/// Thread-safe handle on the store; share it with `Arc`.
-pub struct ReferenceStore {
-    conn: Mutex<Connection>,
+/// Where the references live: a SQLite file, or a PostgreSQL database shared by replicas.
+#[derive(Clone, PartialEq, Eq)]
+pub enum StoreLocation {
+    Sqlite(PathBuf),
+    Postgres(String),
 }
+
+impl StoreLocation {
+    /// A `postgres://` URL when one is given, else the SQLite file.
+    pub fn choose(url: Option<&str>, path: &Path) -> Self {
+        match url.map(str::trim).filter(|u| !u.is_empty()) {
+            Some(url) => StoreLocation::Postgres(url.to_string()),
+            None => StoreLocation::Sqlite(path.to_path_buf()),
+        }
+    }
+}
+
+/// Prints the file, or the URL without its password.
+impl fmt::Display for StoreLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreLocation::Sqlite(p) => write!(f, "{}", p.display()),
+            StoreLocation::Postgres(url) => f.write_str(&crate::pg::redact(url)),
+        }
+    }
+}
+
+impl fmt::Debug for StoreLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "StoreLocation({self})")
+    }
+}
+
+enum Backend {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+/// Thread-safe handle on the store, whichever backend; share it with `Arc`.
+pub struct ReferenceStore(Backend);
 
 impl fmt::Debug for ReferenceStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ReferenceStore")
+        f.write_str(match self.0 {
+            Backend::Sqlite(_) => "ReferenceStore(sqlite)",
+            Backend::Postgres(_) => "ReferenceStore(postgres)",
+        })
     }
 }
 
+macro_rules! each {
+    ($self:ident, $s:ident => $e:expr) => {
+        match &$self.0 {
+            Backend::Sqlite($s) => $e,
+            Backend::Postgres($s) => $e,
+        }
+    };
+}
+
 impl ReferenceStore {
-    /// Opens (creating it and its directory if needed) the store at `path` and migrates it to
+    /// Opens (creating it and its directory if needed) the SQLite store at `path`, migrated to
     /// [`SCHEMA_VERSION`].
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
-        let path = path.as_ref();
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|source| StoreError::Directory { path: dir.display().to_string(), source })?;
-        }
-        Self::init(Connection::open(path)?)
+        Ok(ReferenceStore(Backend::Sqlite(SqliteStore::open(path)?)))
     }
 
-    /// A private store that disappears with the handle; for tests and dry runs.
+    /// A private SQLite store that disappears with the handle; for tests and dry runs.
     pub fn open_in_memory() -> Result<Self, StoreError> {
-        Self::init(Connection::open_in_memory()?)
+        Ok(ReferenceStore(Backend::Sqlite(SqliteStore::open_in_memory()?)))
     }
 
-    fn init(conn: Connection) -> Result<Self, StoreError> {
-        conn.busy_timeout(Duration::from_secs(5))?;
-        // In-memory databases answer "memory"; that is fine.
-        let _mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        migrate(&conn)?;
-        Ok(ReferenceStore { conn: Mutex::new(conn) })
+    /// Connects to the shared PostgreSQL store and migrates its schema; templates are sealed with
+    /// `keys`. Fails when PostgreSQL cannot be reached.
+    pub fn connect(url: &str, keys: Keyring, pool: &PoolOptions) -> Result<Self, StoreError> {
+        Ok(ReferenceStore(Backend::Postgres(PgStore::connect(url, keys, pool)?)))
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
-        // A panic while holding the lock cannot leave SQLite half-written (statements are
-        // atomic), so a poisoned lock is safe to keep using.
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    /// The store at `location`; a PostgreSQL store takes its keys from `SAPA_STORE_KEYS`.
+    pub fn locate(location: &StoreLocation) -> Result<Self, StoreError> {
+        match location {
+            StoreLocation::Sqlite(path) => Self::open(path),
+            StoreLocation::Postgres(url) => Self::connect(url, Keyring::from_env()?, &PoolOptions::default()),
+        }
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        match self.0 {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
     }
 
     /// Inserts or replaces the template of `iin` for `record.model_id`.
     pub fn put(&self, iin: &Iin, record: &TemplateRecord) -> Result<(), StoreError> {
-        if record.model_id.is_empty() {
-            return Err(StoreError::InvalidRecord("empty model_id"));
-        }
-        if record.template.is_empty() {
-            return Err(StoreError::InvalidRecord("empty template"));
-        }
-        if !record.quality.is_finite() {
-            return Err(StoreError::InvalidRecord("quality is not a finite number"));
-        }
-        self.conn().execute(
-            "INSERT INTO reference_template
-                 (iin, model_id, template, enrolled_at, source, quality, note)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT (iin, model_id) DO UPDATE SET
-                 template = excluded.template, enrolled_at = excluded.enrolled_at,
-                 source = excluded.source, quality = excluded.quality, note = excluded.note",
-            params![
-                iin.as_str(),
-                record.model_id,
-                record.template,
-                record.enrolled_at,
-                record.source,
-                f64::from(record.quality),
-                record.note,
-            ],
-        )?;
-        Ok(())
+        record.check()?;
+        each!(self, s => s.put(iin, record))
     }
 
     /// The template of `iin` for `model_id`, if enrolled.
     pub fn get(&self, iin: &Iin, model_id: &str) -> Result<Option<TemplateRecord>, StoreError> {
-        let rec = self
-            .conn()
-            .query_row(
-                "SELECT template, enrolled_at, source, quality, note FROM reference_template
-                 WHERE iin = ?1 AND model_id = ?2",
-                params![iin.as_str(), model_id],
-                |r| {
-                    Ok(TemplateRecord {
-                        model_id: model_id.to_string(),
-                        template: r.get(0)?,
-                        enrolled_at: r.get(1)?,
-                        source: r.get(2)?,
-                        quality: r.get::<_, f64>(3)? as f32,
-                        note: r.get(4)?,
-                    })
-                },
-            )
-            .optional()?;
-        Ok(rec)
+        each!(self, s => s.get(iin, model_id))
     }
 
     /// Everything stored for `iin` except the template bytes, ordered by model.
     pub fn metadata(&self, iin: &Iin) -> Result<Vec<ReferenceMeta>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT model_id, enrolled_at, source, quality, note, length(template)
-             FROM reference_template WHERE iin = ?1 ORDER BY model_id",
-        )?;
-        let rows = stmt.query_map([iin.as_str()], |r| {
-            Ok(ReferenceMeta {
-                model_id: r.get(0)?,
-                enrolled_at: r.get(1)?,
-                source: r.get(2)?,
-                quality: r.get::<_, f64>(3)? as f32,
-                note: r.get(4)?,
-                template_len: r.get::<_, i64>(5)? as usize,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        each!(self, s => s.metadata(iin))
     }
 
     /// Removes every template of `iin` (erasure on request, or before re-enrolment); returns
     /// how many rows went.
     pub fn delete(&self, iin: &Iin) -> Result<usize, StoreError> {
-        Ok(self.conn().execute("DELETE FROM reference_template WHERE iin = ?1", [iin.as_str()])?)
+        each!(self, s => s.delete(iin))
     }
 
     /// Removes every template that came from `source` (e.g. `gbd`: register-derived templates,
     /// which older versions stored and which now live only in the adapter's TTL cache); returns
     /// how many rows went.
     pub fn purge_source(&self, source: &str) -> Result<usize, StoreError> {
-        Ok(self.conn().execute("DELETE FROM reference_template WHERE source = ?1", [source])?)
+        each!(self, s => s.purge_source(source))
     }
 
     /// Number of stored templates (rows, not persons).
     pub fn count(&self) -> Result<usize, StoreError> {
-        let n: i64 = self.conn().query_row("SELECT count(*) FROM reference_template", [], |r| r.get(0))?;
-        Ok(n as usize)
+        each!(self, s => s.count())
     }
 
     /// The schema version of the open database.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        Ok(user_version(&self.conn())?)
+        each!(self, s => s.schema_version())
+    }
+
+    /// Whether the store answers now: a cheap query, for readiness.
+    pub fn ping(&self) -> Result<(), StoreError> {
+        each!(self, s => s.ping())
+    }
+
+    /// Re-seals every template not sealed with the current key; returns how many. Only the
+    /// PostgreSQL store seals templates.
+    pub fn rekey(&self) -> Result<usize, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(_) => {
+                Err(StoreError::Unsupported("key rotation (SQLite keeps templates in the clear)"))
+            }
+            Backend::Postgres(s) => s.rekey(),
+        }
+    }
+
+    /// Templates per key id, for rotation: when the old id is gone from this list, drop its key.
+    pub fn key_usage(&self) -> Result<Vec<(String, usize)>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(_) => {
+                Err(StoreError::Unsupported("key usage (SQLite keeps templates in the clear)"))
+            }
+            Backend::Postgres(s) => s.key_usage(),
+        }
     }
 }
 
-fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
-}
-
-/// Brings the schema from whatever `user_version` says up to [`SCHEMA_VERSION`], one step per
-/// version, each step in its own transaction. Refuses a database from a newer build rather than
-/// guessing at its layout.
-fn migrate(conn: &Connection) -> Result<(), StoreError> {
-    let found = user_version(conn)?;
-    if found > SCHEMA_VERSION {
-        return Err(StoreError::SchemaTooNew { found, supported: SCHEMA_VERSION });
+impl TemplateRecord {
+    /// What every backend refuses to store.
+    fn check(&self) -> Result<(), StoreError> {
+        if self.model_id.is_empty() {
+            return Err(StoreError::InvalidRecord("empty model_id"));
+        }
+        if self.template.is_empty() {
+            return Err(StoreError::InvalidRecord("empty template"));
+        }
+        if !self.quality.is_finite() {
+            return Err(StoreError::InvalidRecord("quality is not a finite number"));
+        }
+        Ok(())
     }
-    for version in found + 1..=SCHEMA_VERSION {
-        let step = match version {
-            1 => V1,
-            _ => unreachable!("no migration to schema version {version}"),
-        };
-        conn.execute_batch(&format!("BEGIN IMMEDIATE; {step} PRAGMA user_version = {version}; COMMIT;"))
-            .inspect_err(|_| {
-                let _ = conn.execute_batch("ROLLBACK");
-            })?;
-    }
-    Ok(())
 }
-
-const V1: &str = "
-CREATE TABLE reference_template (
-    iin         TEXT    NOT NULL CHECK (length(iin) = 12),
-    model_id    TEXT    NOT NULL CHECK (model_id <> ''),
-    template    BLOB    NOT NULL,
-    enrolled_at INTEGER NOT NULL,
-    source      TEXT    NOT NULL,
-    quality     REAL    NOT NULL,
-    note        TEXT,
-    PRIMARY KEY (iin, model_id)
-) WITHOUT ROWID;
-";
 
 #[cfg(test)]
 mod tests {

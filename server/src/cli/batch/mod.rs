@@ -2,6 +2,7 @@
 //! face template from the same analysis, in parallel; each result is one JSON line, written whole
 //! as soon as it is ready, so an interrupted run can `--resume` without redoing finished photos.
 
+mod distributed;
 mod inputs;
 mod journal;
 mod photo;
@@ -32,11 +33,27 @@ use std::time::Instant;
 pub struct BatchArgs {
     /// A directory (read recursively), a list of paths (one a line), or a CSV manifest with a
     /// `file` or `path` column. Relative paths in a list or manifest are relative to it.
-    #[arg(long)]
-    input: PathBuf,
+    #[arg(long, required_unless_present_any = ["status", "export"])]
+    input: Option<PathBuf>,
     /// The results: one JSON line per photo.
-    #[arg(long, value_name = "RESULTS.jsonl")]
-    out: PathBuf,
+    #[arg(long, value_name = "RESULTS.jsonl", required_unless_present = "queue")]
+    out: Option<PathBuf>,
+    /// Distributed run: the PostgreSQL database holding the job queue (`postgres://…`). With
+    /// `--input`, enqueue the job once; `sapa worker` processes do the work.
+    #[arg(long, env = "SAPA_QUEUE_URL", hide_env_values = true, requires = "job")]
+    queue: Option<String>,
+    /// The distributed job's name.
+    #[arg(long, requires = "queue")]
+    job: Option<String>,
+    /// Print the distributed job's progress as JSON.
+    #[arg(long, requires = "job", conflicts_with_all = ["input", "export"])]
+    status: bool,
+    /// Write the distributed job's results, one JSON line per photo in manifest order.
+    #[arg(long, value_name = "RESULTS.jsonl", requires = "job", conflicts_with = "input")]
+    export: Option<PathBuf>,
+    /// Photos per leased chunk of a distributed job.
+    #[arg(long, default_value_t = 25, value_parser = clap::value_parser!(u32).range(1..))]
+    chunk_size: u32,
     /// Also write one CSV row per photo: file, decision, failed codes (`;`-joined), error code.
     #[arg(long, value_name = "R.csv")]
     csv: Option<PathBuf>,
@@ -58,29 +75,55 @@ pub struct BatchArgs {
     resume: bool,
 }
 
+/// What every photo of a run is judged with, loaded once.
+pub(crate) struct Loaded {
+    pub validator: sapa_engine::validate::Validator,
+    pub recognizer: Recognizer,
+    pub profile: sapa_engine::validate::Profile,
+}
+
+impl Loaded {
+    pub fn load(global: &GlobalArgs, profile: &str, model: Option<RecognitionModel>) -> anyhow::Result<Self> {
+        let profile = setup::profile(profile)?;
+        let validator = setup::validator(global, AnalyzerConfig::default())?;
+        let model = match model {
+            Some(m) => m,
+            None => enrol::config(global)?.default_model,
+        };
+        let dir = locate_models_dir(global.models.as_deref())?;
+        let recognizer = Recognizer::load(&dir, model, validator.analyzer().backend())?;
+        Ok(Loaded { validator, recognizer, profile })
+    }
+
+    pub fn job(&self, lang: Lang) -> photo::Job<'_> {
+        photo::Job { validator: &self.validator, recognizer: &self.recognizer, profile: &self.profile, lang }
+    }
+}
+
+pub use distributed::{WorkerArgs, work};
+
 pub fn run(global: &GlobalArgs, args: BatchArgs) -> anyhow::Result<ExitCode> {
-    let outputs: Vec<PathBuf> =
-        [Some(&args.out), args.csv.as_ref(), args.report.as_ref()].into_iter().flatten().cloned().collect();
-    let inputs::Inputs { photos, skipped } = inputs::collect(&args.input, &outputs)?;
-    let load_start = Instant::now();
-    let profile = setup::profile(&args.profile)?;
-    let validator = setup::validator(global, AnalyzerConfig::default())?;
-    let model = match args.model {
-        Some(m) => m,
-        None => enrol::config(global)?.default_model,
+    if args.queue.is_some() {
+        return distributed::run(args);
+    }
+    let (Some(input), Some(out)) = (args.input.clone(), args.out.clone()) else {
+        anyhow::bail!("--input and --out are required (or --queue with --job)");
     };
-    let dir = locate_models_dir(global.models.as_deref())?;
-    let recognizer = Recognizer::load(&dir, model, validator.analyzer().backend())?;
+    let outputs: Vec<PathBuf> =
+        [Some(&out), args.csv.as_ref(), args.report.as_ref()].into_iter().flatten().cloned().collect();
+    let inputs::Inputs { photos, skipped } = inputs::collect(&input, &outputs)?;
+    let load_start = Instant::now();
+    let Loaded { validator, recognizer, profile } = Loaded::load(global, &args.profile, args.model)?;
     let load = load_start.elapsed();
 
     let (journal, earlier) = if args.resume {
-        let (j, r) = Journal::resume(&args.out)?;
+        let (j, r) = Journal::resume(&out)?;
         if r.torn_bytes > 0 {
-            eprintln!("resume: cut a torn last line ({} bytes) from {}", r.torn_bytes, args.out.display());
+            eprintln!("resume: cut a torn last line ({} bytes) from {}", r.torn_bytes, out.display());
         }
         (j, r.rows)
     } else {
-        (Journal::create(&args.out)?, Vec::new())
+        (Journal::create(&out)?, Vec::new())
     };
     let done: HashSet<&str> = earlier.iter().map(|r| r.file.as_str()).collect();
     let keyed: Vec<(String, &PathBuf)> = photos.iter().map(|p| (super::files::display(p), p)).collect();
@@ -101,7 +144,7 @@ pub fn run(global: &GlobalArgs, args: BatchArgs) -> anyhow::Result<ExitCode> {
             .with_max_len(1)
             .map(|(key, path)| {
                 let line = job.line(key, path)?;
-                journal.append(&line).with_context(|| format!("writing {}", args.out.display()))?;
+                journal.append(&line).with_context(|| format!("writing {}", out.display()))?;
                 bar.inc(1);
                 Ok(Row::parse(&line)?)
             })

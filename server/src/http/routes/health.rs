@@ -25,7 +25,10 @@ pub struct Ready {
     pub models: &'static str,
     /// What runs the models: `tract`, or `onnxruntime <version>`.
     pub backend: String,
+    /// `ok` or `unreachable`.
     pub store: &'static str,
+    /// `sqlite` or `postgres`.
+    pub store_backend: &'static str,
     /// `closed`, `open`, `half_open`, or `not_configured`.
     pub reference_source: &'static str,
     /// Seconds the reference source has been failing, when it is.
@@ -56,7 +59,7 @@ fn down_for(state: &BreakerState) -> Option<u64> {
     tag = "operations"
 )]
 pub async fn ready(State(state): State<Arc<AppState>>) -> Response {
-    let store_ok = state.on_store(|store| store.count()).await.is_ok();
+    let store_ok = state.on_store(|store| store.ping()).await.is_ok();
     let breaker = state.gbd.as_ref().map(|g| g.breaker_state());
     let down = breaker.as_ref().and_then(down_for);
     let (status, reason, code) = if !store_ok {
@@ -76,6 +79,7 @@ pub async fn ready(State(state): State<Arc<AppState>>) -> Response {
         models: "loaded",
         backend: state.engine.validator.analyzer().backend().runtime(),
         store: if store_ok { "ok" } else { "unreachable" },
+        store_backend: state.store.backend(),
         reference_source: breaker.map(|b| b.as_str()).unwrap_or("not_configured"),
         reference_source_down_s: down,
         workers: state.pool.workers(),
