@@ -32,7 +32,8 @@ pub fn message(code: &str, lang: Lang) -> Option<&'static str> {
             Lang::En => &e.en,
         });
     }
-    let engine = sapa_engine::validate::messages::message(code, false, lang);
+    // The signature catalogue falls back to the photo one for the intake codes.
+    let engine = sapa_engine::signature::messages::message(code, false, lang);
     (!engine.is_empty()).then_some(engine)
 }
 

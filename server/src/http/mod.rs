@@ -35,6 +35,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let body_limit = state.config.limits.max_body_bytes.saturating_add(64 * 1024);
     Router::new()
         .route("/v1/validate", post(routes::validate::validate))
+        .route("/v1/signature", post(routes::signature::signature))
         .route("/v1/verify", post(routes::verify::verify))
         .route("/v1/references", post(routes::references::enrol))
         .route("/v1/references/show", post(routes::references::show))
