@@ -89,8 +89,8 @@ pub fn paper_rgb(s: &Sample) -> [f32; 3] {
     for i in (0..s.w * s.h).step_by(step) {
         if s.dark[i] < 8 {
             let p = s.rgb.as_raw();
-            for k in 0..3 {
-                sum[k] += f64::from(p[3 * i + k]);
+            for (acc, &v) in sum.iter_mut().zip(&p[3 * i..3 * i + 3]) {
+                *acc += f64::from(v);
             }
             n += 1.0;
         }

@@ -105,8 +105,8 @@ fn best(points: &[(f32, f32)], along: usize, across: usize) -> LineSet {
                 + usize::from(bins[0]);
             // Widen each line by a bin each side so its anti-aliased edge goes with it.
             let mut wide = bins.clone();
-            for i in 0..n {
-                if bins[i] {
+            for (i, &on) in bins.iter().enumerate() {
+                if on {
                     wide[i.saturating_sub(1)..(i + 2).min(n)].iter_mut().for_each(|b| *b = true);
                 }
             }

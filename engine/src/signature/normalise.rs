@@ -46,8 +46,8 @@ pub fn normalise(s: &Sample, p: &SignatureProfile) -> Option<(RgbImage, Normalis
                     } else {
                         pixel(s, x.floor() as isize, y.floor() as isize, &balance)
                     };
-                    for i in 0..3 {
-                        acc[i] += c[i];
+                    for (a, v) in acc.iter_mut().zip(c) {
+                        *a += v;
                     }
                 }
             }
@@ -99,8 +99,8 @@ fn cleaned(s: &Sample, x: f32, y: f32, balance: &[f32; 3]) -> [f32; 3] {
         [(0, 0, (1.0 - tx) * (1.0 - ty)), (1, 0, tx * (1.0 - ty)), (0, 1, (1.0 - tx) * ty), (1, 1, tx * ty)]
     {
         let c = pixel(s, x0 as isize + dx, y0 as isize + dy, balance);
-        for i in 0..3 {
-            acc[i] += c[i] * wgt;
+        for (a, v) in acc.iter_mut().zip(c) {
+            *a += v * wgt;
         }
     }
     acc

@@ -123,9 +123,9 @@ pub fn draw_polyline(img: &mut RgbImage, pts: &[(f32, f32, f32)], ink: [u8; 3]) 
                 let cov = (rad + 0.5 - dist).clamp(0.0, 1.0);
                 if cov > 0.0 {
                     let p = img.get_pixel_mut(px, py);
-                    for k in 0..3 {
-                        let v = f32::from(p[k]) * (1.0 - cov) + f32::from(ink[k]) * cov;
-                        p[k] = p[k].min(v.round() as u8);
+                    for (c, &k) in p.0.iter_mut().zip(&ink) {
+                        let v = f32::from(*c) * (1.0 - cov) + f32::from(k) * cov;
+                        *c = (*c).min(v.round() as u8);
                     }
                 }
             }

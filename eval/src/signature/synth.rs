@@ -233,8 +233,8 @@ fn texture(img: &mut RgbImage, rng: &mut Rng) {
         for x in 0..w {
             let n = noise[((y / cell) * cw + x / cell) as usize];
             let p = img.get_pixel_mut(x, y);
-            for k in 0..3 {
-                p[k] = (f32::from(p[k]) + n * amp * 0.5 - amp * 0.3).clamp(0.0, 255.0) as u8;
+            for c in p.0.iter_mut() {
+                *c = (f32::from(*c) + n * amp * 0.5 - amp * 0.3).clamp(0.0, 255.0) as u8;
             }
         }
     }
@@ -311,8 +311,8 @@ fn grain(img: &mut RgbImage, rng: &mut Rng, sigma: f32) {
     let s = sigma + rng.range(0.5, 2.0);
     for p in img.pixels_mut() {
         let n = rng.normal() * s;
-        for k in 0..3 {
-            p[k] = (f32::from(p[k]) + n).clamp(0.0, 255.0) as u8;
+        for c in p.0.iter_mut() {
+            *c = (f32::from(*c) + n).clamp(0.0, 255.0) as u8;
         }
     }
 }
@@ -334,8 +334,8 @@ fn light(img: &mut RgbImage, rng: &mut Rng, depth: f32, hard: bool) {
             let f = if hard { ((t - edge) / soft).clamp(0.0, 1.0) } else { (t + 1.0) / 2.0 };
             let gain = 1.0 - depth * f;
             let p = img.get_pixel_mut(x, y);
-            for k in 0..3 {
-                p[k] = (f32::from(p[k]) * gain) as u8;
+            for c in p.0.iter_mut() {
+                *c = (f32::from(*c) * gain) as u8;
             }
         }
     }

@@ -29,12 +29,12 @@ fn sharpness(s: &Sample) -> Option<f32> {
     let mut n = 0usize;
     let mut add = |vals: &[u8; 10]| {
         let (mut lo, mut hi, mut step) = (255u8, 0u8, 0u8);
-        for i in 0..10 {
-            lo = lo.min(vals[i]);
-            hi = hi.max(vals[i]);
-            if (3..7).contains(&i) {
-                step = step.max(vals[i].abs_diff(vals[i + 1]));
-            }
+        for &v in vals {
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+        for pair in vals[3..8].windows(2) {
+            step = step.max(pair[0].abs_diff(pair[1]));
         }
         let range = hi - lo;
         if range >= MIN_RANGE {

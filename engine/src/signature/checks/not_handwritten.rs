@@ -59,5 +59,5 @@ fn aligned_share(s: &Sample) -> Option<f32> {
             }
         }
     }
-    (n >= 50).then(|| aligned as f32 / n as f32)
+    (n >= 50).then_some(aligned as f32 / n.max(1) as f32)
 }
