@@ -114,11 +114,11 @@ impl<'a> Sample<'a> {
         let mut cols = vec![0usize; w];
         let mut rows = vec![0usize; h];
         let (mut sx, mut sy, mut sxx, mut syy, mut sxy) = (0f64, 0f64, 0f64, 0f64, 0f64);
-        for y in 0..h {
-            for x in 0..w {
-                if self.ink[y * w + x] == 1 {
-                    cols[x] += 1;
-                    rows[y] += 1;
+        for (y, (line, row_count)) in self.ink.chunks_exact(w).zip(rows.iter_mut()).enumerate() {
+            for (x, (&v, col_count)) in line.iter().zip(cols.iter_mut()).enumerate() {
+                if v == 1 {
+                    *col_count += 1;
+                    *row_count += 1;
                     let (fx, fy) = (x as f64, y as f64);
                     sx += fx;
                     sy += fy;
