@@ -21,6 +21,9 @@ pub enum EngineError {
     /// The image is smaller than the minimum a face can be analysed in.
     #[error("image too small: {0}")]
     ImageTooSmall(String),
+    /// Signature-pad stroke data that cannot be drawn (no finite points, too many, time backwards).
+    #[error("invalid strokes: {0}")]
+    InvalidStrokes(String),
     /// A model file is missing, unreadable, or does not match its manifest sha256.
     #[error("model error: {0}")]
     Model(String),
@@ -41,6 +44,7 @@ impl EngineError {
             EngineError::CorruptImage(_) => "corrupt_image",
             EngineError::ImageTooLarge(_) => "image_too_large",
             EngineError::ImageTooSmall(_) => "image_too_small",
+            EngineError::InvalidStrokes(_) => "invalid_strokes",
             EngineError::Model(_) => "model_error",
             EngineError::Inference(_) => "inference_error",
             EngineError::Config(_) => "invalid_config",
@@ -56,6 +60,7 @@ impl EngineError {
                 | EngineError::CorruptImage(_)
                 | EngineError::ImageTooLarge(_)
                 | EngineError::ImageTooSmall(_)
+                | EngineError::InvalidStrokes(_)
         )
     }
 }

@@ -20,4 +20,5 @@ pub mod tensor;
 pub use analyze::{Analysis, Analyzer, AnalyzerConfig, Face, FaceLandmarks};
 pub use recognition::{Recognizer, Template};
 pub mod quality;
+pub mod signature;
 pub mod validate;

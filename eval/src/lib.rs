@@ -4,6 +4,7 @@
 //! - [`validate`]: false rejects and recall per defect on each split;
 //! - [`degrade`]: known defects applied to clean portraits, each with the code it must raise;
 //! - [`verify`] and [`identities`]: recognition scores and the pairs the sources allow;
+//! - [`signature`]: a generated signature set and its false rejects and recall per defect;
 //! - [`verify_sets`], [`rates`] and [`det`]: recognition at scale, with intervals and DET curves.
 
 pub mod degrade;
@@ -12,6 +13,7 @@ pub mod det;
 pub mod identities;
 pub mod labels;
 pub mod rates;
+pub mod signature;
 pub mod validate;
 pub mod verify;
 pub mod verify_sets;

@@ -41,6 +41,8 @@ codes! {
     ImageTooLarge = "image_too_large",
     /// Too small to hold an analysable face.
     ImageTooSmall = "image_too_small",
+    /// Signature pad strokes that cannot be drawn.
+    InvalidStrokes = "invalid_strokes",
     // Recognition.
     /// No face to make a template from.
     NoFace = "no_face",
@@ -128,6 +130,7 @@ impl From<&EngineError> for ErrorCode {
             EngineError::CorruptImage(_) => ErrorCode::CorruptImage,
             EngineError::ImageTooLarge(_) => ErrorCode::ImageTooLarge,
             EngineError::ImageTooSmall(_) => ErrorCode::ImageTooSmall,
+            EngineError::InvalidStrokes(_) => ErrorCode::InvalidStrokes,
             EngineError::Model(_) => ErrorCode::ModelError,
             EngineError::Inference(_) => ErrorCode::InferenceError,
             EngineError::Config(_) => ErrorCode::InvalidConfig,
@@ -188,6 +191,7 @@ mod tests {
             EngineError::CorruptImage(String::new()),
             EngineError::ImageTooLarge(String::new()),
             EngineError::ImageTooSmall(String::new()),
+            EngineError::InvalidStrokes(String::new()),
             EngineError::Model(String::new()),
             EngineError::Inference(String::new()),
             EngineError::Config(String::new()),

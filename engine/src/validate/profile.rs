@@ -35,6 +35,8 @@ pub struct Profile {
     pub occlusion: Occlusion,
     pub capture: Capture,
     pub background: Background,
+    /// Signature samples: thresholds of `crate::signature`'s checks and the normalised size.
+    pub signature: crate::signature::SignatureProfile,
     /// Per-code severity overrides (`reject` is the default). An unknown code is refused at load.
     #[serde(default)]
     pub severity: HashMap<Code, Severity>,

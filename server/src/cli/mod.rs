@@ -9,6 +9,7 @@ pub mod pairs;
 mod references;
 mod serve;
 pub mod setup;
+pub mod signature;
 mod validate;
 pub mod verify;
 
@@ -46,6 +47,8 @@ pub enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// Check document photos against a profile (ICAO 9303, ISO 29794-5, kz-id).
     Validate(validate::ValidateArgs),
+    /// Check signature samples (photos, scans or pad strokes) and write the normalised sample.
+    Signature(signature::SignatureArgs),
     /// Compare a probe photo with a reference photo (1:1), or every pair of a list.
     Verify(verify::VerifyArgs),
     /// Store the face template (not the photo) of a person's reference photo under their IIN.
@@ -69,6 +72,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Analyze(args) => analyze::run(&cli.global, args),
         Command::Validate(args) => validate::run(&cli.global, args),
+        Command::Signature(args) => signature::run(&cli.global, args),
         Command::Verify(args) => verify::run(&cli.global, args),
         Command::Enroll(args) => references::enroll(&cli.global, args),
         Command::References(args) => references::references(args),

@@ -94,7 +94,8 @@ impl From<EngineError> for ApiError {
             EngineError::ImageTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             EngineError::UnsupportedFormat(_)
             | EngineError::CorruptImage(_)
-            | EngineError::ImageTooSmall(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            | EngineError::ImageTooSmall(_)
+            | EngineError::InvalidStrokes(_) => StatusCode::UNPROCESSABLE_ENTITY,
             EngineError::Model(_) | EngineError::Inference(_) | EngineError::Config(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }

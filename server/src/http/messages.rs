@@ -34,7 +34,8 @@ pub fn message(code: ErrorCode, lang: Lang) -> Option<&'static str> {
             Lang::En => &e.en,
         });
     }
-    let engine = sapa_engine::validate::messages::message(code.as_str(), false, lang);
+    // The signature catalogue falls back to the photo one for the intake codes.
+    let engine = sapa_engine::signature::messages::message(code.as_str(), false, lang);
     (!engine.is_empty()).then_some(engine)
 }
 

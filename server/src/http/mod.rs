@@ -44,6 +44,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/v1/validate",
             post(routes::validate::validate).route_layer(guarded("validate", Scope::Validate)),
         )
+        .route(
+            "/v1/signature",
+            post(routes::signature::signature).route_layer(guarded("signature", Scope::Validate)),
+        )
         .route("/v1/verify", post(routes::verify::verify).route_layer(guarded("verify", Scope::Verify)))
         .route(
             "/v1/references",

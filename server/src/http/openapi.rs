@@ -1,7 +1,7 @@
 //! The OpenAPI document, generated from the handlers' annotations and the response types.
 
 use super::error::{ErrorObject, ErrorResponse};
-use super::routes::{health, references, validate, verify};
+use super::routes::{health, references, signature, validate, verify};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -10,6 +10,7 @@ use utoipa::{Modify, OpenApi};
     info(title = "Sapa", description = "ID-document portrait validation and 1:1 face verification"),
     paths(
         validate::validate,
+        signature::signature,
         verify::verify,
         references::enrol,
         references::show,

@@ -3,6 +3,7 @@
 
 pub mod health;
 pub mod references;
+pub mod signature;
 pub mod validate;
 pub mod verify;
 

@@ -1,0 +1,63 @@
+//! `not_handwritten`: typed or printed text. Type is built of straight strokes along and across
+//! its line, handwriting of curves: the share of the ink's edges whose direction lies within 5°
+//! of the writing's axis or its perpendicular (about 11% when directions are spread evenly).
+
+use super::no_ink;
+use crate::signature::report::SignatureCheck;
+use crate::signature::sample::Sample;
+use crate::signature::{SignatureCode, SignatureProfile};
+use crate::validate::Threshold;
+
+const TOLERANCE_DEG: f32 = 5.0;
+/// Edges with a Sobel magnitude under this are noise.
+const MIN_GRADIENT: i32 = 80;
+
+pub fn check(s: &Sample, p: &SignatureProfile) -> Vec<SignatureCheck> {
+    let (code, measure, t) = (
+        SignatureCode::NotHandwritten,
+        "axis_aligned_edges",
+        Threshold::Max { max: p.max_axis_aligned_edges },
+    );
+    if s.ink_count == 0 {
+        return vec![no_ink(code, measure, t)];
+    }
+    match aligned_share(s) {
+        Some(v) => vec![SignatureCheck::judge(code, measure, v, t)],
+        None => vec![SignatureCheck::not_measured(code, measure, t, "too few ink edges")],
+    }
+}
+
+fn aligned_share(s: &Sample) -> Option<f32> {
+    let (w, h) = (s.w, s.h);
+    // Only the turn of the axis matters when the writing has one.
+    let axis = if s.elongation >= super::rotated::MIN_ELONGATION { s.axis_deg } else { 0.0 };
+    let (mut aligned, mut n) = (0usize, 0usize);
+    let l = |x: usize, y: usize| i32::from(s.luma[y * w + x]);
+    for y in 1..h.saturating_sub(1) {
+        for x in 1..w.saturating_sub(1) {
+            let i = y * w + x;
+            // Ink pixels on the boundary of the mask.
+            if s.ink[i] == 0 || (s.ink[i - 1] & s.ink[i + 1] & s.ink[i - w] & s.ink[i + w]) == 1 {
+                continue;
+            }
+            let gx = l(x + 1, y - 1) + 2 * l(x + 1, y) + l(x + 1, y + 1)
+                - l(x - 1, y - 1)
+                - 2 * l(x - 1, y)
+                - l(x - 1, y + 1);
+            let gy = l(x - 1, y + 1) + 2 * l(x, y + 1) + l(x + 1, y + 1)
+                - l(x - 1, y - 1)
+                - 2 * l(x, y - 1)
+                - l(x + 1, y - 1);
+            if gx.abs() + gy.abs() < MIN_GRADIENT {
+                continue;
+            }
+            let dir = (-gy as f32).atan2(gx as f32).to_degrees() - axis;
+            let folded = dir.rem_euclid(90.0);
+            n += 1;
+            if !(TOLERANCE_DEG..=90.0 - TOLERANCE_DEG).contains(&folded) {
+                aligned += 1;
+            }
+        }
+    }
+    (n >= 50).then_some(aligned as f32 / n.max(1) as f32)
+}

@@ -1,0 +1,117 @@
+//! The ink's colours: each ink pixel, white-balanced against the paper (so a warm lamp does not
+//! turn black ink brown), is black (grey: little saturation) or the hue class it falls in.
+
+use super::profile::InkColour;
+use super::sample::Sample;
+
+/// Below this saturation (after white balance) a pixel is black or grey ink.
+const MIN_SATURATION: f32 = 0.25;
+/// ...and below this channel spread (0-255).
+const MIN_SPREAD: f32 = 25.0;
+
+/// Ink pixel counts per colour class, in the order of [`CLASSES`].
+pub struct InkColours {
+    pub counts: [usize; 4],
+}
+
+pub const CLASSES: [InkColour; 4] = [InkColour::Black, InkColour::Blue, InkColour::Red, InkColour::Green];
+
+impl InkColours {
+    pub fn measure(s: &Sample) -> Self {
+        let paper = paper_rgb(s);
+        let gain = paper.map(|c| 255.0 / c.max(16.0));
+        let mut counts = [0usize; 4];
+        // The ink's core only: JPEG halves the colour resolution, so a thin stroke's edge takes
+        // the paper's colour and would read as a second, grey ink.
+        let core = s.threshold.saturating_add(s.threshold / 2);
+        for (i, px) in s.rgb.pixels().enumerate() {
+            if s.ink[i] == 0 || s.dark[i] < core {
+                continue;
+            }
+            let c = [0, 1, 2].map(|k| (f32::from(px[k]) * gain[k]).min(255.0));
+            counts[class(c)] += 1;
+        }
+        Self { counts }
+    }
+
+    pub fn total(&self) -> usize {
+        self.counts.iter().sum()
+    }
+
+    /// Share of the ink in the second most common class.
+    pub fn second_share(&self) -> f32 {
+        let mut c = self.counts;
+        c.sort_unstable();
+        c[2] as f32 / self.total().max(1) as f32
+    }
+
+    pub fn share_in(&self, allowed: &[InkColour]) -> f32 {
+        let n: usize =
+            CLASSES.iter().zip(self.counts).filter(|(k, _)| allowed.contains(k)).map(|(_, n)| n).sum();
+        n as f32 / self.total().max(1) as f32
+    }
+
+    /// The most common class's name.
+    pub fn main(&self) -> &'static str {
+        let i = (0..4).max_by_key(|&i| self.counts[i]).unwrap_or(0);
+        ["ink looks black", "ink looks blue", "ink looks red", "ink looks green"][i]
+    }
+}
+
+/// 0 black, 1 blue (blue to violet), 2 red (magenta to orange), 3 green (yellow to cyan).
+fn class(c: [f32; 3]) -> usize {
+    let max = c[0].max(c[1]).max(c[2]);
+    let min = c[0].min(c[1]).min(c[2]);
+    let spread = max - min;
+    if spread < MIN_SPREAD || spread / max.max(1.0) < MIN_SATURATION {
+        return 0;
+    }
+    let [r, g, b] = c;
+    let h = if max == r {
+        60.0 * ((g - b) / spread).rem_euclid(6.0)
+    } else if max == g {
+        60.0 * ((b - r) / spread + 2.0)
+    } else {
+        60.0 * ((r - g) / spread + 4.0)
+    };
+    match h {
+        h if (190.0..320.0).contains(&h) => 1,
+        h if !(40.0..320.0).contains(&h) => 2,
+        _ => 3,
+    }
+}
+
+/// Mean colour of clean paper (darkness under 8), sampled on a grid.
+pub fn paper_rgb(s: &Sample) -> [f32; 3] {
+    let mut sum = [0f64; 3];
+    let mut n = 0f64;
+    let step = ((s.w * s.h) / 40_000).max(1);
+    for i in (0..s.w * s.h).step_by(step) {
+        if s.dark[i] < 8 {
+            let p = s.rgb.as_raw();
+            for (acc, &v) in sum.iter_mut().zip(&p[3 * i..3 * i + 3]) {
+                *acc += f64::from(v);
+            }
+            n += 1.0;
+        }
+    }
+    if n == 0.0 {
+        return [255.0; 3];
+    }
+    sum.map(|v| (v / n) as f32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ballpoint_colours_fall_in_their_classes() {
+        assert_eq!(class([30.0, 30.0, 38.0]), 0, "black");
+        assert_eq!(class([40.0, 50.0, 130.0]), 1, "blue ballpoint");
+        assert_eq!(class([90.0, 40.0, 140.0]), 1, "violet");
+        assert_eq!(class([190.0, 40.0, 40.0]), 2, "red");
+        assert_eq!(class([40.0, 140.0, 60.0]), 3, "green");
+        assert_eq!(class([120.0, 120.0, 120.0]), 0, "pencil grey");
+    }
+}

@@ -1,0 +1,131 @@
+//! The paper under the ink: a coarse map of its brightness, found by a grey closing (a local
+//! maximum, then a local minimum) over cell means, so ink strokes narrower than the window
+//! vanish from it while a shadow's edge stays where it is. Darkness is then measured against the
+//! paper at each pixel, which takes shadows and vignetting out of every other measure.
+
+/// The paper's brightness on a grid of `cell`-pixel cells (cell centres at `(i + 0.5) * cell`).
+pub struct PaperMap {
+    pub cells: Vec<f32>,
+    pub cw: usize,
+    pub ch: usize,
+    pub cell: usize,
+}
+
+/// Closing radius, in cells: strokes up to about twice this many cells wide are removed.
+const RADIUS: usize = 3;
+
+impl PaperMap {
+    pub fn new(luma: &[u8], w: usize, h: usize) -> Self {
+        let cell = (w.min(h) / 40).clamp(4, 32);
+        let (cw, ch) = (w.div_ceil(cell), h.div_ceil(cell));
+        let mut sums = vec![0u32; cw * ch];
+        let mut counts = vec![0u32; cw * ch];
+        for y in 0..h {
+            let row = &luma[y * w..(y + 1) * w];
+            let base = (y / cell) * cw;
+            for (x, &v) in row.iter().enumerate() {
+                sums[base + x / cell] += u32::from(v);
+                counts[base + x / cell] += 1;
+            }
+        }
+        let means: Vec<f32> = sums.iter().zip(&counts).map(|(&s, &c)| s as f32 / c.max(1) as f32).collect();
+        let closed = filter(&filter(&means, cw, ch, RADIUS, f32::max), cw, ch, RADIUS, f32::min);
+        let cells = box_blur(&closed, cw, ch);
+        Self { cells, cw, ch, cell }
+    }
+
+    /// The paper's brightness at every pixel (bilinear between cell centres).
+    pub fn upsample(&self, w: usize, h: usize) -> Vec<u8> {
+        let c = self.cell as f32;
+        let xs: Vec<(usize, usize, f32)> = (0..w)
+            .map(|x| {
+                let f = ((x as f32 + 0.5) / c - 0.5).clamp(0.0, (self.cw - 1) as f32);
+                let i = f as usize;
+                (i, (i + 1).min(self.cw - 1), f - i as f32)
+            })
+            .collect();
+        let mut out = vec![0u8; w * h];
+        let mut row = vec![0f32; self.cw];
+        for y in 0..h {
+            let f = ((y as f32 + 0.5) / c - 0.5).clamp(0.0, (self.ch - 1) as f32);
+            let j = f as usize;
+            let j1 = (j + 1).min(self.ch - 1);
+            let t = f - j as f32;
+            for (i, r) in row.iter_mut().enumerate() {
+                *r = self.cells[j * self.cw + i] * (1.0 - t) + self.cells[j1 * self.cw + i] * t;
+            }
+            let dst = &mut out[y * w..(y + 1) * w];
+            for (d, &(i0, i1, s)) in dst.iter_mut().zip(&xs) {
+                *d = (row[i0] * (1.0 - s) + row[i1] * s) as u8;
+            }
+        }
+        out
+    }
+
+    /// Spread of the paper's brightness: (98th - 2nd percentile) over the 98th.
+    pub fn spread(&self) -> f32 {
+        let mut v = self.cells.clone();
+        v.sort_by(f32::total_cmp);
+        let q = |p: f32| v[((v.len() - 1) as f32 * p).round() as usize];
+        let hi = q(0.98).max(1.0);
+        (hi - q(0.02)) / hi
+    }
+}
+
+/// A separable max or min filter of radius `r` on a `w` x `h` grid.
+fn filter(v: &[f32], w: usize, h: usize, r: usize, op: fn(f32, f32) -> f32) -> Vec<f32> {
+    let mut tmp = vec![0f32; v.len()];
+    for y in 0..h {
+        for x in 0..w {
+            let (a, b) = (x.saturating_sub(r), (x + r).min(w - 1));
+            tmp[y * w + x] = v[y * w + a..=y * w + b].iter().copied().reduce(op).unwrap_or(0.0);
+        }
+    }
+    let mut out = vec![0f32; v.len()];
+    for y in 0..h {
+        let (a, b) = (y.saturating_sub(r), (y + r).min(h - 1));
+        for x in 0..w {
+            out[y * w + x] = (a..=b).map(|j| tmp[j * w + x]).reduce(op).unwrap_or(0.0);
+        }
+    }
+    out
+}
+
+/// A 3x3 mean (edges clamped).
+fn box_blur(v: &[f32], w: usize, h: usize) -> Vec<f32> {
+    let mut out = vec![0f32; v.len()];
+    for y in 0..h {
+        for x in 0..w {
+            let (mut s, mut n) = (0.0, 0.0);
+            for j in y.saturating_sub(1)..=(y + 1).min(h - 1) {
+                for i in x.saturating_sub(1)..=(x + 1).min(w - 1) {
+                    s += v[j * w + i];
+                    n += 1.0;
+                }
+            }
+            out[y * w + x] = s / n;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stroke_vanishes_from_the_paper_and_a_shadow_stays() {
+        let (w, h) = (400, 200);
+        let mut luma = vec![0u8; w * h];
+        for y in 0..h {
+            for x in 0..w {
+                let paper = if x < 200 { 230 } else { 130 };
+                let stroke = (95..101).contains(&y) && x > 20 && x < 380;
+                luma[y * w + x] = if stroke { 20 } else { paper };
+            }
+        }
+        let p = PaperMap::new(&luma, w, h).upsample(w, h);
+        assert!(p[98 * w + 100].abs_diff(230) < 6, "{}", p[98 * w + 100]);
+        assert!(p[98 * w + 300].abs_diff(130) < 6, "{}", p[98 * w + 300]);
+    }
+}
