@@ -53,7 +53,10 @@ impl Expression {
     /// surprise, fear, disgust. FER models read many neutral resting faces as "sad" or "angry",
     /// so those two are left out.
     pub fn expressive(&self) -> f32 {
-        [Emotion::Happy, Emotion::Surprise, Emotion::Fear, Emotion::Disgust].into_iter().map(|e| self.p(e)).sum()
+        [Emotion::Happy, Emotion::Surprise, Emotion::Fear, Emotion::Disgust]
+            .into_iter()
+            .map(|e| self.p(e))
+            .sum()
     }
 }
 

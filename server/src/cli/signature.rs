@@ -123,7 +123,10 @@ pub fn run(global: &GlobalArgs, args: SignatureArgs) -> anyhow::Result<ExitCode>
                             path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
                         let target = dir.join(format!("{stem}_signature.png"));
                         img.save(&target).map_err(|e| {
-                            ErrorBody::new(crate::error_code::ErrorCode::UnwritableFile, format!("{}: {e}", target.display()))
+                            ErrorBody::new(
+                                crate::error_code::ErrorCode::UnwritableFile,
+                                format!("{}: {e}", target.display()),
+                            )
                         })?;
                         Some(target.display().to_string())
                     }

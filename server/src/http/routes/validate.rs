@@ -52,7 +52,11 @@ pub async fn validate(
 }
 
 /// The profile the query names (or the configured default).
-pub fn profile(state: &AppState, name: Option<String>, lang: Lang) -> Result<(String, Arc<Profile>), ApiError> {
+pub fn profile(
+    state: &AppState,
+    name: Option<String>,
+    lang: Lang,
+) -> Result<(String, Arc<Profile>), ApiError> {
     let name = name.unwrap_or_else(|| state.config.server.default_profile.clone());
     match state.engine.profiles.get(&name) {
         Some(p) => Ok((name, Arc::clone(p))),
