@@ -21,8 +21,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The error code of a request refused before any work: the pool had no place for it.
-
 /// The models and the rules they are judged by. Loaded once; shared by every worker.
 pub struct Engine {
     pub validator: Validator,
