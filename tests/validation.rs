@@ -358,11 +358,18 @@ fn a_darker_face_in_good_light_passes_and_a_dim_photo_does_not() {
     let analysis = v.analyzer().analyze(&img, sapa_engine::image::SourceInfo::for_pixels(&img)).unwrap();
     let b = analysis.faces[0].detection.bbox;
     // Darker skin in the same light: the face (an ellipse around the detector's box) at a third of
-    // its reflectance, the background and the suit as they were.
+    // its reflectance, the background, the suit and the eyes (whose whites and pupils do not
+    // change with skin) as they were.
     let (cx, cy, rx, ry) = (b.x + b.w / 2.0, b.y + b.h / 2.0, b.w * 0.6, b.h * 0.75);
+    let k = analysis.faces[0].detection.keypoints;
+    let eye_r = 0.3 * k.right_eye.distance(&k.left_eye);
+    let near_eye = |x: f32, y: f32| {
+        [k.right_eye, k.left_eye].iter().any(|e| (x - e.x).powi(2) + (y - e.y).powi(2) < eye_r.powi(2))
+    };
     let mut dark_face = img.clone();
     for (x, y, p) in dark_face.enumerate_pixels_mut() {
-        if ((x as f32 - cx) / rx).powi(2) + ((y as f32 - cy) / ry).powi(2) < 1.0 {
+        let (fx, fy) = (x as f32, y as f32);
+        if ((fx - cx) / rx).powi(2) + ((fy - cy) / ry).powi(2) < 1.0 && !near_eye(fx, fy) {
             p.0 = p.0.map(|c| (c as f32 * 0.34).round() as u8);
         }
     }
@@ -400,4 +407,42 @@ fn pose_angles_keep_their_sign() {
     assert!(expected < -1.0, "the portrait faces slightly to one side: {expected}");
     assert!((yaw.value.unwrap() - expected).abs() < 0.05, "{:?} against {expected}", yaw.value);
     assert!(yaw.passed);
+}
+
+/// The eyes' white and black judge the tone curve and the white balance whatever the skin: on the
+/// committed portrait, a brightening curve lifts the pupils (over-exposed), a darkening one
+/// crushes them (under-exposed), and a warm cast yellows the sclera (colour cast), while the
+/// photo as it is passes all three.
+#[test]
+fn the_eyes_judge_tone_curve_and_white_balance() {
+    let v = validator();
+    let img = image::open(workspace_root().join("fixtures/astronaut.png")).unwrap().to_rgb8();
+    let map = |f: &dyn Fn([f32; 3]) -> [f32; 3]| {
+        let mut out = img.clone();
+        out.pixels_mut().for_each(|p| {
+            let c = f(p.0.map(|c| c as f32));
+            p.0 = c.map(|c| c.round().clamp(0.0, 255.0) as u8);
+        });
+        out
+    };
+    let reading = |img: &image::RgbImage, code: &str, measure: &str| -> (f32, bool) {
+        let r = kz_id_report(&v, img);
+        let c = r.checks.iter().find(|c| c.code == code && c.measure == measure).unwrap();
+        (c.value.unwrap_or(f32::NAN), c.passed)
+    };
+    let gamma = |g: f32| move |c: [f32; 3]| c.map(|v| 255.0 * (v / 255.0).powf(g));
+    let as_is = [
+        reading(&img, "overexposed", "pupil_luminance"),
+        reading(&img, "underexposed", "pupil_luminance"),
+        reading(&img, "colour_cast", "sclera_b"),
+        reading(&img, "overexposed", "sclera_clipped_share"),
+    ];
+    let bright = reading(&map(&gamma(0.33)), "overexposed", "pupil_luminance");
+    let dark = reading(&map(&gamma(2.6)), "underexposed", "pupil_luminance");
+    let warm = reading(&map(&|[r, g, b]| [r, g * 0.9, b * 0.7]), "colour_cast", "sclera_b");
+    println!("as is {as_is:?}\nbright {bright:?}\ndark {dark:?}\nwarm {warm:?}");
+    assert!(as_is.iter().all(|r| r.1), "{as_is:?}");
+    assert!(!bright.1 && bright.0 > as_is[0].0, "{bright:?}");
+    assert!(!dark.1 && dark.0 < as_is[1].0, "{dark:?}");
+    assert!(!warm.1 && warm.0 > as_is[2].0, "{warm:?}");
 }

@@ -4,6 +4,7 @@
 
 pub mod blockiness;
 pub mod expression;
+pub mod eye_references;
 pub mod eye_state;
 pub mod face_parsing;
 pub mod face_region;

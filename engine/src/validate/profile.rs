@@ -265,6 +265,14 @@ pub struct Capture {
     /// Maximum 8×8 block-grid strength measured in the pixels around the face (see
     /// `quality::blockiness`): catches a photo compressed hard and saved again at a high quality.
     pub max_blockiness: f32,
+    /// The eyes as exposure and colour references (`quality::eye_references`): the largest share
+    /// of blown-out sclera, the range the pupils' black may take (lifted: washed out; crushed: a
+    /// darkening tone curve), and the range of the sclera's CIELAB b* (white balance).
+    pub max_sclera_clipped_share: f32,
+    pub min_pupil_luminance: f32,
+    pub max_pupil_luminance: f32,
+    pub sclera_b_min: f32,
+    pub sclera_b_max: f32,
 }
 
 fn d_dark_pixel_luma() -> f32 {

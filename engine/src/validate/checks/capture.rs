@@ -4,6 +4,7 @@
 
 use crate::image::ColourKind;
 use crate::quality::blockiness::blockiness;
+use crate::quality::eye_references::EyeReferences;
 use crate::quality::face_region::srgb_to_lab;
 use crate::quality::sharpness::edge_sharpness;
 use crate::validate::code::Code;
@@ -156,6 +157,8 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
         });
     }
 
+    out.extend(eye_reference_checks(ctx, c, is_gray));
+
     let t_a = Threshold::Range { min: c.skin_a_min, max: c.skin_a_max };
     let t_b = Threshold::Range { min: c.skin_b_min, max: c.skin_b_max };
     let cheeks = ctx.region.as_ref().and_then(|r| {
@@ -174,4 +177,47 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
         }
     }
     out
+}
+
+/// Exposure and white balance judged against the eyes' own white and black (see
+/// `quality::eye_references`), which do not change with the person's skin.
+fn eye_reference_checks(ctx: &Ctx, c: &Capture, is_gray: bool) -> Vec<CheckResult> {
+    let refs = ctx.region.as_ref().map(|r| EyeReferences::read(r, &ctx.lm.mesh));
+    let (min, max) = (|v| Threshold::Min { min: v }, |v| Threshold::Max { max: v });
+    let rows = [
+        (
+            Code::Overexposed,
+            "sclera_clipped_share",
+            max(c.max_sclera_clipped_share),
+            refs.and_then(|e| e.sclera_clipped_share),
+        ),
+        (
+            Code::Overexposed,
+            "pupil_luminance",
+            max(c.max_pupil_luminance),
+            refs.and_then(|e| e.pupil_luminance),
+        ),
+        (
+            Code::Underexposed,
+            "pupil_luminance",
+            min(c.min_pupil_luminance),
+            refs.and_then(|e| e.pupil_luminance),
+        ),
+        (
+            Code::ColourCast,
+            "sclera_b",
+            Threshold::Range { min: c.sclera_b_min, max: c.sclera_b_max },
+            refs.and_then(|e| e.sclera_b).filter(|_| !is_gray),
+        ),
+    ];
+    rows.into_iter()
+        .map(|(code, measure, t, v)| match v {
+            Some(v) => CheckResult::judge(code, measure, v, t),
+            None if refs.is_none() => CheckResult::not_measured(code, measure, t, "face region unavailable"),
+            None if is_gray && code == Code::ColourCast => {
+                CheckResult::not_measured(code, measure, t, "not a colour photo")
+            }
+            None => CheckResult::not_measured(code, measure, t, "eyes not open enough to read"),
+        })
+        .collect()
 }
