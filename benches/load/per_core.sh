@@ -18,14 +18,16 @@ tck="$(getconf CLK_TCK)"
 cpu_of() { awk -v t="$tck" '{ print ($14 + $15) / t }' "/proc/$1/stat"; }
 
 # The batch: CPU seconds for all photos, less a one-photo run's (model loading, start-up).
-printf '%s\n' "$@" > "$work/all.txt"
-printf '%s\n' "$1" > "$work/one.txt"
+# Lists hold absolute paths: batch reads a list's paths relative to the list itself.
+realpath -- "$@" > "$work/all.txt"
+realpath -- "$1" > "$work/one.txt"
 batch_cpu() { # batch_cpu LIST → CPU seconds (user + sys) of the whole run
   /usr/bin/time -f '%U %S' -o "$work/time" "$bin" --backend "$backend" --threads 1 batch \
     --input "$1" --out "$work/out-$(basename "$1").jsonl" >/dev/null 2>&1
   awk '{ print $1 + $2 }' "$work/time"
 }
 one="$(batch_cpu "$work/one.txt")"
+grep -q '"error"' "$work/out-one.txt.jsonl" && { echo "the batch could not read $1" >&2; exit 1; }
 all="$(batch_cpu "$work/all.txt")"
 
 # The server: one worker, the same photos one request at a time.
