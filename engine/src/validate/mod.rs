@@ -20,6 +20,7 @@ use crate::error::Result;
 use crate::image::SourceInfo;
 use crate::image::resize::crop_resize;
 use crate::models::load_model;
+use crate::overlay::Overlay;
 use crate::quality::expression::ExpressionModel;
 use crate::quality::eye_state::EyeStateModel;
 use crate::quality::face_parsing::FaceParser;
@@ -100,6 +101,25 @@ impl Validator {
         Ok(Report::new(&profile.name, results, ctx.crop, lang))
     }
 
+    /// As [`Validator::judge`], with the overlay of what the checks saw (`crate::overlay`).
+    pub fn judge_with_overlay(
+        &self,
+        img: &RgbImage,
+        analysis: &Analysis,
+        profile: &Profile,
+        lang: Lang,
+    ) -> Result<(Report, Overlay)> {
+        let Some(face) = analysis.main_face() else {
+            let report = self.judge(img, analysis, profile, lang)?;
+            return Ok((report, Overlay::empty(img.width(), img.height())));
+        };
+        let ctx = self.context(img, analysis, face, profile)?;
+        let (results, others) = self.checks_and_faces(&ctx, profile)?;
+        let report = Report::new(&profile.name, results, ctx.crop, lang);
+        let overlay = crate::overlay::build::build(&ctx, &others, &report, profile);
+        Ok((report, overlay))
+    }
+
     /// What the checks see of one face: the models' readings, the upright face region, the head
     /// and the frame it is judged in.
     pub fn context<'a>(
@@ -140,6 +160,11 @@ impl Validator {
     /// Runs every check of `profile` on a face's context, with the profile's severities and its
     /// policy for what could not be measured applied.
     pub fn checks(&self, ctx: &Ctx, profile: &Profile) -> Result<Vec<CheckResult>> {
+        Ok(self.checks_and_faces(ctx, profile)?.0)
+    }
+
+    /// The checks, and the second faces `multiple_faces` counted (for the overlay).
+    fn checks_and_faces(&self, ctx: &Ctx, profile: &Profile) -> Result<(Vec<CheckResult>, Vec<Detection>)> {
         let (img, analysis, face) = (ctx.img, ctx.analysis, ctx.face);
         let mut results = vec![CheckResult::judge(
             Code::NoFace,
@@ -183,7 +208,7 @@ impl Validator {
         results.extend(checks::capture::check(ctx, profile));
         results.extend(checks::background::check(ctx, profile));
         policy::apply(&mut results, profile);
-        Ok(results)
+        Ok((results, others))
     }
 
     /// Renders the proposed ICAO crop at the profile's output size. Where the crop reaches past
