@@ -6,7 +6,7 @@
 const T = {
   en: {
     title: "Sapa review", key_label: "API key", key_save: "Use this key", key_set: "Key set for this tab.",
-    key_forget: "Forget", photo: "Photo", reference: "Reference photo (optional)",
+    key_forget: "Forget", photo: "Photo", reference: "Reference photo (optional)", reference_caption: "Reference photo",
     signature: "Signature sample (optional)", drop_hint: "Drop a file here or choose one.", profile: "Profile",
     run: "Check", running: "Checking…", reasons: "Reasons", match: "Match against the reference",
     score: "Score", operating_point: "operating point", signature_check: "Signature", checks: "Every check",
@@ -21,7 +21,7 @@ const T = {
   },
   ru: {
     title: "Проверка Sapa", key_label: "API-ключ", key_save: "Использовать ключ", key_set: "Ключ задан для этой вкладки.",
-    key_forget: "Забыть", photo: "Фотография", reference: "Эталонное фото (необязательно)",
+    key_forget: "Забыть", photo: "Фотография", reference: "Эталонное фото (необязательно)", reference_caption: "Эталонное фото",
     signature: "Образец подписи (необязательно)", drop_hint: "Перетащите файл сюда или выберите его.", profile: "Профиль",
     run: "Проверить", running: "Проверяем…", reasons: "Причины", match: "Сравнение с эталоном",
     score: "Оценка", operating_point: "рабочая точка", signature_check: "Подпись", checks: "Все проверки",
@@ -36,7 +36,7 @@ const T = {
   },
   kk: {
     title: "Sapa тексеруі", key_label: "API кілті", key_save: "Осы кілтті қолдану", key_set: "Кілт осы қойындыға орнатылды.",
-    key_forget: "Ұмыту", photo: "Фотосурет", reference: "Эталон фотосурет (міндетті емес)",
+    key_forget: "Ұмыту", photo: "Фотосурет", reference: "Эталон фотосурет (міндетті емес)", reference_caption: "Эталон фотосурет",
     signature: "Қолтаңба үлгісі (міндетті емес)", drop_hint: "Файлды осында сүйреңіз немесе таңдаңыз.", profile: "Профиль",
     run: "Тексеру", running: "Тексерілуде…", reasons: "Себептер", match: "Эталонмен салыстыру",
     score: "Баға", operating_point: "жұмыс нүктесі", signature_check: "Қолтаңба", checks: "Барлық тексерулер",
