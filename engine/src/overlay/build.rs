@@ -59,7 +59,7 @@ pub fn build(ctx: &Ctx, others: &[Detection], report: &Report, profile: &Profile
         pose.roll,
     );
 
-    let places = Places::new(ctx, face);
+    let places = Places::new(ctx);
     let mut regions: Vec<Region> = Vec::new();
     let mut unplaced: Vec<Code> = Vec::new();
     for c in report.checks.iter().filter(|c| !c.passed && c.status != Status::NotMeasured) {
@@ -165,7 +165,7 @@ fn bounds(points: impl Iterator<Item = Point>, pad: f32) -> Boxed {
 }
 
 impl Places {
-    fn new(ctx: &Ctx, _face: Boxed) -> Self {
+    fn new(ctx: &Ctx) -> Self {
         let mesh = &ctx.lm.mesh;
         let head = &ctx.head;
         let ied = ctx.lm.measures.inter_eye_px.max(1.0);

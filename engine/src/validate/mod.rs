@@ -92,13 +92,9 @@ impl Validator {
         profile: &Profile,
         lang: Lang,
     ) -> Result<Report> {
-        let Some(face) = analysis.main_face() else {
-            let no_face = CheckResult::judge(Code::NoFace, "faces_found", 0.0, Threshold::Min { min: 1.0 });
-            return Ok(Report::new(&profile.name, vec![no_face], None, lang));
-        };
-        let ctx = self.context(img, analysis, face, profile)?;
-        let results = self.checks(&ctx, profile)?;
-        Ok(Report::new(&profile.name, results, ctx.crop, lang))
+        // One path for both, so a report never differs by whether its overlay was asked for; the
+        // overlay's geometry costs next to nothing beside the models.
+        Ok(self.judge_with_overlay(img, analysis, profile, lang)?.0)
     }
 
     /// As [`Validator::judge`], with the overlay of what the checks saw (`crate::overlay`).
@@ -110,7 +106,8 @@ impl Validator {
         lang: Lang,
     ) -> Result<(Report, Overlay)> {
         let Some(face) = analysis.main_face() else {
-            let report = self.judge(img, analysis, profile, lang)?;
+            let no_face = CheckResult::judge(Code::NoFace, "faces_found", 0.0, Threshold::Min { min: 1.0 });
+            let report = Report::new(&profile.name, vec![no_face], None, lang);
             return Ok((report, Overlay::empty(img.width(), img.height())));
         };
         let ctx = self.context(img, analysis, face, profile)?;
