@@ -6,6 +6,7 @@
 pub mod error;
 pub mod image;
 pub mod models;
+pub mod overlay;
 pub mod recognition;
 pub mod runtime;
 

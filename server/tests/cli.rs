@@ -226,6 +226,10 @@ fn batch_writes_one_line_per_file_with_templates_and_error_codes() {
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(page.contains("<svg"), "a chart of reasons");
     assert!(page.contains("data:image/jpeg;base64,"), "thumbnails of the rejected photos");
+    // The rejected portrait is shown with its overlay, its failed checks labelled.
+    assert!(astronaut["overlay"]["crop"].is_array(), "{}", astronaut["overlay"]);
+    assert!(page.contains(r#"<image data-kind="photo""#) && page.contains(r#"data-kind="crop""#));
+    assert!(page.contains(r#"data-code="low_res""#), "a labelled region");
     assert!(page.contains("astronaut.png") && page.contains("busy_background"));
     assert!(!page.contains("<script") && !page.contains("src=\"http"), "self-contained");
     // Long file names wrap where they must; words are not broken mid-word.

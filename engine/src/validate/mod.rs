@@ -20,6 +20,7 @@ use crate::error::Result;
 use crate::image::SourceInfo;
 use crate::image::resize::crop_resize;
 use crate::models::load_model;
+use crate::overlay::Overlay;
 use crate::quality::expression::ExpressionModel;
 use crate::quality::eye_state::EyeStateModel;
 use crate::quality::face_parsing::FaceParser;
@@ -91,13 +92,29 @@ impl Validator {
         profile: &Profile,
         lang: Lang,
     ) -> Result<Report> {
+        // One path for both, so a report never differs by whether its overlay was asked for; the
+        // overlay's geometry costs next to nothing beside the models.
+        Ok(self.judge_with_overlay(img, analysis, profile, lang)?.0)
+    }
+
+    /// As [`Validator::judge`], with the overlay of what the checks saw (`crate::overlay`).
+    pub fn judge_with_overlay(
+        &self,
+        img: &RgbImage,
+        analysis: &Analysis,
+        profile: &Profile,
+        lang: Lang,
+    ) -> Result<(Report, Overlay)> {
         let Some(face) = analysis.main_face() else {
             let no_face = CheckResult::judge(Code::NoFace, "faces_found", 0.0, Threshold::Min { min: 1.0 });
-            return Ok(Report::new(&profile.name, vec![no_face], None, lang));
+            let report = Report::new(&profile.name, vec![no_face], None, lang);
+            return Ok((report, Overlay::empty(img.width(), img.height())));
         };
         let ctx = self.context(img, analysis, face, profile)?;
-        let results = self.checks(&ctx, profile)?;
-        Ok(Report::new(&profile.name, results, ctx.crop, lang))
+        let (results, others) = self.checks_and_faces(&ctx, profile)?;
+        let report = Report::new(&profile.name, results, ctx.crop, lang);
+        let overlay = crate::overlay::build::build(&ctx, &others, &report, profile);
+        Ok((report, overlay))
     }
 
     /// What the checks see of one face: the models' readings, the upright face region, the head
@@ -140,6 +157,11 @@ impl Validator {
     /// Runs every check of `profile` on a face's context, with the profile's severities and its
     /// policy for what could not be measured applied.
     pub fn checks(&self, ctx: &Ctx, profile: &Profile) -> Result<Vec<CheckResult>> {
+        Ok(self.checks_and_faces(ctx, profile)?.0)
+    }
+
+    /// The checks, and the second faces `multiple_faces` counted (for the overlay).
+    fn checks_and_faces(&self, ctx: &Ctx, profile: &Profile) -> Result<(Vec<CheckResult>, Vec<Detection>)> {
         let (img, analysis, face) = (ctx.img, ctx.analysis, ctx.face);
         let mut results = vec![CheckResult::judge(
             Code::NoFace,
@@ -183,7 +205,7 @@ impl Validator {
         results.extend(checks::capture::check(ctx, profile));
         results.extend(checks::background::check(ctx, profile));
         policy::apply(&mut results, profile);
-        Ok(results)
+        Ok((results, others))
     }
 
     /// Renders the proposed ICAO crop at the profile's output size. Where the crop reaches past

@@ -11,6 +11,7 @@ pub mod messages;
 pub mod metrics;
 pub mod openapi;
 pub mod pool;
+pub mod review;
 pub mod routes;
 pub mod state;
 
@@ -64,6 +65,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/health/live", get(routes::health::live))
         .route("/health/ready", get(routes::health::ready))
         .route("/metrics", get(routes::health::metrics))
+        .route("/review", get(review::page))
+        .route("/review/review.js", get(review::script))
+        .route("/review/review.css", get(review::style))
         .route("/openapi.json", get(|| async { ([("content-type", "application/json")], openapi::json()) }))
         .fallback(|| async { ApiError::not_found(ErrorCode::NotFound, "no such route") })
         .method_not_allowed_fallback(|| async {

@@ -5,7 +5,8 @@ use crate::cli::enrol::recognition_error;
 use crate::cli::files::{self, ErrorBody, ErrorLine};
 use crate::cli::validate::localized;
 use sapa_engine::Recognizer;
-use sapa_engine::validate::{Lang, Profile, Report, Validator};
+use sapa_engine::overlay::Overlay;
+use sapa_engine::validate::{Decision, Lang, Profile, Report, Validator};
 use serde::Serialize;
 use std::path::Path;
 
@@ -28,6 +29,9 @@ struct ResultLine<'a> {
     template: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     template_error: Option<ErrorBody>,
+    /// A rejected photo's overlay geometry (what the HTML report draws over its thumbnail).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    overlay: Option<&'a Overlay>,
 }
 
 impl Job<'_> {
@@ -43,22 +47,29 @@ impl Job<'_> {
         let bytes = files::read(path)?;
         let decoded = self.validator.analyzer().decode(&bytes).map_err(|e| localized(&e, self.lang))?;
         drop(bytes);
-        let v = self
+        let analysis = self
             .validator
-            .validate(&decoded.rgb, decoded.source, self.profile, self.lang)
+            .analyzer()
+            .analyze(&decoded.rgb, decoded.source)
+            .map_err(|e| ErrorBody::from(&e))?;
+        let (report, overlay) = self
+            .validator
+            .judge_with_overlay(&decoded.rgb, &analysis, self.profile, self.lang)
             .map_err(|e| ErrorBody::from(&e))?;
         let template = self
             .recognizer
-            .template_of_main_face(&decoded.rgb, &v.analysis)
+            .template_of_main_face(&decoded.rgb, &analysis)
             .map(|t| t.to_base64())
             .map_err(|e| recognition_error(&e, path));
-        Ok(Judged { report: v.report, template })
+        let overlay = (report.decision == Decision::Reject).then_some(overlay);
+        Ok(Judged { report, template, overlay })
     }
 }
 
 struct Judged {
     report: Report,
     template: Result<String, ErrorBody>,
+    overlay: Option<Overlay>,
 }
 
 impl Judged {
@@ -67,6 +78,6 @@ impl Judged {
             Ok(t) => (Some(t.clone()), None),
             Err(e) => (None, Some(ErrorBody::new(e.code, e.message.clone()))),
         };
-        ResultLine { file, report: &self.report, template, template_error }
+        ResultLine { file, report: &self.report, template, template_error, overlay: self.overlay.as_ref() }
     }
 }

@@ -1,7 +1,9 @@
 //! `--report`: one self-contained HTML page for the operator: a bar chart of the reasons (inline
 //! SVG) and a thumbnail of every rejected photo with its reasons. The thumbnails are the photos,
 //! scaled down and embedded as data URIs, which is why the report is opt-in and must be kept like
-//! the photos themselves. No script, no external resource.
+//! the photos themselves. A rejected photo whose line carries its overlay is shown with it: the
+//! face box, the crop, the bands and each failed check's region with its code (`sapa_engine::overlay`).
+//! No script, no external resource.
 
 use super::row::Row;
 use super::summary::Tally;
@@ -11,10 +13,13 @@ use base64::engine::general_purpose::STANDARD;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use rayon::prelude::*;
 use sapa_engine::image::{DecodeLimits, decode};
+use sapa_engine::overlay::{Overlay, svg};
 use std::path::Path;
 
 /// Thumbnail height in pixels.
 pub const THUMB_HEIGHT: u32 = 96;
+/// Height of a thumbnail with its overlay: taller, so the labels read.
+pub const OVERLAY_HEIGHT: u32 = 240;
 
 /// The page's style: no external resource, long file names wrap where they must.
 const STYLE: &str = "body{font-family:sans-serif;margin:1.5em;color:#222}\
@@ -22,6 +27,7 @@ const STYLE: &str = "body{font-family:sans-serif;margin:1.5em;color:#222}\
 figure{margin:0;padding:8px;border:1px solid #ccc;border-radius:4px;max-width:320px}\
 figcaption{font-size:12px;overflow-wrap:anywhere} figcaption ol{padding-left:1.4em;margin:4px 0}\
 .nothumb{height:96px;line-height:96px;color:#888}\
+.overlay svg{height:240px;width:auto;display:block}\
 table{border-collapse:collapse;font-size:13px} td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}\
 .note{background:#fff3cd;padding:6px 10px;border-radius:4px}";
 
@@ -30,7 +36,7 @@ table{border-collapse:collapse;font-size:13px} td,th{border:1px solid #ccc;paddi
 pub fn write(path: &Path, rows: &[&Row], tally: &Tally, limits: &DecodeLimits) -> anyhow::Result<()> {
     let rejected: Vec<&Row> = rows.iter().copied().filter(|r| r.outcome() == "reject").collect();
     let thumbs: Vec<Option<String>> =
-        rejected.par_iter().map(|r| thumbnail(Path::new(&r.file), limits)).collect();
+        rejected.par_iter().map(|r| thumbnail(Path::new(&r.file), limits, r.overlay.as_ref())).collect();
     let errors: Vec<&Row> = rows.iter().copied().filter(|r| r.error.is_some()).collect();
     let total: usize = tally.by_outcome.values().sum();
     let page = html! {
@@ -48,9 +54,11 @@ pub fn write(path: &Path, rows: &[&Row], tally: &Tally, limits: &DecodeLimits) -
                 div.grid {
                     @for (row, thumb) in rejected.iter().zip(&thumbs) {
                         figure {
-                            @match thumb {
-                                Some(uri) => img src=(uri) height=(THUMB_HEIGHT) alt="";
-                                None => div.nothumb { "no thumbnail" }
+                            @match (thumb, &row.overlay) {
+                                // Our own SVG: every text in it is a check code or a number.
+                                (Some(uri), Some(o)) => div.overlay { (PreEscaped(svg::svg(o, Some(uri)))) }
+                                (Some(uri), None) => img src=(uri) height=(THUMB_HEIGHT) alt="";
+                                (None, _) => div.nothumb { "no thumbnail" }
                             }
                             figcaption {
                                 b { (row.file) }
@@ -105,11 +113,16 @@ fn chart(tally: &Tally) -> Markup {
     }
 }
 
-/// A small JPEG of the photo as a data URI, or `None` when it cannot be read again.
-fn thumbnail(path: &Path, limits: &DecodeLimits) -> Option<String> {
+/// A small JPEG of the photo as a data URI, or `None` when it cannot be read again (or is no
+/// longer the photo the overlay was drawn on).
+fn thumbnail(path: &Path, limits: &DecodeLimits, overlay: Option<&Overlay>) -> Option<String> {
     let bytes = std::fs::read(path).ok()?;
     let img = decode(&bytes, limits).ok()?.rgb;
-    let h = THUMB_HEIGHT.min(img.height()).max(1);
+    if overlay.is_some_and(|o| (o.width, o.height) != img.dimensions()) {
+        return None;
+    }
+    let height = if overlay.is_some() { OVERLAY_HEIGHT } else { THUMB_HEIGHT };
+    let h = height.min(img.height()).max(1);
     let w = ((img.width() as f32 * h as f32 / img.height() as f32).round() as u32).max(1);
     let small = image::imageops::thumbnail(&img, w, h);
     let mut jpeg = Vec::new();

@@ -16,6 +16,9 @@ pub struct Row {
     checks: Vec<Check>,
     #[serde(default)]
     pub error: Option<Problem>,
+    /// A rejected photo's overlay geometry; absent in lines written before overlays existed.
+    #[serde(default)]
+    pub overlay: Option<sapa_engine::overlay::Overlay>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

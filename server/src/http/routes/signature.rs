@@ -6,7 +6,6 @@ use super::super::error::{ApiError, ErrorResponse};
 use super::super::guard::AuditFacts;
 use super::super::state::{AppState, Timing};
 use super::ApiQuery;
-use super::validate::ValidateQuery;
 use crate::cli::signature::{MIN_FACE_SCORE, judge_strokes};
 use axum::Json;
 use axum::extract::{Request, State};
@@ -16,6 +15,17 @@ use sapa_engine::signature::{self, SignatureReport};
 use sapa_engine::validate::Decision;
 use serde::Serialize;
 use std::sync::Arc;
+
+/// The query of `/v1/signature`: `/v1/validate`'s, without the overlay.
+#[derive(serde::Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(default, deny_unknown_fields)]
+pub struct SignatureQuery {
+    /// `kz-id` (default), `icao` or `kiosk`.
+    pub profile: Option<String>,
+    /// `kk`, `ru` or `en`; otherwise from `Accept-Language`.
+    pub lang: Option<String>,
+}
 
 /// The signature report and the normalised sample.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -32,7 +42,7 @@ pub struct SignatureResponse {
 #[utoipa::path(
     post,
     path = "/v1/signature",
-    params(ValidateQuery),
+    params(SignatureQuery),
     request_body(description = "The signature: image/* bytes, multipart/form-data with a `signature` part, or application/json pad strokes `{width, height, strokes: [[{x, y, t, pressure?}]]}`", content_type = "image/jpeg"),
     responses(
         (status = 200, description = "The verdict, with every check's value, threshold and message, and the normalised sample", body = SignatureResponse),
@@ -49,7 +59,7 @@ pub struct SignatureResponse {
 )]
 pub async fn signature(
     State(state): State<Arc<AppState>>,
-    ApiQuery(q): ApiQuery<ValidateQuery>,
+    ApiQuery(q): ApiQuery<SignatureQuery>,
     req: Request,
 ) -> (AuditFacts, Result<Json<SignatureResponse>, ApiError>) {
     let mut facts = AuditFacts::default();
@@ -67,7 +77,7 @@ pub async fn signature(
 
 async fn run(
     state: &Arc<AppState>,
-    q: ValidateQuery,
+    q: SignatureQuery,
     req: Request,
     facts: &mut AuditFacts,
 ) -> Result<SignatureResponse, ApiError> {

@@ -8,8 +8,9 @@ use super::ApiQuery;
 use crate::error_code::ErrorCode;
 use axum::Json;
 use axum::extract::{Request, State};
+use sapa_engine::overlay::{Overlay, raster, svg};
 use sapa_engine::validate::{Decision, Lang, Profile, Report};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
@@ -20,6 +21,42 @@ pub struct ValidateQuery {
     pub profile: Option<String>,
     /// `kk`, `ru` or `en`; otherwise from `Accept-Language`.
     pub lang: Option<String>,
+    /// Also return what Sapa saw, drawn (`overlay` in the answer): `svg`, a transparent drawing in
+    /// the photo's pixel space to lay over the photo the client already has (the photo is not
+    /// echoed back); or `png`, the photo with the drawing on it, as base64.
+    pub overlay: Option<OverlayFormat>,
+}
+
+/// How the overlay is returned.
+#[derive(Deserialize, Serialize, Clone, Copy, PartialEq, Eq, Debug, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OverlayFormat {
+    Svg,
+    Png,
+}
+
+/// The verdict, and the overlay when the query asked for one.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ValidateResponse {
+    #[serde(flatten)]
+    pub report: Report,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overlay: Option<OverlayBody>,
+}
+
+/// What Sapa saw on the photo: the face box and landmarks, the proposed crop, the profile's
+/// head-height and eye-line bands, the pose axes and each failed check's region with its code.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct OverlayBody {
+    pub format: OverlayFormat,
+    /// `format = svg`: the SVG text, `viewBox` in the photo's pixels, no photo inside.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub svg: Option<String>,
+    /// `format = png`: the photo with the overlay drawn on it, base64 PNG.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub png: Option<String>,
+    /// The drawing as coordinates (source pixels, origin top left).
+    pub geometry: Overlay,
 }
 
 /// Validate a portrait against a document-photo profile.
@@ -29,7 +66,7 @@ pub struct ValidateQuery {
     params(ValidateQuery),
     request_body(description = "The photo: image/* bytes, or multipart/form-data with a `photo` part", content_type = "image/jpeg"),
     responses(
-        (status = 200, description = "The verdict, with every check's value, threshold and message", body = Report),
+        (status = 200, description = "The verdict, with every check's value, threshold and message, and the overlay when `overlay` was asked for", body = ValidateResponse),
         (status = 400, description = "Empty body or bad query", body = ErrorResponse),
         (status = 401, description = "No or unknown API key", body = ErrorResponse),
         (status = 408, description = "The body did not arrive within `body_read_timeout_ms`; the connection is closed", body = ErrorResponse),
@@ -45,7 +82,7 @@ pub async fn validate(
     State(state): State<Arc<AppState>>,
     ApiQuery(q): ApiQuery<ValidateQuery>,
     req: Request,
-) -> (AuditFacts, Result<Json<Report>, ApiError>) {
+) -> (AuditFacts, Result<Json<ValidateResponse>, ApiError>) {
     let mut facts = AuditFacts::default();
     let result = run(&state, q, req, &mut facts).await;
     (facts, result.map(Json))
@@ -73,7 +110,7 @@ async fn run(
     q: ValidateQuery,
     req: Request,
     facts: &mut AuditFacts,
-) -> Result<Report, ApiError> {
+) -> Result<ValidateResponse, ApiError> {
     let lang = super::lang(q.lang.as_deref(), req.headers())?;
     let (name, profile) = profile(state, q.profile, lang)?;
     facts.profile = Some(name);
@@ -81,6 +118,7 @@ async fn run(
     let admission = state.admit().map_err(|e| e.in_lang(lang))?;
     let bytes = body::photo(req, "photo", state.intake()).await.map_err(|e| e.in_lang(lang))?;
     let engine = state.engine.clone();
+    let format = q.overlay;
     let (result, timing) = state
         .compute_admitted(admission, move || {
             let mut timing = Timing::default();
@@ -89,14 +127,22 @@ async fn run(
                 let decoded = timing.stage("decode", || v.analyzer().decode(&bytes))?;
                 let analysis =
                     timing.stage("analyze", || v.analyzer().analyze(&decoded.rgb, decoded.source))?;
-                timing.stage("checks", || v.judge(&decoded.rgb, &analysis, &profile, lang))
+                let Some(format) = format else {
+                    let report =
+                        timing.stage("checks", || v.judge(&decoded.rgb, &analysis, &profile, lang))?;
+                    return Ok((report, None));
+                };
+                let (report, geometry) = timing
+                    .stage("checks", || v.judge_with_overlay(&decoded.rgb, &analysis, &profile, lang))?;
+                let overlay = timing.stage("overlay", || overlay(&decoded.rgb, geometry, format));
+                Ok::<_, sapa_engine::EngineError>((report, Some(overlay)))
             })();
             (result, timing)
         })
         .await
         .map_err(|e| e.in_lang(lang))?;
     state.record_timing(&timing);
-    let report = result.map_err(|e| ApiError::from(e).in_lang(lang))?;
+    let (report, overlay) = result.map_err(|e| ApiError::from(e).in_lang(lang))?;
     let decision = match report.decision {
         Decision::Accept => "accept",
         Decision::Reject => "reject",
@@ -104,5 +150,17 @@ async fn run(
     state.metrics.decision("validate", decision);
     facts.decision = Some(decision);
     facts.failed = report.failed.clone();
-    Ok(report)
+    Ok(ValidateResponse { report, overlay })
+}
+
+/// Draws the overlay in the asked format.
+fn overlay(img: &image::RgbImage, geometry: Overlay, format: OverlayFormat) -> OverlayBody {
+    use base64::Engine;
+    let (svg, png) = match format {
+        OverlayFormat::Svg => (Some(svg::svg(&geometry, None)), None),
+        OverlayFormat::Png => {
+            (None, Some(base64::engine::general_purpose::STANDARD.encode(raster::png(img, &geometry))))
+        }
+    };
+    OverlayBody { format, svg, png, geometry }
 }
