@@ -131,6 +131,18 @@ impl Analyzer {
         Ok(Analysis { source, width: img.width(), height: img.height(), faces })
     }
 
+    /// [`Analyzer::analyze`] with the short-range detector tried first: the fast path of live
+    /// guidance, where the face is near the camera.
+    pub fn analyze_near(&self, img: &RgbImage, source: SourceInfo) -> Result<Analysis> {
+        let detections = self.detector.detect_preferring(img, DetectorKind::ShortRange)?;
+        let mut faces: Vec<Face> =
+            detections.into_iter().map(|detection| Face { detection, landmarks: None }).collect();
+        if let Some(main) = faces.first_mut() {
+            main.landmarks = Some(self.landmarks(img, &main.detection)?);
+        }
+        Ok(Analysis { source, width: img.width(), height: img.height(), faces })
+    }
+
     /// Mesh, measures and both pose estimates for one detected face.
     pub fn landmarks(&self, img: &RgbImage, det: &Detection) -> Result<FaceLandmarks> {
         let mesh = self.mesh(img, det)?;

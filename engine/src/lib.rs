@@ -15,6 +15,7 @@ pub mod align;
 pub mod analyze;
 pub mod detect;
 pub mod geometry;
+pub mod guidance;
 pub mod landmarks;
 pub mod tensor;
 

@@ -96,6 +96,20 @@ const EYE_BAND_INSET: f32 = 0.1;
 /// framed); `None` when it would reach further.
 pub fn propose_crop(head: &Head, profile: &Profile, width: u32, height: u32) -> Option<CropProposal> {
     let out = &profile.output;
+    let Rect { x, y, w: crop_w, h: crop_h } = crop_rect(head, profile);
+    let (tx, ty) = (1.0 + out.max_padding * crop_w, 1.0 + out.max_padding * crop_h);
+    let inside = x >= -tx && y >= -ty && x + crop_w <= width as f32 + tx && y + crop_h <= height as f32 + ty;
+    (inside && crop_h > 0.0).then_some(CropProposal {
+        rect: [x, y, crop_w, crop_h],
+        width: out.width,
+        height: out.height,
+    })
+}
+
+/// The crop [`propose_crop`] wants around `head`, wherever it falls: live guidance reads from
+/// its place in the frame which way the person should move.
+pub fn crop_rect(head: &Head, profile: &Profile) -> Rect {
+    let out = &profile.output;
     let crop_h = head.height() / out.head_height;
     let crop_w = crop_h * out.width as f32 / out.height as f32;
     // The crown sits `top_margin` below the top unless that puts the eye line outside the
@@ -107,13 +121,7 @@ pub fn propose_crop(head: &Head, profile: &Profile, width: u32, height: u32) -> 
     let eye_y = natural.clamp(f.eye_y_min + slack, (f.eye_y_max - slack).max(f.eye_y_min + slack));
     let y = (head.eyes.y - eye_y * crop_h).min(head.crown_y).max(head.chin_y - crop_h);
     let x = head.eyes.x - crop_w / 2.0;
-    let (tx, ty) = (1.0 + out.max_padding * crop_w, 1.0 + out.max_padding * crop_h);
-    let inside = x >= -tx && y >= -ty && x + crop_w <= width as f32 + tx && y + crop_h <= height as f32 + ty;
-    (inside && crop_h > 0.0).then_some(CropProposal {
-        rect: [x, y, crop_w, crop_h],
-        width: out.width,
-        height: out.height,
-    })
+    Rect { x, y, w: crop_w, h: crop_h }
 }
 
 /// The frame the framing checks judge under the profile's frame mode.

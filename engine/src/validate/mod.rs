@@ -65,6 +65,16 @@ impl Validator {
         &self.analyzer
     }
 
+    /// The eye-state classifier (live guidance reads it on every frame).
+    pub(crate) fn eye_state(&self) -> &EyeStateModel {
+        &self.eye_state
+    }
+
+    /// The face parser (live guidance runs it only on a frame otherwise ready).
+    pub(crate) fn parser(&self) -> &FaceParser {
+        &self.parser
+    }
+
     /// Decodes and validates one photo. Intake problems are errors; everything about the photo
     /// itself (no face included) is a report.
     pub fn validate_bytes(&self, bytes: &[u8], profile: &Profile, lang: Lang) -> Result<Validation> {

@@ -35,6 +35,9 @@ pub struct Profile {
     pub occlusion: Occlusion,
     pub capture: Capture,
     pub background: Background,
+    /// Live guidance at a kiosk camera (`crate::guidance`); defaults where a profile has none.
+    #[serde(default)]
+    pub guidance: Guidance,
     /// Signature samples: thresholds of `crate::signature`'s checks and the normalised size.
     pub signature: crate::signature::SignatureProfile,
     /// Per-code severity overrides (`reject` is the default). An unknown code is refused at load.
@@ -291,6 +294,26 @@ pub struct Background {
     pub min_luminance: f32,
     /// Below this share of the frame the background is too small to judge.
     pub min_share: f32,
+}
+
+/// `[guidance]`: what live guidance adds to the checks' thresholds, which it reuses. Guidance
+/// judges only what is independent of the camera's resolution (a preview frame is small); the
+/// capture judges the full-resolution frame with every check.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Guidance {
+    /// Frames are shrunk to this long side before measuring (the fast path).
+    pub max_long_side: u32,
+    /// The ICAO crop's height over the frame's below which the person is asked to come closer.
+    pub min_crop_height_share: f32,
+    /// Run the face parser (glasses, head covering) on a frame that passes everything else.
+    pub parse_when_ready: bool,
+}
+
+impl Default for Guidance {
+    fn default() -> Self {
+        Self { max_long_side: 640, min_crop_height_share: 0.7, parse_when_ready: true }
+    }
 }
 
 const BUILT_IN: [(&str, &str); 3] = [

@@ -21,6 +21,37 @@ pub struct ServeConfig {
     pub keys: Vec<KeyConfig>,
     /// The ГБД ФЛ reference-photo source; without it, verify by IIN uses only the store.
     pub gbd: Option<GbdConfig>,
+    /// Live capture at kiosks: guidance frames, the guidance WebSocket and capture bursts.
+    pub kiosk: KioskSection,
+}
+
+/// `[kiosk]`: the bounds of live capture, per frame and per connection.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KioskSection {
+    /// Profile guidance and capture use when a request names none.
+    pub profile: String,
+    /// Largest guidance frame, in bytes (a 1280x720 JPEG from a webcam is 100-300 kB).
+    pub max_frame_bytes: usize,
+    /// Frames a WebSocket connection gets answers for per second; frames that arrive faster are
+    /// superseded by newer ones (only the newest waiting frame is kept).
+    pub max_fps: f64,
+    /// Seconds a WebSocket connection may stay silent before it is closed.
+    pub idle_timeout_s: u64,
+    /// Seconds a WebSocket connection may last (one citizen's capture takes well under this).
+    pub max_session_s: u64,
+}
+
+impl Default for KioskSection {
+    fn default() -> Self {
+        Self {
+            profile: "kiosk".into(),
+            max_frame_bytes: 2 * 1024 * 1024,
+            max_fps: 10.0,
+            idle_timeout_s: 30,
+            max_session_s: 600,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -224,10 +255,16 @@ impl ServeConfig {
             ("limits.header_read_timeout_ms", cfg.limits.header_read_timeout_ms),
             ("limits.body_read_timeout_ms", cfg.limits.body_read_timeout_ms),
             ("limits.max_connections", cfg.limits.max_connections as u64),
+            ("kiosk.max_frame_bytes", cfg.kiosk.max_frame_bytes as u64),
+            ("kiosk.idle_timeout_s", cfg.kiosk.idle_timeout_s),
+            ("kiosk.max_session_s", cfg.kiosk.max_session_s),
         ] {
             if n == 0 {
                 anyhow::bail!("{name} must be more than 0");
             }
+        }
+        if !(cfg.kiosk.max_fps > 0.0 && cfg.kiosk.max_fps.is_finite()) {
+            anyhow::bail!("kiosk.max_fps must be a positive number");
         }
         Ok(cfg)
     }

@@ -164,7 +164,7 @@ impl From<LookupError> for ApiError {
 impl ApiError {
     /// The `message` field. A citizen never reads an internal detail: a server-side failure
     /// without a message of its own gets the generic one.
-    fn citizen_message(&self) -> String {
+    pub(crate) fn citizen_message(&self) -> String {
         match messages::message(self.code, self.lang) {
             Some(m) => m.to_string(),
             None if self.status.is_server_error() => {

@@ -25,7 +25,6 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use error::ApiError;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use metrics::{RouteLabel, RouteStatus};
 use state::AppState;
@@ -61,6 +60,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(
             "/v1/references/erase",
             post(routes::references::erase).route_layer(guarded("references.delete", Scope::References)),
+        )
+        .route(
+            "/v1/guidance",
+            post(routes::guidance::guide).route_layer(guarded("guidance", Scope::Validate)),
+        )
+        .route(
+            "/v1/guidance/ws",
+            get(routes::guidance::stream).route_layer(guarded("guidance.ws", Scope::Validate)),
         )
         .route("/health/live", get(routes::health::live))
         .route("/health/ready", get(routes::health::ready))
@@ -137,13 +144,13 @@ pub async fn serve(
                 app,
                 HEALTH_CONNECTIONS,
                 HEALTH_HEADER_TIMEOUT,
-                &GracefulShutdown::new(),
+                &Connections::new(),
                 std::future::pending(),
             )
             .await
         })
     });
-    let connections = GracefulShutdown::new();
+    let connections = Connections::new();
     let (max, timeout) = (state.config.limits.max_connections, state.config.header_read_timeout());
     accept(listener, router(state), max, timeout, &connections, shutdown).await;
     tracing::info!("shutting down: no new connections; finishing requests in flight");
@@ -157,6 +164,54 @@ pub async fn serve(
     Ok(())
 }
 
+/// One connection as the accept loop serves it.
+type Served = hyper::server::conn::http1::UpgradeableConnection<
+    TokioIo<tokio::net::TcpStream>,
+    TowerToHyperService<Router>,
+>;
+
+/// The connections being served, told to finish when the service shuts down. hyper-util's
+/// `GracefulShutdown` does the same for plain connections but not for upgradeable ones (the
+/// guidance WebSocket needs upgrades), so this is the same idea over a watch channel: each
+/// connection holds a receiver, and shutdown waits until every one is dropped.
+struct Connections {
+    signal: tokio::sync::watch::Sender<bool>,
+}
+
+impl Connections {
+    fn new() -> Self {
+        Self { signal: tokio::sync::watch::Sender::new(false) }
+    }
+
+    /// `conn`, finished gracefully (the request in flight completes, no new one starts) once
+    /// shutdown begins.
+    fn watch(&self, conn: Served) -> impl Future<Output = Result<(), hyper::Error>> + use<> {
+        let mut stop = self.signal.subscribe();
+        // Held to the connection's end: shutdown waits for every receiver to go.
+        let held = self.signal.subscribe();
+        async move {
+            let _held = held;
+            let mut conn = std::pin::pin!(conn);
+            let stopping = async move {
+                let _ = stop.wait_for(|s| *s).await;
+            };
+            tokio::select! {
+                done = conn.as_mut() => done,
+                () = stopping => {
+                    conn.as_mut().graceful_shutdown();
+                    conn.await
+                }
+            }
+        }
+    }
+
+    /// Tells every connection to finish and waits until they have.
+    async fn shutdown(&self) {
+        self.signal.send_replace(true);
+        self.signal.closed().await;
+    }
+}
+
 /// Accepts connections on `listener` and serves `app` on each, at most `max` at once, until
 /// `shutdown` resolves; the connections stay watched by `connections`.
 async fn accept(
@@ -164,7 +219,7 @@ async fn accept(
     app: Router,
     max: usize,
     header_read_timeout: Duration,
-    connections: &GracefulShutdown,
+    connections: &Connections,
     shutdown: impl Future<Output = ()>,
 ) {
     let mut http = hyper::server::conn::http1::Builder::new();
@@ -188,7 +243,10 @@ async fn accept(
             },
             _ = &mut shutdown => break,
         };
-        let conn = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        // With upgrades: the kiosk's guidance stream is a WebSocket.
+        let conn = http
+            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()))
+            .with_upgrades();
         let conn = connections.watch(conn);
         tokio::spawn(async move {
             if let Err(e) = conn.await {

@@ -1,7 +1,7 @@
 //! The OpenAPI document, generated from the handlers' annotations and the response types.
 
 use super::error::{ErrorObject, ErrorResponse};
-use super::routes::{health, references, signature, validate, verify};
+use super::routes::{guidance, health, references, signature, validate, verify};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -15,6 +15,8 @@ use utoipa::{Modify, OpenApi};
         references::enrol,
         references::show,
         references::erase,
+        guidance::guide,
+        guidance::stream,
         health::live,
         health::ready,
         health::metrics,

@@ -1,0 +1,311 @@
+//! Live guidance at a kiosk camera: `POST /v1/guidance` answers one frame, `GET /v1/guidance/ws`
+//! a stream of them. The engine decides (`sapa_engine::guidance`); this module bounds the work:
+//! frame size, the CPU pool, and on the socket a rate per connection where a frame that cannot be
+//! served yet is replaced by the next one, so no answer is ever about a stale frame.
+
+use super::super::body::{self, Intake};
+use super::super::error::{ApiError, ErrorResponse};
+use super::super::guard::AuditFacts;
+use super::super::state::{AppState, Timing};
+use super::ApiQuery;
+use crate::error_code::ErrorCode;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::response::{IntoResponse, Response};
+use sapa_engine::guidance::{self, Guidance};
+use sapa_engine::validate::{Lang, Profile};
+use serde::{Deserialize, Serialize};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{Notify, mpsc};
+use tokio::time::Instant;
+
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(default, deny_unknown_fields)]
+pub struct GuidanceQuery {
+    /// The profile whose thresholds guide; default `[kiosk] profile` of the config (`kiosk`).
+    pub profile: Option<String>,
+    /// `kk`, `ru` or `en`; otherwise from `Accept-Language`.
+    pub lang: Option<String>,
+}
+
+/// The profile and language a guidance request names.
+fn setup(
+    state: &AppState,
+    q: GuidanceQuery,
+    headers: &axum::http::HeaderMap,
+) -> Result<(Lang, Arc<Profile>), ApiError> {
+    let lang = super::lang(q.lang.as_deref(), headers)?;
+    let name = q.profile.unwrap_or_else(|| state.config.kiosk.profile.clone());
+    let (_, profile) = super::validate::profile(state, Some(name), lang)?;
+    Ok((lang, profile))
+}
+
+/// How much of a frame is read, and for how long.
+fn frame_intake(state: &AppState) -> Intake {
+    Intake { max_bytes: state.config.kiosk.max_frame_bytes, timeout: state.config.body_read_timeout() }
+}
+
+/// Decodes and guides on the pool's thread.
+fn run_guide(
+    state: &AppState,
+    bytes: &[u8],
+    profile: &Profile,
+    lang: Lang,
+    timing: &mut Timing,
+) -> Result<Guidance, ApiError> {
+    let v = &state.engine.validator;
+    let decoded = timing.stage("decode", || v.analyzer().decode(bytes))?;
+    Ok(timing.stage("guidance", || guidance::guide(v, &decoded.rgb, decoded.source, profile, lang))?)
+}
+
+/// Guide the person in front of a kiosk camera from one frame.
+#[utoipa::path(
+    post,
+    path = "/v1/guidance",
+    params(GuidanceQuery),
+    request_body(description = "One camera frame: image/* bytes (JPEG or PNG), or multipart/form-data with a `frame` part; at most `[kiosk] max_frame_bytes`", content_type = "image/jpeg"),
+    responses(
+        (status = 200, description = "Whether the frame is ready, and the hints, most urgent first", body = Guidance),
+        (status = 400, description = "Empty body or bad query", body = ErrorResponse),
+        (status = 401, description = "No or unknown API key", body = ErrorResponse),
+        (status = 413, description = "Frame over `[kiosk] max_frame_bytes` or the pixel limits", body = ErrorResponse),
+        (status = 415, description = "Not an image content type", body = ErrorResponse),
+        (status = 422, description = "Unreadable or corrupt frame", body = ErrorResponse),
+        (status = 503, description = "Saturated or past the deadline; see Retry-After", body = ErrorResponse),
+    ),
+    security(("api_key" = ["validate"])),
+    tag = "kiosk"
+)]
+pub async fn guide(
+    State(state): State<Arc<AppState>>,
+    ApiQuery(q): ApiQuery<GuidanceQuery>,
+    req: Request,
+) -> (AuditFacts, Result<Json<Guidance>, ApiError>) {
+    let mut facts = AuditFacts::default();
+    let result = async {
+        let (lang, profile) = setup(&state, q, req.headers())?;
+        facts.profile = Some(profile.name.clone());
+        let admission = state.admit().map_err(|e| e.in_lang(lang))?;
+        let bytes = body::photo(req, "frame", frame_intake(&state)).await.map_err(|e| e.in_lang(lang))?;
+        let st = state.clone();
+        let (result, timing) = state
+            .compute_admitted(admission, move || {
+                let mut timing = Timing::default();
+                (run_guide(&st, &bytes, &profile, lang, &mut timing), timing)
+            })
+            .await
+            .map_err(|e| e.in_lang(lang))?;
+        state.record_timing(&timing);
+        let g = result.map_err(|e| e.in_lang(lang))?;
+        facts.decision = Some(if g.ready { "ready" } else { "not_ready" });
+        Ok(g)
+    }
+    .await;
+    (facts, result.map(Json))
+}
+
+/// One answer on the socket: the frame's sequence number (its place in the connection, from 1),
+/// the frames superseded since the previous answer, and the guidance or the error.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct FrameAnswer {
+    pub seq: u64,
+    /// Frames that were replaced by a newer one before they could be served: never answered.
+    pub dropped: Vec<u64>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub guidance: Option<Guidance>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<FrameError>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct FrameError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+/// The newest frame not yet served, and those it replaced.
+#[derive(Default)]
+struct Pending {
+    frame: Option<(u64, Bytes)>,
+    dropped: Vec<u64>,
+    closed: bool,
+}
+
+/// Guide from a stream of camera frames over a WebSocket.
+///
+/// Send each frame as one binary message (JPEG or PNG, at most `[kiosk] max_frame_bytes`); each
+/// answer is a text message holding a `FrameAnswer`. Frames are served at most `[kiosk] max_fps`
+/// a second; one that arrives while another waits replaces it (the replaced one is listed in the
+/// next answer's `dropped`). The connection closes after `[kiosk] idle_timeout_s` without a frame
+/// or `[kiosk] max_session_s` in all.
+#[utoipa::path(
+    get,
+    path = "/v1/guidance/ws",
+    params(GuidanceQuery),
+    responses(
+        (status = 101, description = "Switching to the WebSocket protocol; answers are `FrameAnswer` JSON text messages", body = FrameAnswer),
+        (status = 400, description = "Not a WebSocket upgrade, or a bad query", body = ErrorResponse),
+        (status = 401, description = "No or unknown API key", body = ErrorResponse),
+    ),
+    security(("api_key" = ["validate"])),
+    tag = "kiosk"
+)]
+pub async fn stream(
+    State(state): State<Arc<AppState>>,
+    ApiQuery(q): ApiQuery<GuidanceQuery>,
+    req: Request,
+) -> (AuditFacts, Response) {
+    let mut facts = AuditFacts::default();
+    let (mut parts, _body) = req.into_parts();
+    let setup = setup(&state, q, &parts.headers);
+    let upgrade = WebSocketUpgrade::from_request_parts(&mut parts, &state).await;
+    let response = match (setup, upgrade) {
+        (Err(e), _) => e.into_response(),
+        (Ok((lang, _)), Err(rejection)) => ApiError::bad_request(
+            ErrorCode::BadRequest,
+            format!("not a WebSocket upgrade: {}", rejection.body_text()),
+        )
+        .in_lang(lang)
+        .into_response(),
+        (Ok((lang, profile)), Ok(ws)) => {
+            facts.profile = Some(profile.name.clone());
+            facts.decision = Some("stream");
+            let max = state.config.kiosk.max_frame_bytes;
+            // A frame up to twice the limit is read and answered `payload_too_large`; past
+            // that the protocol layer closes the connection (code 1009) before buffering it.
+            ws.max_message_size(2 * max)
+                .max_frame_size(2 * max)
+                .on_upgrade(move |socket| session(state, socket, profile, lang))
+        }
+    };
+    (facts, response)
+}
+
+/// One kiosk's connection: this task reads frames (keeping only the newest waiting one) and
+/// writes answers; a worker task serves the waiting frame at the allowed rate. Ended by the
+/// socket's close, silence, or the session's end.
+async fn session(state: Arc<AppState>, mut socket: WebSocket, profile: Arc<Profile>, lang: Lang) {
+    let pending = Arc::new(Mutex::new(Pending::default()));
+    let wake = Arc::new(Notify::new());
+    let (out_tx, mut out_rx) = mpsc::channel::<FrameAnswer>(8);
+    let k = state.config.kiosk.clone();
+    let ends = Instant::now() + Duration::from_secs(k.max_session_s);
+    let idle = Duration::from_secs(k.idle_timeout_s);
+    let worker =
+        tokio::spawn(serve_newest(state, pending.clone(), wake.clone(), out_tx.clone(), profile, lang));
+    let max = k.max_frame_bytes;
+    let mut seq = 0u64;
+    let mut deadline = (Instant::now() + idle).min(ends);
+    loop {
+        tokio::select! {
+            answer = out_rx.recv() => {
+                let Some(answer) = answer else { break };
+                let text = serde_json::to_string(&answer).expect("an answer serialises");
+                if socket.send(Message::Text(text.into())).await.is_err() {
+                    break;
+                }
+            }
+            msg = tokio::time::timeout_at(deadline, socket.recv()) => {
+                let msg = match msg {
+                    Err(_) | Ok(None) | Ok(Some(Err(_))) => break,
+                    Ok(Some(Ok(m))) => m,
+                };
+                match msg {
+                    Message::Binary(bytes) => {
+                        seq += 1;
+                        deadline = (Instant::now() + idle).min(ends);
+                        if bytes.len() > max {
+                            let e = ApiError::new(
+                                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                                ErrorCode::PayloadTooLarge,
+                                format!("a frame may be at most {max} bytes"),
+                            );
+                            let answer = FrameAnswer { seq, dropped: Vec::new(), guidance: None, error: Some(frame_error(e, lang)) };
+                            let _ = out_tx.try_send(answer);
+                            continue;
+                        }
+                        {
+                            let mut p = pending.lock().expect("the pending slot is never poisoned");
+                            if let Some((old, _)) = p.frame.replace((seq, bytes)) {
+                                p.dropped.push(old);
+                            }
+                        }
+                        wake.notify_one();
+                    }
+                    Message::Close(_) => break,
+                    // Pings are answered by the protocol layer; text and pongs carry nothing here.
+                    _ => {}
+                }
+            }
+        }
+    }
+    pending.lock().expect("the pending slot is never poisoned").closed = true;
+    wake.notify_one();
+    let _ = worker.await;
+    let _ = socket.send(Message::Close(None)).await;
+}
+
+/// The worker of a connection: waits for a frame, then for its turn under `max_fps`, then takes
+/// the newest waiting frame (taken after the wait, so a frame that came meanwhile replaces the
+/// older one) and serves it on the pool.
+async fn serve_newest(
+    state: Arc<AppState>,
+    pending: Arc<Mutex<Pending>>,
+    wake: Arc<Notify>,
+    out: mpsc::Sender<FrameAnswer>,
+    profile: Arc<Profile>,
+    lang: Lang,
+) {
+    let interval = Duration::from_secs_f64(1.0 / state.config.kiosk.max_fps);
+    let mut next = Instant::now();
+    loop {
+        wake.notified().await;
+        tokio::time::sleep_until(next).await;
+        let ((seq, bytes), dropped) = {
+            let mut p = pending.lock().expect("the pending slot is never poisoned");
+            if p.closed {
+                return;
+            }
+            match p.frame.take() {
+                Some(f) => (f, std::mem::take(&mut p.dropped)),
+                None => continue,
+            }
+        };
+        next = Instant::now() + interval;
+        let answer = match serve_frame(&state, bytes, profile.clone(), lang).await {
+            Ok(g) => FrameAnswer { seq, dropped, guidance: Some(g), error: None },
+            Err(e) => FrameAnswer { seq, dropped, guidance: None, error: Some(frame_error(e, lang)) },
+        };
+        if out.send(answer).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// One frame through the pool (a full pool is an error answer, not a wait).
+async fn serve_frame(
+    state: &Arc<AppState>,
+    bytes: Bytes,
+    profile: Arc<Profile>,
+    lang: Lang,
+) -> Result<Guidance, ApiError> {
+    let st = state.clone();
+    let (result, timing) = state
+        .compute(move || {
+            let mut timing = Timing::default();
+            (run_guide(&st, &bytes, &profile, lang, &mut timing), timing)
+        })
+        .await
+        .map_err(|e| e.in_lang(lang))?;
+    state.record_timing(&timing);
+    result.map_err(|e| e.in_lang(lang))
+}
+
+fn frame_error(e: ApiError, lang: Lang) -> FrameError {
+    let e = e.in_lang(lang);
+    FrameError { code: e.code, message: e.citizen_message() }
+}

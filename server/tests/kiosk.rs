@@ -1,0 +1,199 @@
+//! The kiosk endpoints over real TCP: the real `sapa serve`, real models, a real HTTP client and
+//! a real WebSocket client (tungstenite). Frames are made at test time from the committed
+//! portrait (fixtures/astronaut.png, public domain).
+
+mod serve;
+
+use serve::Serve;
+use std::time::Duration;
+use tungstenite::Message;
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(120)))
+        .build()
+        .into()
+}
+
+fn post(url: &str, content_type: &str, body: &[u8], headers: &[(&str, &str)]) -> (u16, serde_json::Value) {
+    let mut req = agent().post(url).header("content-type", content_type);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let mut r = req.send(body).expect("an HTTP answer");
+    let status = r.status().as_u16();
+    let text = r.body_mut().read_to_string().unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+}
+
+fn astronaut() -> image::RgbImage {
+    image::open(serve::root().join("fixtures/astronaut.png")).unwrap().to_rgb8()
+}
+
+fn jpeg(img: &image::RgbImage) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(img).unwrap();
+    out
+}
+
+/// A 640x480 kiosk frame: the portrait's head and shoulders (its top 360 rows, face centred)
+/// scaled to fill the frame's height, the sides filled with its edge colour.
+fn kiosk_frame() -> image::RgbImage {
+    let a = astronaut();
+    let head = image::imageops::crop_imm(&a, 76, 0, 360, 360).to_image();
+    let scaled = image::imageops::resize(&head, 480, 480, image::imageops::FilterType::Triangle);
+    let mut out = image::RgbImage::from_pixel(640, 480, *a.get_pixel(256, 2));
+    image::imageops::replace(&mut out, &scaled, 80, 0);
+    out
+}
+
+fn codes(v: &serde_json::Value) -> Vec<String> {
+    v["hints"].as_array().unwrap().iter().map(|h| h["code"].as_str().unwrap().to_string()).collect()
+}
+
+const KEY: &str = "kiosk-test-key-0123456789abcdef";
+
+fn keyed(name: &str, extra: &str) -> Serve {
+    let config =
+        format!("[[key]]\nname = \"kiosk-1\"\nkey_env = \"KIOSK_KEY\"\nscopes = [\"validate\"]\n{extra}");
+    Serve::start(name, &config, &[("KIOSK_KEY", KEY)])
+}
+
+#[test]
+fn a_frame_gets_hints_in_the_requested_language_and_bad_frames_a_typed_4xx() {
+    let s = keyed("guidance", "[kiosk]\nmax_frame_bytes = 300000\n");
+    let auth = ("authorization", &*format!("Bearer {KEY}"));
+    let frame = jpeg(&kiosk_frame());
+    // The astronaut smiles with her teeth showing: the hints say so, and the frame is not ready.
+    let (status, en) = post(&s.url("/v1/guidance?lang=en"), "image/jpeg", &frame, &[auth]);
+    assert_eq!(status, 200, "{en}");
+    assert_eq!(en["ready"], false);
+    let hints = codes(&en);
+    assert!(hints.contains(&"close_mouth".to_string()), "{hints:?}");
+    assert!(!hints.contains(&"no_face".to_string()), "{hints:?}");
+    let face = &en["face"];
+    assert_eq!(face["box"].as_array().unwrap().len(), 4);
+    assert!(face["yaw"].as_f64().unwrap().abs() < 20.0, "{face}");
+    // The same frame in Kazakh: the same codes, other words.
+    let (_, kk) = post(&s.url("/v1/guidance?lang=kk"), "image/jpeg", &frame, &[auth]);
+    assert_eq!(codes(&kk), hints);
+    assert_ne!(kk["hints"][0]["message"], en["hints"][0]["message"]);
+    // No face at all.
+    let wall = jpeg(&image::RgbImage::from_pixel(640, 480, image::Rgb([190, 190, 185])));
+    let (status, none) = post(&s.url("/v1/guidance"), "image/jpeg", &wall, &[auth]);
+    assert_eq!((status, codes(&none)), (200, vec!["no_face".to_string()]));
+    assert!(none["face"].is_null());
+    // Refused before any work: no key, an oversize frame, not an image, a broken image.
+    let (status, e) = post(&s.url("/v1/guidance"), "image/jpeg", &frame, &[]);
+    assert_eq!((status, e["error"]["code"].as_str()), (401, Some("missing_api_key")));
+    let big = vec![0u8; 400_000];
+    let (status, e) = post(&s.url("/v1/guidance"), "image/jpeg", &big, &[auth]);
+    assert_eq!((status, e["error"]["code"].as_str()), (413, Some("payload_too_large")));
+    let (status, e) = post(&s.url("/v1/guidance"), "text/plain", b"hello", &[auth]);
+    assert_eq!((status, e["error"]["code"].as_str()), (415, Some("unsupported_media_type")));
+    let (status, e) = post(&s.url("/v1/guidance"), "image/jpeg", &frame[..frame.len() / 3], &[auth]);
+    assert_eq!(status, 422, "{e}");
+    let (status, e) = post(&s.url("/v1/guidance?profile=nope"), "image/jpeg", &frame, &[auth]);
+    assert_eq!((status, e["error"]["code"].as_str()), (400, Some("unknown_profile")));
+    // The audit log has the route and the outcome, never the frame.
+    let audit = s.audit();
+    assert!(audit.iter().any(|l| l["route"] == "guidance" && l["decision"] == "not_ready"), "{audit:?}");
+}
+
+type Socket = tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>>;
+
+fn connect(s: &Serve, key: Option<&str>) -> Result<Socket, tungstenite::Error> {
+    use tungstenite::client::IntoClientRequest;
+    let url = s.url("/v1/guidance/ws?lang=ru").replacen("http://", "ws://", 1);
+    let mut req = url.into_client_request().unwrap();
+    if let Some(k) = key {
+        req.headers_mut().insert("authorization", format!("Bearer {k}").parse().unwrap());
+    }
+    tungstenite::connect(req).map(|(socket, _)| socket)
+}
+
+fn next_answer(ws: &mut Socket) -> serde_json::Value {
+    loop {
+        match ws.read().expect("an answer") {
+            Message::Text(t) => return serde_json::from_str(&t).unwrap(),
+            Message::Close(c) => panic!("closed: {c:?}"),
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn the_stream_answers_the_newest_frame_and_accounts_for_every_frame_it_drops() {
+    // At most 2 frames a second: a burst of 12 sent at once cannot all be served.
+    let s = keyed("guidance-ws", "[kiosk]\nmax_fps = 2.0\nmax_frame_bytes = 300000\n");
+    // The upgrade is guarded like every route.
+    match connect(&s, None) {
+        Err(tungstenite::Error::Http(r)) => assert_eq!(r.status().as_u16(), 401),
+        other => panic!("connected without a key: {:?}", other.map(|_| ())),
+    }
+    let mut ws = connect(&s, Some(KEY)).expect("upgrade");
+    let frame = jpeg(&kiosk_frame());
+    const BURST: u64 = 12;
+    for _ in 0..BURST {
+        ws.send(Message::binary(frame.clone())).unwrap();
+    }
+    // Every frame is answered or listed as dropped, exactly once, in order; the last one sent is
+    // always answered (a frame is only ever dropped for a newer one).
+    let mut seen = Vec::new();
+    let mut answered = Vec::new();
+    while !seen.contains(&BURST) {
+        let a = next_answer(&mut ws);
+        let seq = a["seq"].as_u64().unwrap();
+        for d in a["dropped"].as_array().unwrap() {
+            let d = d.as_u64().unwrap();
+            assert!(d < seq, "a dropped frame is older than the answered one: {a}");
+            seen.push(d);
+        }
+        assert!(a["error"].is_null(), "{a}");
+        assert!(codes(&a).contains(&"close_mouth".to_string()), "{a}");
+        // Russian, as asked in the URL.
+        let msg = a["hints"][0]["message"].as_str().unwrap();
+        assert!(msg.chars().any(|c| ('а'..='я').contains(&c)), "{msg}");
+        answered.push(seq);
+        seen.push(seq);
+    }
+    seen.sort();
+    assert_eq!(seen, (1..=BURST).collect::<Vec<_>>(), "answered {answered:?}");
+    assert!(answered.len() < BURST as usize, "nothing was dropped: {answered:?}");
+    assert!(answered.windows(2).all(|w| w[0] < w[1]), "{answered:?}");
+    // An oversize frame is answered with its error, and the stream goes on.
+    ws.send(Message::binary(vec![0u8; 310_000])).unwrap();
+    let a = next_answer(&mut ws);
+    assert_eq!(
+        (a["seq"].as_u64(), a["error"]["code"].as_str()),
+        (Some(BURST + 1), Some("payload_too_large"))
+    );
+    ws.send(Message::binary(b"not an image".to_vec())).unwrap();
+    let a = next_answer(&mut ws);
+    assert_eq!(a["seq"].as_u64(), Some(BURST + 2));
+    assert_eq!(a["error"]["code"], "unsupported_format", "{a}");
+    ws.send(Message::binary(frame)).unwrap();
+    assert_eq!(next_answer(&mut ws)["seq"].as_u64(), Some(BURST + 3));
+    ws.close(None).unwrap();
+}
+
+#[test]
+fn a_silent_stream_is_closed_after_the_idle_timeout() {
+    let s = keyed("guidance-idle", "[kiosk]\nidle_timeout_s = 1\n");
+    let mut ws = connect(&s, Some(KEY)).expect("upgrade");
+    if let tungstenite::stream::MaybeTlsStream::Plain(tcp) = ws.get_mut() {
+        tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    }
+    // The server's close frame, or the connection's end; a read timeout is a failure.
+    let ended = loop {
+        match ws.read() {
+            Ok(Message::Close(_)) | Err(tungstenite::Error::ConnectionClosed) => break true,
+            Err(tungstenite::Error::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => break false,
+            Err(tungstenite::Error::Io(e)) if e.kind() == std::io::ErrorKind::TimedOut => break false,
+            Err(_) => break true,
+            Ok(_) => continue,
+        }
+    };
+    assert!(ended, "the silent stream was not closed");
+}
