@@ -26,6 +26,9 @@ pub struct DegradeArgs {
     /// Write every generated photo here (for a look; never commit them: they are the sources').
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Only these kinds (by name, e.g. `gamma_dark`; repeat for several); every kind by default.
+    #[arg(long = "kind", value_parser = clap::builder::PossibleValuesParser::new(Kind::ALL.map(Kind::name)))]
+    kinds: Vec<String>,
 }
 
 /// One clean source: its name and pixels.
@@ -51,6 +54,11 @@ impl Results {
         *hit as f32 / (*n).max(1) as f32
     }
 
+    /// The kinds that were generated, in `Kind::ALL`'s order.
+    fn kinds(&self) -> impl Iterator<Item = Kind> + '_ {
+        Kind::ALL.into_iter().filter(|k| self.table.contains_key(&(*k, Severity::Clear)))
+    }
+
     pub fn print(&self) {
         println!("clean sources: {}, rejected as they are: {}", self.sources, self.clean_rejects.len());
         for r in &self.clean_rejects {
@@ -60,7 +68,7 @@ impl Results {
             "{:<16} {:<22} {:>8} {:>8} {:>8}  parameter at clear",
             "kind", "expected code", "mild", "clear", "severe"
         );
-        for kind in Kind::ALL {
+        for kind in self.kinds() {
             let cell = |s| {
                 let (hit, n, _) = &self.table[&(kind, s)];
                 format!("{hit}/{n}")
@@ -76,7 +84,7 @@ impl Results {
             );
         }
         println!("missed at clear severity (what failed instead):");
-        for kind in Kind::ALL {
+        for kind in self.kinds() {
             let (_, _, missed) = &self.table[&(kind, Severity::Clear)];
             if !missed.is_empty() {
                 println!("  {}: {}", kind.name(), missed.join("; "));
@@ -105,6 +113,17 @@ type SourceOutcome = (Option<String>, Vec<Cell>);
 /// Runs every kind and severity on every source. Sources that are rejected as they are still
 /// count: their defect is judged by its own code, whatever else fails.
 pub fn measure(v: &Validator, profile: &Profile, sources: &[Source], out: Option<&PathBuf>) -> Results {
+    measure_kinds(v, profile, sources, out, &Kind::ALL)
+}
+
+/// [`measure`] for the given kinds only.
+pub fn measure_kinds(
+    v: &Validator,
+    profile: &Profile,
+    sources: &[Source],
+    out: Option<&PathBuf>,
+    kinds: &[Kind],
+) -> Results {
     let per_source: Vec<Option<SourceOutcome>> = sources
         .par_iter()
         .map(|src| {
@@ -116,7 +135,7 @@ pub fn measure(v: &Validator, profile: &Profile, sources: &[Source], out: Option
                 format!("{} ({})", src.name, sapa_engine::validate::code::joined(&clean.failed, ", "))
             });
             let mut cells = Vec::new();
-            for kind in Kind::ALL {
+            for &kind in kinds {
                 for s in Severity::ALL {
                     let g = degrade::apply(&src.img, &a, kind, s);
                     if let Some(dir) = out {
@@ -140,7 +159,7 @@ pub fn measure(v: &Validator, profile: &Profile, sources: &[Source], out: Option
         })
         .collect();
     let mut res = Results::default();
-    for k in Kind::ALL {
+    for &k in kinds {
         for s in Severity::ALL {
             res.table.insert((k, s), (0, 0, Vec::new()));
         }
@@ -189,6 +208,11 @@ pub fn run(global: &GlobalArgs, args: DegradeArgs) -> anyhow::Result<ExitCode> {
         std::fs::create_dir_all(dir)?;
     }
     println!("profile {}, {} split, {} clean sources", profile.name, args.split, sources.len());
-    measure(&validator, &profile, &sources, args.out.as_ref()).print();
+    let kinds: Vec<Kind> = if args.kinds.is_empty() {
+        Kind::ALL.to_vec()
+    } else {
+        Kind::ALL.into_iter().filter(|k| args.kinds.iter().any(|n| n == k.name())).collect()
+    };
+    measure_kinds(&validator, &profile, &sources, args.out.as_ref(), &kinds).print();
     Ok(ExitCode::SUCCESS)
 }
