@@ -1,16 +1,14 @@
 //! Signature samples end to end: the `sapa signature` command and `POST /v1/signature` on the
 //! real binary, with real files, a real server and real models (the face detector).
 
+mod serve;
+
 use image::{Rgb, RgbImage};
 use sapa_engine::signature::strokes::draw_polyline;
-use std::io::{BufRead, BufReader};
+use serve::{Serve, root};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 fn temp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("sapa-sig-{}-{name}", std::process::id()));
@@ -127,62 +125,15 @@ fn the_command_judges_images_and_strokes_and_refuses_bad_input_with_a_code() {
     assert!(text.contains(": REJECT (kz-id)\n  1. [ink_colour] Недопустимый цвет"), "{text}");
 }
 
-/// A running `sapa serve`, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-    dir: PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    fn start(name: &str, env: &[(&str, &str)]) -> Server {
-        let dir = temp(name);
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sapa"));
-        cmd.args(["serve", "--addr", "127.0.0.1:0"])
-            .current_dir(root())
-            .env("SAPA_STORE", dir.join("refs.sqlite"))
-            .env("SAPA_AUDIT_LOG", dir.join("audit.jsonl"))
-            .env("SAPA_AUDIT_KEY", "test-audit-key-0123456789")
-            .env_remove("SAPA_API_KEYS")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        for (k, v) in env {
-            cmd.env(k, v);
+/// The audit log once it holds at least `n` lines (it is written after the answer), or after 20 s.
+fn audit(s: &Serve, n: usize) -> Vec<serde_json::Value> {
+    let start = Instant::now();
+    loop {
+        let lines = s.audit();
+        if lines.len() >= n || start.elapsed() > Duration::from_secs(20) {
+            return lines;
         }
-        let mut child = cmd.spawn().expect("start sapa serve");
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(addr) = line.strip_prefix("sapa: listening on ") {
-                    let _ = tx.send(addr.to_string());
-                }
-            }
-        });
-        let base = rx.recv_timeout(Duration::from_secs(120)).expect("sapa serve started");
-        Server { child, base, dir }
-    }
-
-    fn audit(&self, n: usize) -> Vec<serde_json::Value> {
-        let start = Instant::now();
-        loop {
-            let lines: Vec<serde_json::Value> = std::fs::read_to_string(self.dir.join("audit.jsonl"))
-                .unwrap_or_default()
-                .lines()
-                .map(|l| serde_json::from_str(l).unwrap())
-                .collect();
-            if lines.len() >= n || start.elapsed() > Duration::from_secs(20) {
-                return lines;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
@@ -204,7 +155,7 @@ fn request(url: &str, content_type: &str, body: &[u8], headers: &[(&str, &str)])
 
 #[test]
 fn the_endpoint_answers_images_forms_and_strokes_and_bad_input_is_a_4xx() {
-    let s = Server::start("http", &[]);
+    let s = Serve::start("sig-http", "", &[]);
     let url = format!("{}/v1/signature", s.base);
     let (status, good) = request(&url, "image/png", &signed_png([35, 45, 130]), &[]);
     assert_eq!(status, 200, "{good}");
@@ -249,7 +200,7 @@ fn the_endpoint_answers_images_forms_and_strokes_and_bad_input_is_a_4xx() {
     assert_eq!(status, 200);
     assert!(failed(&photo).contains(&"not_a_signature".to_string()), "{photo}");
 
-    let audit = s.audit(10);
+    let audit = audit(&s, 10);
     let ours: Vec<_> = audit.iter().filter(|e| e["route"] == "signature").collect();
     assert_eq!(ours.len(), 10, "{audit:?}");
     assert!(ours.iter().any(|e| e["decision"] == "reject"));
@@ -275,7 +226,7 @@ fn the_endpoint_answers_images_forms_and_strokes_and_bad_input_is_a_4xx() {
 
 #[test]
 fn the_endpoint_needs_a_key_with_the_validate_scope() {
-    let s = Server::start("keys", &[("SAPA_API_KEYS", "portal=k1:validate,other=k2:verify")]);
+    let s = Serve::start("sig-keys", "", &[("SAPA_API_KEYS", "portal=k1:validate,other=k2:verify")]);
     let url = format!("{}/v1/signature", s.base);
     let body = signed_png([30, 30, 30]);
     assert_eq!(request(&url, "image/png", &body, &[]).0, 401);
