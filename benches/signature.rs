@@ -4,7 +4,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use image::{Rgb, RgbImage};
-use sapa_engine::signature::{self, strokes::draw_polyline};
+use sapa_engine::signature::{self, normalise, sample::Sample, strokes::draw_polyline};
 use sapa_engine::validate::{Lang, Profile};
 
 fn sample() -> RgbImage {
@@ -36,6 +36,10 @@ fn bench(c: &mut Criterion) {
     let v = signature::judge(&img, &profile, Lang::En, None);
     assert!(v.report.failed.is_empty(), "the bench sample is usable: {:?}", v.report.failed);
     c.bench_function("signature_judge_1mp", |b| b.iter(|| signature::judge(&img, &profile, Lang::En, None)));
+    // The stages, so a change can be placed: measuring the sample, then the normalised image.
+    c.bench_function("signature_measure_1mp", |b| b.iter(|| Sample::new(&img).ink_count));
+    let s = Sample::new(&img);
+    c.bench_function("signature_normalise_1mp", |b| b.iter(|| normalise::normalise(&s, &profile.signature)));
 }
 
 criterion_group!(benches, bench);

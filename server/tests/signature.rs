@@ -233,3 +233,66 @@ fn the_endpoint_needs_a_key_with_the_validate_scope() {
     assert_eq!(request(&url, "image/png", &body, &[("x-api-key", "k2")]).0, 403);
     assert_eq!(request(&url, "image/png", &body, &[("x-api-key", "k1")]).0, 200);
 }
+
+/// A manifest's `signature` column: each photo's sample is judged beside it, into the same JSON
+/// line, the CSV, the summary and the HTML report; a photo that fails to read keeps its
+/// signature's result, and a missing sample is an error of its own.
+#[test]
+fn the_batch_judges_the_signature_filed_with_each_photo() {
+    let dir = temp("batch");
+    std::fs::copy(root().join("fixtures/astronaut.png"), dir.join("a.png")).unwrap();
+    std::fs::copy(root().join("fixtures/astronaut.png"), dir.join("b.png")).unwrap();
+    std::fs::write(dir.join("broken.jpg"), b"\xFF\xD8\xFF\xE0 cut short").unwrap();
+    std::fs::write(dir.join("good.png"), signed_png([35, 45, 130])).unwrap();
+    std::fs::write(dir.join("red.png"), signed_png([190, 40, 50])).unwrap();
+    std::fs::write(dir.join("pad.json"), strokes_json()).unwrap();
+    let manifest = dir.join("m.csv");
+    std::fs::write(
+        &manifest,
+        "file,signature\na.png,good.png\nbroken.jpg,red.png\nb.png,missing.png\nc.png,pad.json\nd.png,\n",
+    )
+    .unwrap();
+    for name in ["c.png", "d.png"] {
+        std::fs::copy(root().join("fixtures/astronaut.png"), dir.join(name)).unwrap();
+    }
+    let (out, csv, html) = (dir.join("r.jsonl"), dir.join("r.csv"), dir.join("r.html"));
+    let run = Command::new(env!("CARGO_BIN_EXE_sapa"))
+        .args(["batch", "--input", manifest.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .args(["--csv", csv.to_str().unwrap(), "--report", html.to_str().unwrap()])
+        .current_dir(root())
+        .output()
+        .expect("run sapa");
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let summary = String::from_utf8(run.stdout).unwrap();
+    let lines: Vec<serde_json::Value> =
+        std::fs::read_to_string(&out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let line =
+        |name: &str| lines.iter().find(|l| l["file"].as_str().unwrap().ends_with(name)).unwrap().clone();
+    let a = line("a.png");
+    assert!(a["template"].is_string(), "the photo's own result is whole");
+    assert_eq!(a["signature"]["decision"], "accept", "{}", a["signature"]);
+    assert!(a["signature"]["file"].as_str().unwrap().ends_with("good.png"));
+    let broken = line("broken.jpg");
+    assert!(broken["error"]["code"].is_string(), "{broken}");
+    assert_eq!(failed(&broken["signature"]), vec!["ink_colour"], "the sample is judged all the same");
+    let b = line("b.png");
+    assert!(b["decision"].is_string());
+    assert_eq!(b["signature"]["error"]["code"], "unreadable_file", "{}", b["signature"]);
+    assert_eq!(line("c.png")["signature"]["decision"], "accept", "pad strokes: {}", line("c.png"));
+    assert!(line("d.png").get("signature").is_none(), "no sample filed, none reported");
+
+    assert!(summary.contains("signatures: 4 samples: 2 accept, 1 reject, 1 error"), "{summary}");
+    assert!(summary.contains("signature failed checks: ink_colour 1"), "{summary}");
+    let table = std::fs::read_to_string(&csv).unwrap();
+    let rows: Vec<&str> = table.lines().collect();
+    assert_eq!(
+        rows[0],
+        "file,decision,failed,error,signature,signature_decision,signature_failed,signature_error"
+    );
+    assert!(rows.iter().any(|r| r.contains("red.png,reject,ink_colour,")), "{table}");
+    assert!(rows.iter().any(|r| r.ends_with("missing.png,error,,unreadable_file")), "{table}");
+    assert!(rows.iter().any(|r| r.contains("d.png,") && r.ends_with(",,,,")), "{table}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("Signature samples") && page.contains("4 samples: 2 accept, 1 reject, 1 error"));
+    assert!(page.contains("red.png") && page.contains("ink_colour"), "the refused sample is listed");
+}

@@ -9,6 +9,10 @@ const MIN_SATURATION: f32 = 0.25;
 /// ...and below this channel spread (0-255).
 const MIN_SPREAD: f32 = 25.0;
 
+/// The brightness a full-strength stroke takes from the paper (a ballpoint line, 0-255), to
+/// which each pixel's colour is scaled before it is classed.
+const FULL_STRENGTH: f32 = 190.0;
+
 /// Ink pixel counts per colour class, in the order of [`CLASSES`].
 pub struct InkColours {
     pub counts: [usize; 4],
@@ -18,18 +22,45 @@ pub const CLASSES: [InkColour; 4] = [InkColour::Black, InkColour::Blue, InkColou
 
 impl InkColours {
     pub fn measure(s: &Sample) -> Self {
-        let paper = paper_rgb(s);
+        let paper = s.paper_rgb;
         let gain = paper.map(|c| 255.0 / c.max(16.0));
         let mut counts = [0usize; 4];
-        // The ink's core only: JPEG halves the colour resolution, so a thin stroke's edge takes
-        // the paper's colour and would read as a second, grey ink.
-        let core = s.threshold.saturating_add(s.threshold / 2);
-        for (i, px) in s.rgb.pixels().enumerate() {
-            if s.ink[i] == 0 || s.dark[i] < core {
-                continue;
+        let raw = s.rgb.as_raw();
+        // Relit by the paper under the pixel too, so a shadow is not read as grey ink.
+        let paper_luma = luma(paper).max(16.0);
+        let relight: [f32; 256] = std::array::from_fn(|p| paper_luma / (p.max(16) as f32));
+        let absorbed = |j: usize| {
+            let r = relight[usize::from(s.paper_px[j])];
+            [0, 1, 2].map(|k| 255.0 - (f32::from(raw[3 * j + k]) * gain[k] * r).min(255.0))
+        };
+        let (w, h) = (s.w, s.h);
+        let (rows, cols) = (&s.ink_rows, &s.ink_cols);
+        for y in rows.start.max(1)..rows.end.min(h.saturating_sub(1)) {
+            for x in cols.start.max(1)..cols.end.min(w.saturating_sub(1)) {
+                let i = y * w + x;
+                if s.ink[i] == 0 {
+                    continue;
+                }
+                // JPEG keeps colour at half resolution and spreads it over the neighbours, so a
+                // thin coloured stroke's own pixels read greyer than its ink. The light each
+                // channel lost, summed over the 3 x 3 neighbourhood, keeps the ink's proportions
+                // (the colour and the brightness that left the pixel went next door together).
+                // Scaled to a full-strength stroke's loss, it names the ink whether the pixel
+                // is a stroke's core or its faint edge.
+                let mut sum = [0f32; 3];
+                for j in [i - w - 1, i - w, i - w + 1, i - 1, i, i + 1, i + w - 1, i + w, i + w + 1] {
+                    let a = absorbed(j);
+                    for k in 0..3 {
+                        sum[k] += a[k];
+                    }
+                }
+                let lost = luma(sum);
+                if lost <= 0.0 {
+                    continue;
+                }
+                let scale = FULL_STRENGTH / lost;
+                counts[class(sum.map(|v| (255.0 - v * scale).clamp(0.0, 255.0)))] += 1;
             }
-            let c = [0, 1, 2].map(|k| (f32::from(px[k]) * gain[k]).min(255.0));
-            counts[class(c)] += 1;
         }
         Self { counts }
     }
@@ -58,6 +89,10 @@ impl InkColours {
     }
 }
 
+fn luma(c: [f32; 3]) -> f32 {
+    0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]
+}
+
 /// 0 black, 1 blue (blue to violet), 2 red (magenta to orange), 3 green (yellow to cyan).
 fn class(c: [f32; 3]) -> usize {
     let max = c[0].max(c[1]).max(c[2]);
@@ -82,13 +117,13 @@ fn class(c: [f32; 3]) -> usize {
 }
 
 /// Mean colour of clean paper (darkness under 8), sampled on a grid.
-pub fn paper_rgb(s: &Sample) -> [f32; 3] {
+pub fn paper_rgb(rgb: &image::RgbImage, dark: &[u8]) -> [f32; 3] {
     let mut sum = [0f64; 3];
     let mut n = 0f64;
-    let step = ((s.w * s.h) / 40_000).max(1);
-    for i in (0..s.w * s.h).step_by(step) {
-        if s.dark[i] < 8 {
-            let p = s.rgb.as_raw();
+    let step = (dark.len() / 40_000).max(1);
+    let p = rgb.as_raw();
+    for i in (0..dark.len()).step_by(step) {
+        if dark[i] < 8 {
             for (acc, &v) in sum.iter_mut().zip(&p[3 * i..3 * i + 3]) {
                 *acc += f64::from(v);
             }

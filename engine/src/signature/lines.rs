@@ -4,7 +4,7 @@
 //! of handwriting never stay in one one-pixel bin that long.
 
 /// Darkness (0-255 against the paper) from which a pixel may belong to a printed line.
-pub const LINE_DARKNESS: u8 = 20;
+pub const LINE_DARKNESS: u8 = 12;
 /// Share of the frame's width (or height) a bin must cover to be a line...
 const MIN_COVER: f32 = 0.5;
 /// ...and the share of it from its first to its last pixel: print runs across the sheet, a row
@@ -27,8 +27,7 @@ pub struct LineSet {
 
 impl LineSet {
     fn on(&self, coord: f32) -> bool {
-        let b = ((coord / BIN).round() as isize) + self.offset as isize;
-        b >= 0 && self.bins.get(b as usize).copied().unwrap_or(false)
+        bin(coord, self.offset).is_some_and(|b| self.bins.get(b).copied().unwrap_or(false))
     }
 }
 
@@ -71,6 +70,14 @@ pub fn find(dark: &[u8], w: usize, h: usize) -> Lines {
     Lines { rows: best(&row_pts, w, h), cols: best(&col_pts, h, w) }
 }
 
+/// The projection bin of a coordinate (nearest bin centre), `offset` bins from the start.
+#[inline]
+fn bin(coord: f32, offset: usize) -> Option<usize> {
+    // Shifted to be positive first, so a truncating cast rounds (no call to `round`).
+    let f = coord * (1.0 / BIN) + offset as f32 + 0.5;
+    (f >= 0.0).then_some(f as usize)
+}
+
 /// The angle whose projection has the most line bins; points are (along, across).
 fn best(points: &[(f32, f32)], along: usize, across: usize) -> LineSet {
     let sampled = along.div_ceil(2) as f32;
@@ -87,9 +94,7 @@ fn best(points: &[(f32, f32)], along: usize, across: usize) -> LineSet {
         first.iter_mut().for_each(|v| *v = f32::MAX);
         last.iter_mut().for_each(|v| *v = f32::MIN);
         for &(a, c) in points {
-            let b = ((c - a * tan) / BIN).round() as isize + offset as isize;
-            if b >= 0 && (b as usize) < n {
-                let b = b as usize;
+            if let Some(b) = bin(c - a * tan, offset).filter(|&b| b < n) {
                 hist[b] += 1;
                 first[b] = first[b].min(a);
                 last[b] = last[b].max(a);

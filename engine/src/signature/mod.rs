@@ -6,6 +6,7 @@
 pub mod checks;
 pub mod code;
 pub mod colour;
+pub mod letters;
 pub mod lines;
 pub mod messages;
 pub mod normalise;

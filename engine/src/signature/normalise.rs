@@ -4,7 +4,6 @@
 
 use super::SignatureProfile;
 use super::checks::rotated::MIN_ELONGATION;
-use super::colour::paper_rgb;
 use super::report::NormalisedInfo;
 use super::sample::Sample;
 use image::{Rgb, RgbImage};
@@ -26,38 +25,100 @@ pub fn normalise(s: &Sample, p: &SignatureProfile) -> Option<(RgbImage, Normalis
     let margin = (p.margin * (v1 - v0)).max(2.0);
     let scale = (fw / (u1 - u0 + 2.0 * margin)).min(fh / (v1 - v0 + 2.0 * margin));
     let (uc, vc) = ((u0 + u1) / 2.0, (v0 + v1) / 2.0);
-    let paper = paper_rgb(s);
+    let paper = s.paper_rgb;
     let paper_luma = 0.299 * paper[0] + 0.587 * paper[1] + 0.114 * paper[2];
     let balance = paper.map(|c| paper_luma / c.max(16.0));
     let k = (1.0 / scale).ceil().clamp(1.0, 3.0) as usize;
+    let near = NearInk::new(s, 0.5 / scale + 2.0);
+    let inv = 1.0 / scale;
+    // Sub-sample offsets within an output pixel, in source units along u and v.
+    let subs: Vec<f32> = (0..k).map(|i| (i as f32 + 0.5) / k as f32 * inv).collect();
+    let n = (k * k) as f32;
     let mut out = RgbImage::from_pixel(p.field_width_px, p.field_height_px, Rgb([255, 255, 255]));
     for oy in 0..p.field_height_px {
+        let v_top = vc + (oy as f32 - fh / 2.0) * inv;
         for ox in 0..p.field_width_px {
+            let u_left = uc + (ox as f32 - fw / 2.0) * inv;
+            // Most of the field is paper, which cleans to the white it already is.
+            let (u, v) = (u_left + 0.5 * inv, v_top + 0.5 * inv);
+            if !near.at(u * ux + v * vx, u * uy + v * vy) {
+                continue;
+            }
             let mut acc = [0f32; 3];
-            for sy in 0..k {
-                for sx in 0..k {
-                    let du = (ox as f32 + (sx as f32 + 0.5) / k as f32 - fw / 2.0) / scale;
-                    let dv = (oy as f32 + (sy as f32 + 0.5) / k as f32 - fh / 2.0) / scale;
-                    let (u, v) = (uc + du, vc + dv);
+            for &dv in &subs {
+                for &du in &subs {
+                    let (u, v) = (u_left + du, v_top + dv);
                     let (x, y) = (u * ux + v * vx, u * uy + v * vy);
                     // Bilinear when enlarging; when shrinking the k x k samples average already.
                     let c = if k == 1 {
                         cleaned(s, x, y, &balance)
                     } else {
-                        pixel(s, x.floor() as isize, y.floor() as isize, &balance)
+                        pixel(s, floor(x), floor(y), &balance)
                     };
                     for (a, v) in acc.iter_mut().zip(c) {
                         *a += v;
                     }
                 }
             }
-            let n = (k * k) as f32;
-            out.put_pixel(ox, oy, Rgb(acc.map(|v| (v / n).round().clamp(0.0, 255.0) as u8)));
+            out.put_pixel(ox, oy, Rgb(acc.map(|v| (v / n + 0.5).clamp(0.0, 255.0) as u8)));
         }
     }
     let info =
         NormalisedInfo { rect: bbox, deskew_deg: deskew, width: p.field_width_px, height: p.field_height_px };
     Some((out, info))
+}
+
+/// `x` rounded down (a cast and a compare: no call into the maths library).
+#[inline]
+fn floor(x: f32) -> isize {
+    let i = x as isize;
+    i - isize::from((i as f32) > x)
+}
+
+/// Which 8 x 8 blocks of the source hold, or lie within `reach` pixels of, a pixel dark enough to
+/// show in the cleaned sample (darkness above half the ink threshold).
+struct NearInk {
+    blocks: Vec<bool>,
+    bw: usize,
+    bh: usize,
+}
+
+const BLOCK: usize = 8;
+
+impl NearInk {
+    fn new(s: &Sample, reach: f32) -> Self {
+        let (bw, bh) = (s.w.div_ceil(BLOCK), s.h.div_ceil(BLOCK));
+        let mut dark = vec![false; bw * bh];
+        let min = s.threshold / 2;
+        for y in 0..s.h {
+            let row = &s.dark[y * s.w..(y + 1) * s.w];
+            for (bx, run) in row.chunks(BLOCK).enumerate() {
+                if run.iter().any(|&d| d > min) {
+                    dark[(y / BLOCK) * bw + bx] = true;
+                }
+            }
+        }
+        let r = (reach / BLOCK as f32).ceil() as usize;
+        let mut blocks = vec![false; bw * bh];
+        for by in 0..bh {
+            for bx in 0..bw {
+                if dark[by * bw + bx] {
+                    for j in by.saturating_sub(r)..=(by + r).min(bh - 1) {
+                        blocks[j * bw + bx.saturating_sub(r)..=j * bw + (bx + r).min(bw - 1)].fill(true);
+                    }
+                }
+            }
+        }
+        Self { blocks, bw, bh }
+    }
+
+    /// Whether source position (x, y) is near ink (a position off the frame answers for the edge
+    /// nearest it, whose reach covers the footprint that still falls inside).
+    fn at(&self, x: f32, y: f32) -> bool {
+        let bx = (x.max(0.0) as usize / BLOCK).min(self.bw - 1);
+        let by = (y.max(0.0) as usize / BLOCK).min(self.bh - 1);
+        self.blocks[by * self.bw + bx]
+    }
 }
 
 /// The 1st and 99th percentile of `f` over the ink (on a pixel grid of bins).

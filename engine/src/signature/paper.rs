@@ -23,9 +23,9 @@ impl PaperMap {
         for y in 0..h {
             let row = &luma[y * w..(y + 1) * w];
             let base = (y / cell) * cw;
-            for (x, &v) in row.iter().enumerate() {
-                sums[base + x / cell] += u32::from(v);
-                counts[base + x / cell] += 1;
+            for (i, run) in row.chunks(cell).enumerate() {
+                sums[base + i] += run.iter().map(|&v| u32::from(v)).sum::<u32>();
+                counts[base + i] += run.len() as u32;
             }
         }
         let means: Vec<f32> = sums.iter().zip(&counts).map(|(&s, &c)| s as f32 / c.max(1) as f32).collect();

@@ -46,6 +46,8 @@ pub struct SignatureProfile {
     /// `not_handwritten`: maximum share of the ink's edges that run exactly along or across the
     /// writing's axis (type is made of straight strokes, handwriting of curves).
     pub max_axis_aligned_edges: f32,
+    /// ...and the most separate letters that share one height and one baseline (type's capitals).
+    pub max_aligned_letters: f32,
     /// `not_a_signature`: maximum share of the ink's bounding box that is ink, and maximum stroke
     /// width over the ink's height (a photo or an object is filled, a signature is lines).
     pub max_box_fill: f32,

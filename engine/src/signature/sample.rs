@@ -21,6 +21,8 @@ pub struct Sample<'a> {
     pub paper_px: Vec<u8>,
     /// Darkness against the paper, 0 (paper) to 255 (black on white).
     pub dark: Vec<u8>,
+    /// The mean colour of clean paper (what white balance and cleaning are measured against).
+    pub paper_rgb: [f32; 3],
     /// The darkness from which a pixel is ink.
     pub threshold: u8,
     /// 1 where ink (printed lines excluded), else 0.
@@ -37,27 +39,33 @@ pub struct Sample<'a> {
     pub elongation: f32,
     /// Median ink stroke width, pixels.
     pub stroke_width: f32,
+    /// The rows and columns that hold any ink (half-open ranges; empty without ink), so the
+    /// passes that look only at ink and its edges skip the bare paper around it.
+    pub ink_rows: std::ops::Range<usize>,
+    pub ink_cols: std::ops::Range<usize>,
 }
 
 impl<'a> Sample<'a> {
     pub fn new(rgb: &'a RgbImage) -> Self {
         let (w, h) = (rgb.width() as usize, rgb.height() as usize);
-        let luma: Vec<u8> = rgb
-            .pixels()
-            .map(|p| ((77 * u32::from(p[0]) + 150 * u32::from(p[1]) + 29 * u32::from(p[2])) >> 8) as u8)
-            .collect();
+        let mut luma = vec![0u8; w * h];
+        for (l, p) in luma.iter_mut().zip(rgb.as_raw().chunks_exact(3)) {
+            *l = ((77 * u32::from(p[0]) + 150 * u32::from(p[1]) + 29 * u32::from(p[2])) >> 8) as u8;
+        }
         let paper = PaperMap::new(&luma, w, h);
         let paper_px = paper.upsample(w, h);
-        let mut hist = [0usize; 256];
-        let dark: Vec<u8> = luma
-            .iter()
-            .zip(&paper_px)
-            .map(|(&l, &p)| {
-                let d = (u32::from(p.saturating_sub(l)) * 255 / u32::from(p.max(16))).min(255) as u8;
-                hist[d as usize] += 1;
-                d
-            })
-            .collect();
+        // (paper - luma) * 255 / paper, the division taken from a table of 16.16 reciprocals
+        // (rounded up, which gives the exact quotient for every 8-bit pair).
+        let recip: [u32; 256] = std::array::from_fn(|p| {
+            let p = (p as u32).max(16);
+            ((255u32 << 16) + p - 1) / p
+        });
+        let mut dark = vec![0u8; w * h];
+        for ((d, &l), &p) in dark.iter_mut().zip(&luma).zip(&paper_px) {
+            *d = ((u32::from(p.saturating_sub(l)) * recip[usize::from(p)]) >> 16).min(255) as u8;
+        }
+        let hist = histogram(&dark);
+        let paper_rgb = super::colour::paper_rgb(rgb, &dark);
         // The ink's core: the darkness only the darkest 0.05% of pixels reach.
         let mut left = (w * h) / 2000 + 1;
         let mut peak = 0u8;
@@ -92,6 +100,7 @@ impl<'a> Sample<'a> {
             paper,
             paper_px,
             dark,
+            paper_rgb,
             threshold,
             ink,
             keep_on_line,
@@ -101,6 +110,8 @@ impl<'a> Sample<'a> {
             axis_deg: 0.0,
             elongation: 1.0,
             stroke_width: 0.0,
+            ink_rows: 0..0,
+            ink_cols: 0..0,
         };
         s.measure_shape();
         s
@@ -138,16 +149,47 @@ impl<'a> Sample<'a> {
         let (l1, l2) = ((tr + disc) / 2.0, ((tr - disc) / 2.0).max(1e-9));
         self.axis_deg = angle.to_degrees() as f32;
         self.elongation = (l1 / l2).sqrt() as f32;
+        let span = |p: &[usize]| {
+            let first = p.iter().position(|&c| c > 0).unwrap_or(0);
+            let last = p.iter().rposition(|&c| c > 0).unwrap_or(0);
+            first..last + 1
+        };
+        self.ink_rows = span(&rows);
+        self.ink_cols = span(&cols);
         let (x0, x1) = percentiles(&cols, self.ink_count);
         let (y0, y1) = percentiles(&rows, self.ink_count);
         self.bbox = Some([x0 as f32, y0 as f32, (x1 - x0 + 1) as f32, (y1 - y0 + 1) as f32]);
-        self.stroke_width = stroke_width(&self.ink, w, h);
+        self.stroke_width = stroke_width(&self.ink, w, self.ink_rows.clone(), self.ink_cols.clone());
+    }
+
+    /// `range` widened by `margin` on each side, within `0..len`.
+    pub fn widened(range: &std::ops::Range<usize>, margin: usize, len: usize) -> std::ops::Range<usize> {
+        if range.is_empty() {
+            return 0..0;
+        }
+        range.start.saturating_sub(margin)..(range.end + margin).min(len)
     }
 
     /// Share of the frame that is ink.
     pub fn ink_share(&self) -> f32 {
         self.ink_count as f32 / (self.w * self.h).max(1) as f32
     }
+}
+
+/// Counts of each darkness, in four interleaved tallies (one tally's increments do not wait on
+/// the last, which a run of equal values would otherwise make them do).
+fn histogram(v: &[u8]) -> [usize; 256] {
+    let mut lanes = [[0u32; 256]; 4];
+    let mut quads = v.chunks_exact(4);
+    for q in &mut quads {
+        for (lane, &d) in lanes.iter_mut().zip(q) {
+            lane[usize::from(d)] += 1;
+        }
+    }
+    for &d in quads.remainder() {
+        lanes[0][usize::from(d)] += 1;
+    }
+    std::array::from_fn(|i| lanes.iter().map(|l| l[i] as usize).sum())
 }
 
 /// The 1st and 99th percentile positions of a projection holding `total` pixels.
@@ -195,36 +237,39 @@ fn line_darkness(dark: &[u8], lines: &Lines, w: usize, h: usize) -> u8 {
     0
 }
 
-/// Median over ink pixels of the shorter of the horizontal and vertical ink runs through it.
-fn stroke_width(ink: &[u8], w: usize, h: usize) -> f32 {
-    let mut up = vec![0u16; w * h];
-    for y in 0..h {
-        for x in 0..w {
-            if ink[y * w + x] == 1 {
-                up[y * w + x] = if y > 0 { up[(y - 1) * w + x].saturating_add(1) } else { 1 };
+/// Median over ink pixels of the shorter of the horizontal and vertical ink runs through it
+/// (within the rectangle of `rows` and `cols` that holds all the ink).
+fn stroke_width(ink: &[u8], w: usize, rows: std::ops::Range<usize>, cols: std::ops::Range<usize>) -> f32 {
+    let cw = cols.len();
+    let at = |y: usize| &ink[y * w + cols.start..y * w + cols.end];
+    let mut up = vec![0u16; cw * rows.len()];
+    for (j, y) in rows.clone().enumerate() {
+        for (i, &v) in at(y).iter().enumerate() {
+            if v == 1 {
+                up[j * cw + i] = if j > 0 { up[(j - 1) * cw + i].saturating_add(1) } else { 1 };
             }
         }
     }
-    let mut down = vec![0u16; w];
+    let mut down = vec![0u16; cw];
     let mut hist = vec![0usize; 1024];
     let mut n = 0usize;
-    for y in (0..h).rev() {
-        let row = &ink[y * w..(y + 1) * w];
+    for (j, y) in rows.enumerate().rev() {
+        let row = at(y);
         let mut x = 0;
-        while x < w {
+        while x < cw {
             if row[x] == 0 {
                 down[x] = 0;
                 x += 1;
                 continue;
             }
             let start = x;
-            while x < w && row[x] == 1 {
+            while x < cw && row[x] == 1 {
                 x += 1;
             }
             let hrun = (x - start) as u16;
             for i in start..x {
                 down[i] = down[i].saturating_add(1);
-                let vrun = up[y * w + i] + down[i] - 1;
+                let vrun = up[j * cw + i] + down[i] - 1;
                 hist[usize::from(hrun.min(vrun)).min(1023)] += 1;
                 n += 1;
             }

@@ -164,8 +164,26 @@ pub fn generate(kind: Kind, seed: u64, index: u64) -> Generated {
             } else {
                 small.min(h as f32 * 0.3)
             };
-            let a = pen::place(&path, scale2, pen_r, turn, cx - dx, cy - dy);
-            let b = pen::place(&other, scale2, pen_r, turn, cx + dx, cy + dy);
+            // Both stay whole inside the frame (a margin of 3% of the short side): a second
+            // signature cut by the edge would be two defects, and this kind is one.
+            let margin = 0.03 * w.min(h) as f32;
+            let inside = |p: &[Vec<(f32, f32, f32)>]| {
+                p.iter().flatten().all(|&(x, y, r)| {
+                    x - r >= margin
+                        && y - r >= margin
+                        && x + r <= w as f32 - margin
+                        && y + r <= h as f32 - margin
+                })
+            };
+            let mut scale2 = scale2;
+            let (a, b) = loop {
+                let a = pen::place(&path, scale2, pen_r, turn, cx - dx, cy - dy);
+                let b = pen::place(&other, scale2, pen_r, turn, cx + dx, cy + dy);
+                if (inside(&a) && inside(&b)) || scale2 < 20.0 {
+                    break (a, b);
+                }
+                scale2 *= 0.9;
+            };
             draw(&mut img, &a, ink);
             draw(&mut img, &b, ink);
         }

@@ -43,9 +43,12 @@ fn sharpness(s: &Sample) -> Option<f32> {
         }
     };
     let mut vals = [0u8; 10];
-    for y in 5..h.saturating_sub(5) {
+    // Edges lie within a pixel of the ink.
+    let rows = Sample::widened(&s.ink_rows, 2, h);
+    let cols = Sample::widened(&s.ink_cols, 2, w);
+    for y in rows.start.max(5)..rows.end.min(h.saturating_sub(5)) {
         let row = y * w;
-        for x in 5..w.saturating_sub(5) {
+        for x in cols.start.max(5)..cols.end.min(w.saturating_sub(5)) {
             let here = s.ink[row + x];
             if here != s.ink[row + x + 1] {
                 vals.copy_from_slice(&s.luma[row + x - 4..row + x + 6]);

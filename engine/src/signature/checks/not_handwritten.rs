@@ -1,8 +1,11 @@
-//! `not_handwritten`: typed or printed text. Type is built of straight strokes along and across
-//! its line, handwriting of curves: the share of the ink's edges whose direction lies within 5°
-//! of the writing's axis or its perpendicular (about 11% when directions are spread evenly).
+//! `not_handwritten`: typed or printed text, by two measures. Type is built of straight strokes
+//! along and across its line, handwriting of curves: the share of the ink's edges whose direction
+//! lies within 5° of the writing's axis or its perpendicular (about 11% when directions are spread
+//! evenly). And type sets separate letters of one height on one baseline: the most pieces of ink
+//! that line up top and bottom ([`letters`](crate::signature::letters)).
 
 use super::no_ink;
+use crate::signature::letters;
 use crate::signature::report::SignatureCheck;
 use crate::signature::sample::Sample;
 use crate::signature::{SignatureCode, SignatureProfile};
@@ -18,13 +21,15 @@ pub fn check(s: &Sample, p: &SignatureProfile) -> Vec<SignatureCheck> {
         "axis_aligned_edges",
         Threshold::Max { max: p.max_axis_aligned_edges },
     );
+    let tl = Threshold::Max { max: p.max_aligned_letters };
     if s.ink_count == 0 {
-        return vec![no_ink(code, measure, t)];
+        return vec![no_ink(code, measure, t), no_ink(code, "aligned_letters", tl)];
     }
-    match aligned_share(s) {
-        Some(v) => vec![SignatureCheck::judge(code, measure, v, t)],
-        None => vec![SignatureCheck::not_measured(code, measure, t, "too few ink edges")],
-    }
+    let edges = match aligned_share(s) {
+        Some(v) => SignatureCheck::judge(code, measure, v, t),
+        None => SignatureCheck::not_measured(code, measure, t, "too few ink edges"),
+    };
+    vec![edges, SignatureCheck::judge(code, "aligned_letters", letters::aligned_letters(s) as f32, tl)]
 }
 
 fn aligned_share(s: &Sample) -> Option<f32> {
@@ -33,8 +38,9 @@ fn aligned_share(s: &Sample) -> Option<f32> {
     let axis = if s.elongation >= super::rotated::MIN_ELONGATION { s.axis_deg } else { 0.0 };
     let (mut aligned, mut n) = (0usize, 0usize);
     let l = |x: usize, y: usize| i32::from(s.luma[y * w + x]);
-    for y in 1..h.saturating_sub(1) {
-        for x in 1..w.saturating_sub(1) {
+    let (rows, cols) = (&s.ink_rows, &s.ink_cols);
+    for y in rows.start.max(1)..rows.end.min(h.saturating_sub(1)) {
+        for x in cols.start.max(1)..cols.end.min(w.saturating_sub(1)) {
             let i = y * w + x;
             // Ink pixels on the boundary of the mask.
             if s.ink[i] == 0 || (s.ink[i - 1] & s.ink[i + 1] & s.ink[i - w] & s.ink[i + w]) == 1 {

@@ -36,10 +36,17 @@ pub fn run(args: BatchArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::json!({ "job": job, "exported": n, "out": path }));
     } else if let Some(input) = &args.input {
         let found = inputs::collect(input, &[])?;
+        if found.items.iter().any(|i| i.signature.is_some()) {
+            anyhow::bail!(
+                "{}: a distributed job carries photos only; run a manifest with a `signature` column \
+                 without --queue",
+                input.display()
+            );
+        }
         let paths: Vec<String> = found
-            .photos
+            .items
             .iter()
-            .map(|p| std::path::absolute(p).map(|a| crate::cli::files::display(&a)))
+            .map(|i| std::path::absolute(&i.photo).map(|a| crate::cli::files::display(&a)))
             .collect::<Result<_, _>>()?;
         let options = JobOptions {
             profile: args.profile.clone(),
@@ -164,7 +171,7 @@ fn process(
             if lost.load(Ordering::SeqCst) {
                 return Ok(());
             }
-            let line = job.line(path, Path::new(path))?;
+            let line = job.line(path, Path::new(path), None)?;
             let outcome = Row::parse(&line)?.outcome().to_string();
             if queue.record(lease, *seq, &outcome, &line)? {
                 written.fetch_add(1, Ordering::Relaxed);

@@ -1,14 +1,23 @@
 //! What a batch runs over: every file under a directory, the lines of a list, or the `file` (or
-//! `path`) column of a CSV manifest. Relative names in a list or manifest are resolved against the
-//! list's own directory, so a list can travel with its photos.
+//! `path`) column of a CSV manifest, whose optional `signature` column names each applicant's
+//! signature sample. Relative names in a list or manifest are resolved against the list's own
+//! directory, so a list can travel with its photos.
 
 use anyhow::{Context, bail};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+/// One unit of work: a photo, and the signature sample filed with it (from a manifest's
+/// `signature` column).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub photo: PathBuf,
+    pub signature: Option<PathBuf>,
+}
+
 /// What a batch will read.
 pub struct Inputs {
-    pub photos: Vec<PathBuf>,
+    pub items: Vec<Item>,
     /// Files under an input directory that are not images (a `labels.csv`, a README), left out
     /// and counted. A list or manifest names its photos, so nothing it names is skipped.
     pub skipped: usize,
@@ -41,28 +50,37 @@ fn looks_like_image(path: &Path) -> bool {
 /// (the batch's own output files, should they sit among the photos).
 pub fn collect(input: &Path, exclude: &[PathBuf]) -> anyhow::Result<Inputs> {
     let mut skipped = 0;
-    let paths = if input.is_dir() {
+    let items: Vec<Item> = if input.is_dir() {
         let mut out = Vec::new();
         walk(input, &mut out)?;
         out.sort();
         let before = out.len();
         out.retain(|p| looks_like_image(p));
         skipped = before - out.len();
-        out
+        out.into_iter().map(|photo| Item { photo, signature: None }).collect()
     } else {
         let text = std::fs::read_to_string(input).with_context(|| format!("reading {}", input.display()))?;
         let base = input.parent().unwrap_or(Path::new(""));
-        let names = if has_extension(input, "csv") { manifest(&text, input)? } else { list(&text) };
-        names.into_iter().map(|n| base.join(n)).collect()
+        let rows = if has_extension(input, "csv") {
+            manifest(&text, input)?
+        } else {
+            list(&text).into_iter().map(|n| (n, None)).collect()
+        };
+        rows.into_iter()
+            .map(|(photo, signature)| Item {
+                photo: base.join(photo),
+                signature: signature.map(|s| base.join(s)),
+            })
+            .collect()
     };
     let skip: HashSet<PathBuf> = exclude.iter().filter_map(|p| p.canonicalize().ok()).collect();
     let mut seen = HashSet::new();
-    let photos = paths
+    let items = items
         .into_iter()
-        .filter(|p| !p.canonicalize().is_ok_and(|c| skip.contains(&c)))
-        .filter(|p| seen.insert(p.clone()))
+        .filter(|i| !i.photo.canonicalize().is_ok_and(|c| skip.contains(&c)))
+        .filter(|i| seen.insert(i.photo.clone()))
         .collect();
-    Ok(Inputs { photos, skipped })
+    Ok(Inputs { items, skipped })
 }
 
 fn has_extension(path: &Path, ext: &str) -> bool {
@@ -89,9 +107,10 @@ fn list(text: &str) -> Vec<String> {
     text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string).collect()
 }
 
-/// The `file` or `path` column of a CSV with a header row (quoted fields read whole, a
-/// byte-order mark and ragged rows tolerated).
-fn manifest(text: &str, path: &Path) -> anyhow::Result<Vec<String>> {
+/// The `file` or `path` column of a CSV with a header row, and the `signature` column when there
+/// is one (quoted fields read whole, a byte-order mark and ragged rows tolerated; an empty
+/// signature cell means none was filed).
+fn manifest(text: &str, path: &Path) -> anyhow::Result<Vec<(String, Option<String>)>> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
@@ -102,11 +121,13 @@ fn manifest(text: &str, path: &Path) -> anyhow::Result<Vec<String>> {
     else {
         bail!("{}: the header has no `file` or `path` column", path.display());
     };
+    let sig_col = header.iter().position(|h| h.eq_ignore_ascii_case("signature"));
     let mut out = Vec::new();
     for record in reader.records() {
         let record = record.with_context(|| format!("reading {}", path.display()))?;
         if let Some(file) = record.get(col).filter(|f| !f.is_empty()) {
-            out.push(file.to_string());
+            let signature = sig_col.and_then(|c| record.get(c)).filter(|s| !s.is_empty());
+            out.push((file.to_string(), signature.map(str::to_string)));
         }
     }
     Ok(out)
@@ -119,7 +140,9 @@ mod tests {
     #[test]
     fn manifest_reads_the_named_column_with_quotes() {
         let text = "id,path,note\n1,a.jpg,x\n2,\"b, c.jpg\",y\n3,,empty\n";
-        assert_eq!(manifest(text, Path::new("m.csv")).unwrap(), vec!["a.jpg", "b, c.jpg"]);
+        let names: Vec<String> =
+            manifest(text, Path::new("m.csv")).unwrap().into_iter().map(|r| r.0).collect();
+        assert_eq!(names, vec!["a.jpg", "b, c.jpg"]);
         assert!(manifest("id,name\n1,a\n", Path::new("m.csv")).is_err());
     }
 
@@ -132,9 +155,24 @@ mod tests {
         std::fs::write(dir.join("labels.csv"), b"file,label\n").unwrap();
         std::fs::write(dir.join("PROVENANCE.md"), b"# where from\n").unwrap();
         let got = collect(&dir, &[]).unwrap();
-        assert_eq!(got.photos, vec![dir.join("a.jpg"), dir.join("sub/no_ending")]);
+        let photos: Vec<PathBuf> = got.items.into_iter().map(|i| i.photo).collect();
+        assert_eq!(photos, vec![dir.join("a.jpg"), dir.join("sub/no_ending")]);
         assert_eq!(got.skipped, 2);
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn manifest_pairs_each_photo_with_its_signature() {
+        let text = "file,Signature\na.jpg,a_sig.png\nb.jpg,\nc.jpg\n";
+        let rows = manifest(text, Path::new("m.csv")).unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                ("a.jpg".to_string(), Some("a_sig.png".to_string())),
+                ("b.jpg".to_string(), None),
+                ("c.jpg".to_string(), None)
+            ]
+        );
     }
 
     #[test]

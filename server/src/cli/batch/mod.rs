@@ -1,6 +1,7 @@
 //! `sapa batch`: offline re-checks of a photo collection. Every photo is validated and gets its
-//! face template from the same analysis, in parallel; each result is one JSON line, written whole
-//! as soon as it is ready, so an interrupted run can `--resume` without redoing finished photos.
+//! face template from the same analysis, in parallel (with the signature sample a manifest files
+//! beside it); each result is one JSON line, written whole as soon as it is ready, so an
+//! interrupted run can `--resume` without redoing finished photos.
 
 mod distributed;
 mod inputs;
@@ -32,7 +33,9 @@ use std::time::Instant;
 #[derive(Args, Debug)]
 pub struct BatchArgs {
     /// A directory (read recursively), a list of paths (one a line), or a CSV manifest with a
-    /// `file` or `path` column. Relative paths in a list or manifest are relative to it.
+    /// `file` or `path` column and, optionally, a `signature` column naming each photo's
+    /// signature sample (judged with the profile's `[signature]` section). Relative paths in a
+    /// list or manifest are relative to it.
     #[arg(long, required_unless_present_any = ["status", "export"])]
     input: Option<PathBuf>,
     /// The results: one JSON line per photo.
@@ -54,7 +57,8 @@ pub struct BatchArgs {
     /// Photos per leased chunk of a distributed job.
     #[arg(long, default_value_t = 25, value_parser = clap::value_parser!(u32).range(1..))]
     chunk_size: u32,
-    /// Also write one CSV row per photo: file, decision, failed codes (`;`-joined), error code.
+    /// Also write one CSV row per photo: file, decision, failed codes (`;`-joined), error code;
+    /// with signatures, the same four for the signature sample.
     #[arg(long, value_name = "R.csv")]
     csv: Option<PathBuf>,
     /// Also write an HTML report with a chart of the reasons and thumbnails of the rejected
@@ -111,7 +115,7 @@ pub fn run(global: &GlobalArgs, args: BatchArgs) -> anyhow::Result<ExitCode> {
     };
     let outputs: Vec<PathBuf> =
         [Some(&out), args.csv.as_ref(), args.report.as_ref()].into_iter().flatten().cloned().collect();
-    let inputs::Inputs { photos, skipped } = inputs::collect(&input, &outputs)?;
+    let inputs::Inputs { items, skipped } = inputs::collect(&input, &outputs)?;
     let load_start = Instant::now();
     let Loaded { validator, recognizer, profile } = Loaded::load(global, &args.profile, args.model)?;
     let load = load_start.elapsed();
@@ -126,11 +130,12 @@ pub fn run(global: &GlobalArgs, args: BatchArgs) -> anyhow::Result<ExitCode> {
         (Journal::create(&out)?, Vec::new())
     };
     let done: HashSet<&str> = earlier.iter().map(|r| r.file.as_str()).collect();
-    let keyed: Vec<(String, &PathBuf)> = photos.iter().map(|p| (super::files::display(p), p)).collect();
-    let mut todo: Vec<(&str, &PathBuf)> =
-        keyed.iter().filter(|(k, _)| !done.contains(k.as_str())).map(|(k, p)| (k.as_str(), *p)).collect();
+    let keyed: Vec<(String, &inputs::Item)> =
+        items.iter().map(|i| (super::files::display(&i.photo), i)).collect();
+    let mut todo: Vec<(&str, &inputs::Item)> =
+        keyed.iter().filter(|(k, _)| !done.contains(k.as_str())).map(|(k, i)| (k.as_str(), *i)).collect();
     // Largest files first, one photo per task: no worker is left alone with a big photo at the end.
-    todo.sort_by_cached_key(|(_, p)| std::cmp::Reverse(std::fs::metadata(p).map_or(0, |m| m.len())));
+    todo.sort_by_cached_key(|(_, i)| std::cmp::Reverse(std::fs::metadata(&i.photo).map_or(0, |m| m.len())));
 
     let threads =
         global.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -142,8 +147,8 @@ pub fn run(global: &GlobalArgs, args: BatchArgs) -> anyhow::Result<ExitCode> {
     let fresh: Vec<Row> = pool.install(|| {
         todo.par_iter()
             .with_max_len(1)
-            .map(|(key, path)| {
-                let line = job.line(key, path)?;
+            .map(|(key, item)| {
+                let line = job.line(key, &item.photo, item.signature.as_deref())?;
                 journal.append(&line).with_context(|| format!("writing {}", out.display()))?;
                 bar.inc(1);
                 Ok(Row::parse(&line)?)
@@ -159,7 +164,7 @@ pub fn run(global: &GlobalArgs, args: BatchArgs) -> anyhow::Result<ExitCode> {
     rows.sort_by_key(|r| order.get(r.file.as_str()).copied().unwrap_or(usize::MAX));
     let tally = summary::Tally::of(&rows);
     if let Some(path) = &args.csv {
-        table::write(path, &rows)?;
+        table::write(path, &rows, items.iter().any(|i| i.signature.is_some()))?;
     }
     if let Some(path) = &args.report {
         pool.install(|| report::write(path, &rows, &tally, &validator.analyzer().config().limits))?;

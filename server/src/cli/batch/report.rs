@@ -67,6 +67,9 @@ pub fn write(path: &Path, rows: &[&Row], tally: &Tally, limits: &DecodeLimits) -
                         }
                     }
                 }
+                @if let Some(sig) = &tally.signatures {
+                    (signatures(rows, sig))
+                }
                 @if !errors.is_empty() {
                     h2 { "Errors (" (errors.len()) ")" }
                     table {
@@ -82,6 +85,35 @@ pub fn write(path: &Path, rows: &[&Row], tally: &Tally, limits: &DecodeLimits) -
         }
     };
     std::fs::write(path, page.into_string()).with_context(|| format!("writing {}", path.display()))
+}
+
+/// The signature samples filed with the photos: counts, then each one refused, with its photo,
+/// its failed codes and messages, or its error (no pictures: the photo's section has those).
+fn signatures(rows: &[&Row], tally: &Tally) -> Markup {
+    let refused: Vec<(&Row, &Row)> = rows
+        .iter()
+        .filter_map(|r| r.signature.as_deref().map(|s| (*r, s)))
+        .filter(|(_, s)| s.outcome() != "accept")
+        .collect();
+    html! {
+        h2 { "Signature samples" }
+        p { (tally.by_outcome.values().sum::<usize>()) " samples: " (tally.count("accept")) " accept, "
+            (tally.count("reject")) " reject, " (tally.count("error")) " error." }
+        @if !refused.is_empty() {
+            table {
+                tr { th { "signature" } th { "photo" } th { "outcome" } th { "reasons" } }
+                @for (photo, sig) in &refused {
+                    tr {
+                        td { (sig.file) } td { (photo.file) } td { (sig.outcome()) }
+                        td {
+                            @if let Some(e) = &sig.error { code { (e.code) } " " (e.message) }
+                            @for (code, message) in sig.reasons() { div { code { (code) } " " (message) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Horizontal bars, one per failure or error code, longest first (inline SVG).

@@ -1,5 +1,6 @@
-//! One photo's result as the summary, CSV and HTML report need it, read back from its JSON line,
-//! so results from this run and from a resumed run go through the same path.
+//! One photo's result (and its signature sample's) as the summary, CSV and HTML report need it,
+//! read back from its JSON line, so results from this run and from a resumed run go through the
+//! same path.
 
 use serde::Deserialize;
 
@@ -19,6 +20,10 @@ pub struct Row {
     /// A rejected photo's overlay geometry; absent in lines written before overlays existed.
     #[serde(default)]
     pub overlay: Option<sapa_engine::overlay::Overlay>,
+    /// The signature sample filed with the photo: the same shape (file, decision, failed codes,
+    /// checks, or an error), read by the same code.
+    #[serde(default)]
+    pub signature: Option<Box<Row>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -1,4 +1,5 @@
-//! The closing summary: photos by decision and by failure code, and the run's throughput.
+//! The closing summary: photos (and signature samples) by decision and by failure code, and the
+//! run's throughput.
 
 use super::row::Row;
 use std::collections::BTreeMap;
@@ -10,11 +11,17 @@ pub struct Tally {
     pub by_outcome: BTreeMap<String, usize>,
     pub by_failure: BTreeMap<String, usize>,
     pub by_error: BTreeMap<String, usize>,
+    /// The signature samples filed with the photos, counted the same way (`None` without any).
+    pub signatures: Option<Box<Tally>>,
 }
 
 impl Tally {
     pub fn of(rows: &[&Row]) -> Self {
         let mut t = Self::default();
+        let signed: Vec<&Row> = rows.iter().filter_map(|r| r.signature.as_deref()).collect();
+        if !signed.is_empty() {
+            t.signatures = Some(Box::new(Tally::of(&signed)));
+        }
         for row in rows {
             *t.by_outcome.entry(row.outcome().to_string()).or_default() += 1;
             for code in &row.failed {
@@ -62,6 +69,22 @@ pub fn render(tally: &Tally, stats: &RunStats) -> String {
     }
     if !tally.by_error.is_empty() {
         let _ = writeln!(s, "errors: {}", by_count(&tally.by_error));
+    }
+    if let Some(sig) = &tally.signatures {
+        let _ = writeln!(
+            s,
+            "signatures: {} samples: {} accept, {} reject, {} error",
+            sig.by_outcome.values().sum::<usize>(),
+            sig.count("accept"),
+            sig.count("reject"),
+            sig.count("error")
+        );
+        if !sig.by_failure.is_empty() {
+            let _ = writeln!(s, "signature failed checks: {}", by_count(&sig.by_failure));
+        }
+        if !sig.by_error.is_empty() {
+            let _ = writeln!(s, "signature errors: {}", by_count(&sig.by_error));
+        }
     }
     if stats.skipped > 0 {
         let _ = writeln!(s, "skipped: {} files that are not images", stats.skipped);
