@@ -277,6 +277,10 @@ fn a_burst_keeps_its_best_frame_with_the_full_report_and_the_crop() {
     assert!(!failed.contains(&"blur") && !failed.contains(&"underexposed"), "{failed:?}");
     assert!(report["checks"].as_array().unwrap().len() >= 20, "the full report");
     assert!(codes(&a).contains(&"close_mouth".to_string()), "{}", a["hints"]);
+    // What no hint covers is listed apart: the camera's resolution, the background.
+    let others = a["others"].as_array().unwrap();
+    assert!(others.iter().any(|c| c == "busy_background"), "{others:?}");
+    assert!(!others.iter().any(|c| c == "open_mouth"), "{others:?}");
     // The crop: a JPEG at the profile's output size.
     use base64::Engine;
     let crop = &a["crop"];

@@ -113,6 +113,8 @@ fn the_kiosk_page_streams_the_camera_shows_hints_captures_and_shows_the_crop() {
     let reasons = page.eval("[...document.querySelectorAll('#reasons li')].map(l => l.dataset.code)");
     let reasons: Vec<&str> = reasons.as_array().unwrap().iter().filter_map(|c| c.as_str()).collect();
     assert!(reasons.contains(&"close_mouth"), "{reasons:?}");
+    assert!(reasons.contains(&"busy_background"), "{reasons:?}");
+    assert!(!reasons.contains(&"open_mouth"), "a hint and its check are one reason: {reasons:?}");
     assert_eq!(page.eval("document.getElementById('live').hidden"), true);
     // The camera is off once the photo is taken.
     assert_eq!(page.eval("document.getElementById('video').srcObject === null"), true);

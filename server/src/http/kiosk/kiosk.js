@@ -254,11 +254,11 @@ function renderResult(a) {
   if (a.crop) { img.src = "data:image/" + a.crop.format + ";base64," + a.crop.data; img.hidden = false; } else { img.removeAttribute("src"); img.hidden = true; }
   const ol = $("reasons");
   clear(ol);
-  // What the person can do first; then what only the report names (the camera, the background).
+  // What the person can do first; then what no hint covers (the camera, the background).
   const items = a.hints.map((h) => [h.code, h.message]);
-  for (const code of a.report.failed) {
+  for (const code of a.others) {
     const c = a.report.checks.find((x) => x.code === code && !x.passed);
-    if (!items.some(([k]) => k === code)) items.push([code, c ? c.message : code]);
+    items.push([code, c ? c.message : code]);
   }
   if (items.length === 0) items.push(["", t("nothing_to_fix")]);
   for (const [code, text] of items) {

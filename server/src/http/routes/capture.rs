@@ -12,7 +12,7 @@ use axum::Json;
 use axum::extract::{Request, State};
 use sapa_engine::capture::{self, FrameScore};
 use sapa_engine::guidance::HintMessage;
-use sapa_engine::validate::Report;
+use sapa_engine::validate::{Code, Report};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -34,6 +34,9 @@ pub struct CaptureResponse {
     pub crop: Option<CropImage>,
     /// What the person can still fix on the chosen frame, most urgent first; empty when captured.
     pub hints: Vec<HintMessage>,
+    /// The chosen frame's failed codes that no hint covers (the camera's resolution, the
+    /// background): for the operator; their messages are in the report's checks.
+    pub others: Vec<Code>,
     /// Every frame's ranking measures, in burst order (the order is stated in
     /// `sapa_engine::capture::rank::better`).
     pub frames: Vec<FrameScore>,
@@ -123,6 +126,7 @@ async fn run(
                     report: c.report,
                     crop,
                     hints: c.hints,
+                    others: c.others,
                     frames: c.frames,
                 })
             })();
