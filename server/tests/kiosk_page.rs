@@ -53,17 +53,21 @@ fn screenshots() -> std::path::PathBuf {
 
 const KEY: &str = "kiosk-page-key-0123456789";
 
-#[test]
-fn the_kiosk_page_streams_the_camera_shows_hints_captures_and_shows_the_crop() {
-    let camera = std::env::temp_dir().join(format!("sapa-kiosk-camera-{}.y4m", std::process::id()));
-    // About 2 s of the same 640x480 frame; Chromium loops the file.
-    write_y4m(&frames::capture_frame(), 20, 10, &camera);
+/// Chromium with a fake camera playing `img` (about 2 s of it, looped), or `None` without Chromium.
+fn browser_with_camera(name: &str, img: &image::RgbImage) -> Option<(Browser, std::path::PathBuf)> {
+    let camera = std::env::temp_dir().join(format!("sapa-kiosk-camera-{}-{name}.y4m", std::process::id()));
+    write_y4m(img, 20, 10, &camera);
     let switches = [
         "--use-fake-ui-for-media-stream".to_string(),
         "--use-fake-device-for-media-stream".to_string(),
         format!("--use-file-for-fake-video-capture={}", camera.display()),
     ];
-    let Some(b) = Browser::launch_with("kiosk", &switches) else { return };
+    Browser::launch_with(name, &switches).map(|b| (b, camera))
+}
+
+#[test]
+fn the_kiosk_page_streams_the_camera_shows_hints_captures_and_shows_the_crop() {
+    let Some((b, camera)) = browser_with_camera("kiosk", &frames::capture_frame()) else { return };
     let cfg = "[[key]]\nname = \"kiosk-1\"\nkey_env = \"KIOSK_KEY\"\nscopes = [\"validate\"]\n";
     let s = serve::Serve::start("kiosk-page", cfg, &[("KIOSK_KEY", KEY)]);
     let mut page = b.page();
@@ -90,6 +94,7 @@ fn the_kiosk_page_streams_the_camera_shows_hints_captures_and_shows_the_crop() {
     assert!(hints.as_array().unwrap().iter().any(|c| c == "close_mouth"), "{hints}");
     let first = page.eval("document.querySelector('#hints li').textContent");
     assert!(first.as_str().unwrap().chars().any(|c| ('а'..='я').contains(&c)), "{first}");
+    page.screenshot(&screenshots().join("kiosk-live.png"));
 
     // The capture, then the result: the decision, the crop, what to fix.
     let state = page.wait_for(
@@ -146,5 +151,36 @@ fn the_kiosk_page_streams_the_camera_shows_hints_captures_and_shows_the_crop() {
     assert!(audit.iter().any(|l| l["route"] == "capture" && l["decision"] == "not_captured"), "{audit:?}");
     let text = serde_json::to_string(&audit).unwrap() + &s.log();
     assert!(!text.contains(KEY) && !text.contains("base64"), "{text}");
+    let _ = std::fs::remove_file(&camera);
+}
+
+#[test]
+fn a_wrong_key_is_refused_at_the_upgrade_and_the_page_says_so() {
+    let Some((b, camera)) = browser_with_camera("kiosk-key", &frames::capture_frame()) else { return };
+    let cfg = "[[key]]\nname = \"kiosk-1\"\nkey_env = \"KIOSK_KEY\"\nscopes = [\"validate\"]\n";
+    let s = serve::Serve::start("kiosk-page-key", cfg, &[("KIOSK_KEY", KEY)]);
+    let mut page = b.page();
+    page.goto(&s.url("/kiosk"));
+    page.eval("document.querySelector('#langs [data-lang=kk]').click()");
+    page.eval("document.getElementById('key').value = 'guess'; document.getElementById('key-save').click()");
+    page.wait_for("document.body.dataset.state === 'error'", Duration::from_secs(60));
+    let error = page.eval("document.getElementById('error').textContent");
+    assert_eq!(error, "Sapa қосылудан бас тартты. Оператордан кілтті тексеруді сұраңыз.");
+    assert_eq!(page.eval("document.body.dataset.frames === undefined"), true, "no frame was answered");
+    // The camera is released when the stream is refused.
+    assert_eq!(page.eval("document.getElementById('video').srcObject === null"), true);
+    // The refused upgrade is the answer the page expects; the browser still logs the failed
+    // handshake (Chromium words a 401 as "HTTP Authentication failed"), the only error allowed.
+    let problems: Vec<String> = page
+        .problems()
+        .into_iter()
+        .filter(|p| !(p.contains("WebSocket connection to") && p.contains("Authentication failed")))
+        .collect();
+    assert!(problems.is_empty(), "{problems:?}");
+    let audit = s.audit();
+    assert!(
+        audit.iter().any(|l| l["route"] == "guidance.ws" && l["error"] == "invalid_api_key"),
+        "{audit:?}"
+    );
     let _ = std::fs::remove_file(&camera);
 }
