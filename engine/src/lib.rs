@@ -13,6 +13,7 @@ pub mod runtime;
 pub use error::{EngineError, Result};
 pub mod align;
 pub mod analyze;
+pub mod capture;
 pub mod detect;
 pub mod geometry;
 pub mod guidance;

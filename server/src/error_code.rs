@@ -63,6 +63,8 @@ codes! {
     MissingField = "missing_field",
     /// A multipart part is given twice.
     DuplicateField = "duplicate_field",
+    /// A capture burst has more frames than `[kiosk] max_capture_frames`.
+    TooManyFrames = "too_many_frames",
     /// A malformed query, body or multipart stream.
     BadRequest = "bad_request",
     /// No such validation profile.

@@ -2,6 +2,7 @@
 //! a real WebSocket client (tungstenite). Frames are made at test time from the committed
 //! portrait (fixtures/astronaut.png, public domain).
 
+mod frames;
 mod serve;
 
 use serve::Serve;
@@ -27,9 +28,7 @@ fn post(url: &str, content_type: &str, body: &[u8], headers: &[(&str, &str)]) ->
     (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
 }
 
-fn astronaut() -> image::RgbImage {
-    image::open(serve::root().join("fixtures/astronaut.png")).unwrap().to_rgb8()
-}
+use frames::{astronaut, capture_frame};
 
 fn jpeg(img: &image::RgbImage) -> Vec<u8> {
     let mut out = Vec::new();
@@ -196,4 +195,176 @@ fn a_silent_stream_is_closed_after_the_idle_timeout() {
         }
     };
     assert!(ended, "the silent stream was not closed");
+}
+
+/// `frame` moved `dx` pixels to the left, the uncovered side in the background colour.
+fn shifted(frame: &image::RgbImage, dx: u32) -> image::RgbImage {
+    let mut out = image::RgbImage::from_pixel(frame.width(), frame.height(), *frame.get_pixel(2, 2));
+    let rest = image::imageops::crop_imm(frame, dx, 0, frame.width() - dx, frame.height()).to_image();
+    image::imageops::replace(&mut out, &rest, 0, 0);
+    out
+}
+
+/// `frame` at `factor` of its brightness.
+fn darker(frame: &image::RgbImage, factor: f32) -> image::RgbImage {
+    let mut out = frame.clone();
+    out.pixels_mut().for_each(|p| p.0 = p.0.map(|c| (c as f32 * factor) as u8));
+    out
+}
+
+const BOUNDARY: &str = "sapa-burst-0f3c9a";
+
+/// A multipart body of `(part name, content type, bytes)`.
+fn form(parts: &[(&str, &str, Vec<u8>)]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (i, (name, ct, bytes)) in parts.iter().enumerate() {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"f{i}\"\r\n\
+                 Content-Type: {ct}\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+fn post_burst(
+    s: &Serve,
+    query: &str,
+    parts: &[(&str, &str, Vec<u8>)],
+    key: Option<&str>,
+) -> (u16, serde_json::Value) {
+    let ct = format!("multipart/form-data; boundary={BOUNDARY}");
+    let auth = key.map(|k| format!("Bearer {k}"));
+    let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("authorization", a.as_str())).collect();
+    post(&s.url(&format!("/v1/capture{query}")), &ct, &form(parts), &headers)
+}
+
+#[test]
+fn a_burst_keeps_its_best_frame_with_the_full_report_and_the_crop() {
+    let s = keyed("capture", "");
+    let good = capture_frame();
+    let blurred = image::imageops::blur(&good, 4.0);
+    let burst = [
+        ("frame", "image/jpeg", jpeg(&blurred)),
+        ("frame", "image/jpeg", jpeg(&darker(&good, 0.3))),
+        ("frame", "image/jpeg", jpeg(&good)),
+        // Moved until the face leaves the frame.
+        ("frame", "image/png", {
+            let mut png = Vec::new();
+            shifted(&good, 300)
+                .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+                .unwrap();
+            png
+        }),
+    ];
+    let (status, a) = post_burst(&s, "?lang=en", &burst, Some(KEY));
+    assert_eq!(status, 200, "{a}");
+    assert_eq!(a["chosen"], 2, "{}", a["frames"]);
+    // The astronaut smiles with her teeth showing: not compliant, so not captured; the answer
+    // still carries the report, the crop and what to fix.
+    assert_eq!(a["captured"], false);
+    let report = &a["report"];
+    assert_eq!(report["decision"], "reject");
+    assert_eq!(report["profile"], "kiosk");
+    let failed: Vec<&str> =
+        report["failed"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    assert!(failed.contains(&"open_mouth"), "{failed:?}");
+    assert!(!failed.contains(&"blur") && !failed.contains(&"underexposed"), "{failed:?}");
+    assert!(report["checks"].as_array().unwrap().len() >= 20, "the full report");
+    assert!(codes(&a).contains(&"close_mouth".to_string()), "{}", a["hints"]);
+    // What no hint covers is listed apart: the camera's resolution, the background.
+    let others = a["others"].as_array().unwrap();
+    assert!(others.iter().any(|c| c == "busy_background"), "{others:?}");
+    assert!(!others.iter().any(|c| c == "open_mouth"), "{others:?}");
+    // The crop: a JPEG at the profile's output size.
+    use base64::Engine;
+    let crop = &a["crop"];
+    assert_eq!(crop["format"], "jpeg");
+    let bytes = base64::engine::general_purpose::STANDARD.decode(crop["data"].as_str().unwrap()).unwrap();
+    let img = image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg).unwrap();
+    assert_eq!((img.width(), img.height()), (413, 531));
+    assert_eq!((crop["width"].as_u64(), crop["height"].as_u64()), (Some(413), Some(531)));
+    // Every frame's score, in burst order; the degraded ones fail more, or show no face.
+    let frames = a["frames"].as_array().unwrap();
+    assert_eq!(frames.len(), 4);
+    let n = |i: usize| frames[i]["failed"].as_array().unwrap().len();
+    assert!(n(0) > n(2) && n(1) > n(2), "{frames:?}");
+    assert!(frames[0]["failed"].as_array().unwrap().iter().any(|c| c == "blur"), "{}", frames[0]);
+    assert!(frames[1]["failed"].as_array().unwrap().iter().any(|c| c == "underexposed"), "{}", frames[1]);
+    assert_eq!(frames[3]["face"], false, "{}", frames[3]);
+    assert!(frames[2]["sharpness"].as_f64().unwrap() > frames[0]["sharpness"].as_f64().unwrap());
+    // The audit line has the outcome, never a picture.
+    let audit = s.audit();
+    let line = audit.iter().find(|l| l["route"] == "capture").expect("an audit line");
+    assert_eq!(line["decision"], "not_captured", "{line}");
+    let text = serde_json::to_string(&audit).unwrap() + &s.log();
+    assert!(!text.contains(&crop["data"].as_str().unwrap()[..64]), "the crop leaked into the logs");
+}
+
+#[test]
+fn a_bad_burst_is_refused_with_a_typed_4xx_before_any_frame_is_decoded() {
+    let s = keyed("capture-refused", "[kiosk]\nmax_capture_frames = 3\nmax_frame_bytes = 300000\n");
+    let frame = jpeg(&capture_frame());
+    // One frame too many: refused at the fourth part, whatever the parts hold (these are not even
+    // images: a decoded burst would be a 422).
+    let junk =
+        |n: usize| (0..n).map(|_| ("frame", "image/jpeg", b"not decoded".to_vec())).collect::<Vec<_>>();
+    let (status, e) = post_burst(&s, "?lang=kk", &junk(4), Some(KEY));
+    assert_eq!((status, e["error"]["code"].as_str()), (413, Some("too_many_frames")), "{e}");
+    // In Kazakh, as asked.
+    assert!(e["error"]["message"].as_str().unwrap().chars().any(|c| ('а'..='я').contains(&c)), "{e}");
+    // A part that is not an image, among good frames.
+    let parts = [("frame", "image/jpeg", frame.clone()), ("frame", "text/plain", b"hello".to_vec())];
+    let (status, e) = post_burst(&s, "", &parts, Some(KEY));
+    assert_eq!((status, e["error"]["code"].as_str()), (422, Some("unsupported_format")), "{e}");
+    assert!(e["error"]["detail"].as_str().unwrap().contains("frame 1"), "{e}");
+    // A part of another name, an oversize frame, no frame, not a form.
+    let (status, e) = post_burst(&s, "", &[("photo", "image/jpeg", frame.clone())], Some(KEY));
+    assert_eq!((status, e["error"]["code"].as_str()), (400, Some("bad_request")), "{e}");
+    let (status, e) = post_burst(&s, "", &[("frame", "image/jpeg", vec![0u8; 310_000])], Some(KEY));
+    assert_eq!((status, e["error"]["code"].as_str()), (413, Some("payload_too_large")), "{e}");
+    let (status, e) = post_burst(&s, "", &[], Some(KEY));
+    assert_eq!((status, e["error"]["code"].as_str()), (400, Some("missing_field")), "{e}");
+    let auth = format!("Bearer {KEY}");
+    let (status, e) = post(&s.url("/v1/capture"), "image/jpeg", &frame, &[("authorization", &auth)]);
+    assert_eq!((status, e["error"]["code"].as_str()), (415, Some("unsupported_media_type")), "{e}");
+    // No key, and a key in the wrong place.
+    let (status, e) = post_burst(&s, "", &[("frame", "image/jpeg", frame.clone())], None);
+    assert_eq!((status, e["error"]["code"].as_str()), (401, Some("missing_api_key")), "{e}");
+    let (status, e) = post_burst(&s, "", &[("frame", "image/jpeg", frame)], Some("wrong"));
+    assert_eq!((status, e["error"]["code"].as_str()), (401, Some("invalid_api_key")), "{e}");
+}
+
+#[test]
+fn a_browser_offers_the_key_as_a_websocket_subprotocol_and_gets_only_sapa_v1_back() {
+    use base64::Engine;
+    use tungstenite::client::IntoClientRequest;
+    let s = keyed("guidance-subprotocol", "");
+    let url = s.url("/v1/guidance/ws?lang=en").replacen("http://", "ws://", 1);
+    let offer = |key: &str| {
+        let mut req = url.clone().into_client_request().unwrap();
+        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key);
+        req.headers_mut()
+            .insert("sec-websocket-protocol", format!("sapa.v1, sapa-key.{token}").parse().unwrap());
+        tungstenite::connect(req)
+    };
+    let (mut ws, response) = offer(KEY).expect("upgrade with the key as a subprotocol");
+    let chosen = response.headers().get("sec-websocket-protocol").unwrap().to_str().unwrap();
+    assert_eq!(chosen, "sapa.v1", "the key is never echoed");
+    ws.send(Message::binary(jpeg(&kiosk_frame()))).unwrap();
+    let a = next_answer(&mut ws);
+    assert_eq!(a["seq"], 1, "{a}");
+    assert!(a["error"].is_null(), "{a}");
+    match offer("not-the-key") {
+        Err(tungstenite::Error::Http(r)) => assert_eq!(r.status().as_u16(), 401),
+        other => panic!("connected with a wrong key: {:?}", other.map(|_| ())),
+    }
+    // The key never reaches the log or the audit lines.
+    let text = serde_json::to_string(&s.audit()).unwrap() + &s.log();
+    assert!(!text.contains(KEY), "{text}");
 }

@@ -105,7 +105,8 @@ impl ApiKeys {
     }
 
     /// The client behind the request's key, if the key exists and carries `scope`.
-    /// The key is read from `Authorization: Bearer KEY` or `X-Api-Key: KEY`.
+    /// The key is read from `Authorization: Bearer KEY` or `X-Api-Key: KEY`, or on a WebSocket
+    /// upgrade from the offered subprotocols (see [`websocket_key`]).
     pub fn authorize(&self, headers: &HeaderMap, scope: Scope) -> Result<Client, ApiError> {
         if self.keys.is_empty() {
             return Ok(Client("loopback".into()));
@@ -117,14 +118,15 @@ impl ApiKeys {
             .and_then(|v| v.split_once(' ').filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer")))
             .map(|(_, key)| key)
             .or_else(|| headers.get("x-api-key").and_then(|v| v.to_str().ok()))
-            .map(str::trim);
+            .map(|k| k.trim().to_string())
+            .or_else(|| websocket_key(headers));
         let Some(presented) = presented.filter(|p| !p.is_empty()) else {
             return Err(ApiError::unauthorized(
                 ErrorCode::MissingApiKey,
                 "send the API key as `Authorization: Bearer KEY`",
             ));
         };
-        let d = digest(presented);
+        let d = digest(&presented);
         // Look at every key, so the time taken does not say how far down the list a match is.
         let found = self.keys.iter().fold(None, |hit, k| if same(&k.digest, &d) { Some(k) } else { hit });
         let Some(key) = found else {
@@ -138,6 +140,33 @@ impl ApiKeys {
         }
         Ok(Client(key.name.clone()))
     }
+}
+
+/// The subprotocol a browser's WebSocket offers beside [`KEY_PROTOCOL_PREFIX`]`KEY`; the
+/// server selects it, so the key is never echoed back.
+pub const WS_PROTOCOL: &str = "sapa.v1";
+
+/// A browser cannot set a header on a WebSocket, and a key in the URL would end in access logs
+/// and history: the page offers `sapa-key.` + the key in unpadded base64url (so any key is a
+/// valid protocol token) as a subprotocol, `new WebSocket(url, ["sapa.v1", "sapa-key.…"])`.
+pub const KEY_PROTOCOL_PREFIX: &str = "sapa-key.";
+
+/// The key offered as a WebSocket subprotocol, on a WebSocket upgrade only.
+fn websocket_key(headers: &HeaderMap) -> Option<String> {
+    use base64::Engine;
+    let upgrade = headers.get(axum::http::header::UPGRADE).and_then(|v| v.to_str().ok());
+    if !upgrade.is_some_and(|u| u.trim().eq_ignore_ascii_case("websocket")) {
+        return None;
+    }
+    headers
+        .get_all(axum::http::header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .find_map(|p| p.trim().strip_prefix(KEY_PROTOCOL_PREFIX))
+        .and_then(|b64| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(b64).ok())
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .map(|k| k.trim().to_string())
 }
 
 #[cfg(test)]
@@ -181,6 +210,19 @@ mod tests {
             k.authorize(&with("x-api-key", "nope"), Scope::Validate).unwrap_err().code,
             "invalid_api_key"
         );
+    }
+
+    #[test]
+    fn a_websocket_upgrade_may_offer_the_key_as_a_subprotocol_and_nothing_else_may() {
+        let k = keys();
+        let mut h = with("sec-websocket-protocol", "sapa.v1, sapa-key.azc"); // base64url("k7")
+        h.insert("upgrade", HeaderValue::from_static("websocket"));
+        assert_eq!(k.authorize(&h, Scope::Validate).unwrap().0, "kiosk-7");
+        h.insert("sec-websocket-protocol", HeaderValue::from_static("sapa.v1, sapa-key.bm9wZQ"));
+        assert_eq!(k.authorize(&h, Scope::Validate).unwrap_err().code, "invalid_api_key");
+        // Not an upgrade: the protocol header carries no key.
+        let plain = with("sec-websocket-protocol", "sapa.v1, sapa-key.azc");
+        assert_eq!(k.authorize(&plain, Scope::Validate).unwrap_err().code, "missing_api_key");
     }
 
     #[test]

@@ -199,3 +199,69 @@ fn unsupported(ct: &str) -> ApiError {
         format!("Content-Type {shown} is not accepted: send image/* bytes or multipart/form-data"),
     )
 }
+
+/// A burst of camera frames: a multipart form whose parts are all named `field`, at most
+/// `max_frames` of them, each at most `max_frame_bytes`. Read part by part, so a burst with one
+/// frame too many or one frame too large is refused at that part, before the rest is read and
+/// before any frame is decoded (the guard drains what is left); the whole read keeps `timeout`.
+pub async fn frames(
+    req: Request,
+    field: &str,
+    max_frames: usize,
+    max_frame_bytes: usize,
+    timeout: Duration,
+) -> Result<Vec<Bytes>, ApiError> {
+    let ct = content_type(&req);
+    if !ct.starts_with("multipart/form-data") {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::UnsupportedMediaType,
+            format!("Content-Type {ct:?} is not accepted: send multipart/form-data with `{field}` parts"),
+        ));
+    }
+    let read = async {
+        let mut form = Multipart::from_request(req, &()).await.map_err(|e| {
+            ApiError::bad_request(ErrorCode::BadRequest, format!("multipart: {}", e.body_text()))
+        })?;
+        let mut out: Vec<Bytes> = Vec::new();
+        while let Some(mut part) = form.next_field().await.map_err(bad_multipart)? {
+            let name = part.name().unwrap_or("").to_string();
+            if name != field {
+                return Err(ApiError::bad_request(
+                    ErrorCode::BadRequest,
+                    format!("unexpected multipart part `{name}`: a burst has only `{field}` parts"),
+                ));
+            }
+            if out.len() == max_frames {
+                return Err(ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    ErrorCode::TooManyFrames,
+                    format!("a burst may carry at most {max_frames} frames"),
+                ));
+            }
+            let mut buf = Vec::new();
+            while let Some(chunk) = part.chunk().await.map_err(bad_multipart)? {
+                if buf.len() + chunk.len() > max_frame_bytes {
+                    return Err(ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        ErrorCode::PayloadTooLarge,
+                        format!("frame {} exceeds the limit of {max_frame_bytes} bytes", out.len()),
+                    ));
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            out.push(Bytes::from(buf));
+        }
+        if out.is_empty() {
+            return Err(ApiError::bad_request(
+                ErrorCode::MissingField,
+                format!("the multipart part `{field}` is missing"),
+            ));
+        }
+        Ok(out)
+    };
+    match tokio::time::timeout(timeout, read).await {
+        Err(_) => Err(timed_out(timeout)),
+        Ok(r) => r,
+    }
+}

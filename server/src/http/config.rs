@@ -40,6 +40,9 @@ pub struct KioskSection {
     pub idle_timeout_s: u64,
     /// Seconds a WebSocket connection may last (one citizen's capture takes well under this).
     pub max_session_s: u64,
+    /// Most frames one `POST /v1/capture` burst may carry (each at most `max_frame_bytes`): every
+    /// frame is fully validated (about 0.3-0.5 s of one worker each), so this bounds the request.
+    pub max_capture_frames: usize,
 }
 
 impl Default for KioskSection {
@@ -50,6 +53,7 @@ impl Default for KioskSection {
             max_fps: 10.0,
             idle_timeout_s: 30,
             max_session_s: 600,
+            max_capture_frames: 8,
         }
     }
 }
@@ -258,6 +262,7 @@ impl ServeConfig {
             ("kiosk.max_frame_bytes", cfg.kiosk.max_frame_bytes as u64),
             ("kiosk.idle_timeout_s", cfg.kiosk.idle_timeout_s),
             ("kiosk.max_session_s", cfg.kiosk.max_session_s),
+            ("kiosk.max_capture_frames", cfg.kiosk.max_capture_frames as u64),
         ] {
             if n == 0 {
                 anyhow::bail!("{name} must be more than 0");

@@ -7,6 +7,7 @@ pub mod body;
 pub mod config;
 pub mod error;
 pub mod guard;
+pub mod kiosk;
 pub mod messages;
 pub mod metrics;
 pub mod openapi;
@@ -36,6 +37,10 @@ use std::time::{Duration, Instant};
 pub fn router(state: Arc<AppState>) -> Router {
     // Slack over the body limit so the handler, not the transport, answers with the JSON 413.
     let body_limit = state.config.limits.max_body_bytes.saturating_add(64 * 1024);
+    // A burst is read part by part, each frame within `max_frame_bytes`; the multipart framing
+    // around them is small.
+    let k = &state.config.kiosk;
+    let capture_limit = k.max_capture_frames.saturating_mul(k.max_frame_bytes).saturating_add(64 * 1024);
     let guarded = |route: &'static str, scope: Scope| {
         middleware::from_fn_with_state(guard::Guard { state: state.clone(), route, scope }, guard::guard)
     };
@@ -69,9 +74,18 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/v1/guidance/ws",
             get(routes::guidance::stream).route_layer(guarded("guidance.ws", Scope::Validate)),
         )
+        .route(
+            "/v1/capture",
+            post(routes::capture::capture)
+                .route_layer(guarded("capture", Scope::Validate))
+                .layer(DefaultBodyLimit::max(capture_limit)),
+        )
         .route("/health/live", get(routes::health::live))
         .route("/health/ready", get(routes::health::ready))
         .route("/metrics", get(routes::health::metrics))
+        .route("/kiosk", get(kiosk::page))
+        .route("/kiosk/kiosk.js", get(kiosk::script))
+        .route("/kiosk/kiosk.css", get(kiosk::style))
         .route("/review", get(review::page))
         .route("/review/review.js", get(review::script))
         .route("/review/review.css", get(review::style))

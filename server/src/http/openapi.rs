@@ -1,7 +1,7 @@
 //! The OpenAPI document, generated from the handlers' annotations and the response types.
 
 use super::error::{ErrorObject, ErrorResponse};
-use super::routes::{guidance, health, references, signature, validate, verify};
+use super::routes::{capture, guidance, health, references, signature, validate, verify};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -17,6 +17,7 @@ use utoipa::{Modify, OpenApi};
         references::erase,
         guidance::guide,
         guidance::stream,
+        capture::capture,
         health::live,
         health::ready,
         health::metrics,

@@ -58,6 +58,11 @@ impl Browser {
     /// Starts Chromium headless with a free DevTools port, or `None` (with a notice) when it is
     /// not installed; under `CI=true` a missing Chromium panics.
     pub fn launch(name: &str) -> Option<Browser> {
+        Self::launch_with(name, &[])
+    }
+
+    /// As [`Browser::launch`], with extra command-line switches (a fake camera, say).
+    pub fn launch_with(name: &str, extra: &[String]) -> Option<Browser> {
         let Some(bin) = chromium() else {
             if std::env::var("CI").is_ok_and(|v| v == "true") {
                 panic!(
@@ -84,7 +89,8 @@ impl Browser {
             "--hide-scrollbars",
             "--window-size=1280,1600",
         ])
-        .arg(format!("--user-data-dir={}", profile.display()));
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(extra);
         // The sandbox needs user namespaces, which a root container does not give.
         if is_root() {
             cmd.arg("--no-sandbox");

@@ -33,7 +33,7 @@ pub struct GuidanceQuery {
 }
 
 /// The profile and language a guidance request names.
-fn setup(
+pub(super) fn setup(
     state: &AppState,
     q: GuidanceQuery,
     headers: &axum::http::HeaderMap,
@@ -142,6 +142,11 @@ struct Pending {
 /// a second; one that arrives while another waits replaces it (the replaced one is listed in the
 /// next answer's `dropped`). The connection closes after `[kiosk] idle_timeout_s` without a frame
 /// or `[kiosk] max_session_s` in all.
+///
+/// The key goes in `Authorization` or `X-Api-Key` as on every route. A browser, which cannot set
+/// headers on a WebSocket, offers it as a subprotocol instead: `Sec-WebSocket-Protocol: sapa.v1,
+/// sapa-key.<the key in unpadded base64url>`; the answer selects `sapa.v1`. Never put the key in
+/// the URL (it would be kept in access logs and browser history).
 #[utoipa::path(
     get,
     path = "/v1/guidance/ws",
@@ -177,7 +182,9 @@ pub async fn stream(
             let max = state.config.kiosk.max_frame_bytes;
             // A frame up to twice the limit is read and answered `payload_too_large`; past
             // that the protocol layer closes the connection (code 1009) before buffering it.
-            ws.max_message_size(2 * max)
+            // A browser offering the key as a subprotocol gets `sapa.v1` back, never the key.
+            ws.protocols([super::super::auth::WS_PROTOCOL])
+                .max_message_size(2 * max)
                 .max_frame_size(2 * max)
                 .on_upgrade(move |socket| session(state, socket, profile, lang))
         }

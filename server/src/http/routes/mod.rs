@@ -1,6 +1,7 @@
 //! One module per endpoint group. Each handler extracts, computes on the pool and answers; the
 //! guard layer (`guard.rs`) authorises, drains refused bodies and audits around it.
 
+pub mod capture;
 pub mod guidance;
 pub mod health;
 pub mod references;

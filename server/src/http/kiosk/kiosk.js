@@ -1,0 +1,309 @@
+// The kiosk capture page: the camera preview, camera frames over the guidance WebSocket with the
+// live hints, and an automatic capture: once guidance has said "ready" for HOLD answers in a row,
+// those frames go to /v1/capture, which keeps the best; then the crop and the verdict. If the
+// person has been in view for `patience` seconds without getting ready (a hint they cannot
+// follow), the last frames are captured anyway, so the kiosk shows what is still wrong instead of
+// waiting for ever. Nothing is stored: the operator's key lives in this tab's sessionStorage, the
+// frames only in memory until the next capture.
+"use strict";
+
+const T = {
+  en: {
+    title: "Sapa kiosk", key_label: "Operator: API key", key_save: "Use this key", key_set: "Key set for this tab.",
+    key_forget: "Forget", intro: "Look at the camera. The photo is taken automatically.",
+    starting: "Starting the camera…", connecting: "Connecting…", look: "Follow the instructions below.",
+    ready: "Hold still…", capturing: "Taking the photo…", captured: "Photo taken",
+    not_captured: "The photo does not meet the requirements", crop_caption: "Photo for the document",
+    fix: "What to fix", nothing_to_fix: "Nothing to fix.", again: "Take another photo",
+    no_camera: "The camera cannot be opened. Please ask the operator for help.",
+    ws_refused: "The connection to Sapa was refused. Please ask the operator to check the key.",
+    connection_lost: "The connection to Sapa was lost. Please try again.",
+    privacy: "Camera frames are sent to Sapa only to be checked and are never stored.",
+  },
+  ru: {
+    title: "Киоск Sapa", key_label: "Оператор: API-ключ", key_save: "Использовать ключ", key_set: "Ключ задан для этой вкладки.",
+    key_forget: "Забыть", intro: "Смотрите в камеру. Снимок будет сделан автоматически.",
+    starting: "Включаем камеру…", connecting: "Подключаемся…", look: "Следуйте подсказкам ниже.",
+    ready: "Не двигайтесь…", capturing: "Делаем снимок…", captured: "Снимок сделан",
+    not_captured: "Снимок не соответствует требованиям", crop_caption: "Фото для документа",
+    fix: "Что исправить", nothing_to_fix: "Исправлять нечего.", again: "Сделать другой снимок",
+    no_camera: "Не удаётся включить камеру. Обратитесь к оператору.",
+    ws_refused: "Sapa отклонила подключение. Попросите оператора проверить ключ.",
+    connection_lost: "Связь с Sapa прервалась. Попробуйте ещё раз.",
+    privacy: "Кадры с камеры отправляются в Sapa только для проверки и нигде не сохраняются.",
+  },
+  kk: {
+    title: "Sapa киоскі", key_label: "Оператор: API кілті", key_save: "Осы кілтті қолдану", key_set: "Кілт осы қойындыға орнатылды.",
+    key_forget: "Ұмыту", intro: "Камераға қараңыз. Сурет автоматты түрде түсіріледі.",
+    starting: "Камера қосылуда…", connecting: "Қосылуда…", look: "Төмендегі нұсқауларды орындаңыз.",
+    ready: "Қозғалмаңыз…", capturing: "Сурет түсірілуде…", captured: "Сурет түсірілді",
+    not_captured: "Сурет талаптарға сай емес", crop_caption: "Құжатқа арналған фотосурет",
+    fix: "Нені түзету керек", nothing_to_fix: "Түзететін ештеңе жоқ.", again: "Басқа сурет түсіру",
+    no_camera: "Камераны қосу мүмкін емес. Операторға жүгініңіз.",
+    ws_refused: "Sapa қосылудан бас тартты. Оператордан кілтті тексеруді сұраңыз.",
+    connection_lost: "Sapa-мен байланыс үзілді. Қайталап көріңіз.",
+    privacy: "Камера кадрлары Sapa-ға тек тексеру үшін жіберіледі және сақталмайды.",
+  },
+};
+
+const KEY = "sapa.kiosk.key";
+const LANG = "sapa.kiosk.lang";
+/// Ready answers in a row before the capture.
+const HOLD = 3;
+/// Frames kept for the capture (the server's `[kiosk] max_capture_frames` is 8 by default).
+const KEEP = 4;
+/// At most this many frames a second go to guidance (the server serves `max_fps`, 10 by default).
+const FPS = 8;
+const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
+/// Seconds with a face in view before the page captures without a ready streak.
+const PATIENCE = Math.min(120, Math.max(3, Number(params.get("patience")) || 20));
+
+let lang = sessionStorage.getItem(LANG) || (navigator.language || "en").slice(0, 2);
+if (!T[lang]) lang = "en";
+let stream = null;      // the camera
+let ws = null;          // the guidance socket
+let seq = 0;            // frames sent on this socket (the server numbers them the same way)
+let sent = new Map();   // seq -> JPEG blob, the last few
+let readySeqs = [];     // the current ready streak
+let faceSince = null;   // when a face was first seen in this session
+let lastSend = 0;
+let answered = 0;
+let capturing = false;
+let burst = null;       // the last burst sent to /v1/capture, to ask again in another language
+let shown = null;       // the answer shown
+
+function t(k) { return T[lang][k] || T.en[k] || k; }
+function setState(s) { document.body.dataset.state = s; }
+function clear(el) { while (el.firstChild) el.removeChild(el.firstChild); }
+function status(k) { $("status").dataset.t = k; $("status").textContent = t(k); }
+
+function applyLang() {
+  document.documentElement.lang = lang;
+  document.title = t("title");
+  for (const el of document.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
+  for (const b of document.querySelectorAll("#langs button")) b.setAttribute("aria-pressed", String(b.dataset.lang === lang));
+  if (shown) renderResult(shown);
+}
+
+function key() { return sessionStorage.getItem(KEY); }
+
+function showKeyState() {
+  const has = key() !== null;
+  $("key-form").hidden = has;
+  $("key-state").hidden = !has;
+}
+
+function showError(k, detail) {
+  $("error").textContent = t(k) + (detail ? " (" + detail + ")" : "");
+  $("error").hidden = false;
+  setState("error");
+}
+
+/// The key as a WebSocket subprotocol token: unpadded base64url of its UTF-8 bytes.
+function keyProtocol(k) {
+  let bin = "";
+  for (const b of new TextEncoder().encode(k)) bin += String.fromCharCode(b);
+  return "sapa-key." + btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+async function start() {
+  $("error").hidden = true;
+  $("result").hidden = true;
+  $("live").hidden = false;
+  shown = null;
+  status("starting");
+  setState("starting");
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 1280 }, height: { ideal: 720 } }, audio: false });
+  } catch (e) {
+    showError("no_camera", e.name);
+    return;
+  }
+  const video = $("video");
+  video.srcObject = stream;
+  await video.play().catch(() => {});
+  connect();
+}
+
+function stopCamera() {
+  if (stream) for (const track of stream.getTracks()) track.stop();
+  stream = null;
+  $("video").srcObject = null;
+}
+
+function connect() {
+  status("connecting");
+  const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+  const protocols = ["sapa.v1"];
+  const k = key();
+  if (k) protocols.push(keyProtocol(k));
+  seq = 0;
+  sent = new Map();
+  readySeqs = [];
+  faceSince = null;
+  capturing = false;
+  const socket = new WebSocket(scheme + location.host + "/v1/guidance/ws?lang=" + lang, protocols);
+  ws = socket;
+  let opened = false;
+  socket.onopen = () => { opened = true; setState("streaming"); status("look"); sendFrame(); };
+  socket.onmessage = (ev) => { if (ws === socket) onAnswer(JSON.parse(ev.data)); };
+  socket.onclose = () => {
+    if (ws !== socket || capturing) return;
+    ws = null;
+    stopCamera();
+    showError(opened ? "connection_lost" : "ws_refused");
+  };
+}
+
+function sendFrame() {
+  const video = $("video");
+  if (!ws || ws.readyState !== WebSocket.OPEN || capturing) return;
+  if (!video.videoWidth) { setTimeout(sendFrame, 100); return; }
+  const wait = lastSend + 1000 / FPS - performance.now();
+  if (wait > 0) { setTimeout(sendFrame, wait); return; }
+  lastSend = performance.now();
+  const scale = Math.min(1, 1280 / Math.max(video.videoWidth, video.videoHeight));
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.round(video.videoWidth * scale);
+  canvas.height = Math.round(video.videoHeight * scale);
+  canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+  canvas.toBlob((blob) => {
+    if (!blob || !ws || ws.readyState !== WebSocket.OPEN || capturing) return;
+    seq += 1;
+    sent.set(seq, blob);
+    for (const old of sent.keys()) if (old <= seq - 2 * KEEP) sent.delete(old);
+    ws.send(blob);
+  }, "image/jpeg", 0.92);
+}
+
+function showHints(list) {
+  const ul = $("hints");
+  clear(ul);
+  for (const h of list) {
+    const item = document.createElement("li");
+    item.textContent = h.message;
+    item.dataset.code = h.code;
+    ul.appendChild(item);
+  }
+}
+
+function onAnswer(a) {
+  answered += 1;
+  document.body.dataset.frames = String(answered);
+  if (a.error) {
+    showHints([{ code: a.error.code, message: a.error.message }]);
+  } else {
+    showHints(a.hints);
+    if (a.face && faceSince === null) faceSince = performance.now();
+    if (a.ready) readySeqs.push(a.seq); else readySeqs = [];
+    document.body.dataset.ready = String(a.ready);
+    $("steady").value = Math.min(HOLD, readySeqs.length);
+    status(a.ready ? "ready" : "look");
+  }
+  const readyBlobs = readySeqs.map((s) => sent.get(s)).filter(Boolean);
+  if (readyBlobs.length >= HOLD) {
+    capture(readyBlobs.slice(-KEEP), "ready");
+  } else if (faceSince !== null && performance.now() - faceSince > PATIENCE * 1000) {
+    capture([...sent.values()].slice(-KEEP), "patience");
+  } else {
+    sendFrame();
+  }
+}
+
+async function post(frames) {
+  const f = new FormData();
+  frames.forEach((blob, i) => f.append("frame", blob, "frame-" + i + ".jpg"));
+  const headers = { "Accept": "application/json" };
+  const k = key();
+  if (k) headers["Authorization"] = "Bearer " + k;
+  const r = await fetch("/v1/capture?lang=" + lang, { method: "POST", headers, body: f, cache: "no-store", credentials: "omit" });
+  const json = await r.json().catch(() => null);
+  if (!r.ok) {
+    const e = json && json.error ? json.error : { code: String(r.status), message: r.statusText };
+    throw new Error(e.message + " (" + e.code + ")");
+  }
+  return json;
+}
+
+async function capture(frames, trigger) {
+  capturing = true;
+  document.body.dataset.trigger = trigger;
+  if (ws) { const s = ws; ws = null; s.close(); }
+  stopCamera();
+  status("capturing");
+  setState("capturing");
+  burst = frames;
+  try {
+    renderResult(await post(frames));
+  } catch (e) {
+    $("error").textContent = e.message;
+    $("error").hidden = false;
+    setState("error");
+  }
+}
+
+function renderResult(a) {
+  shown = a;
+  $("live").hidden = true;
+  const d = $("decision");
+  const decision = a.captured ? "captured" : "not_captured";
+  d.dataset.decision = decision;
+  d.textContent = t(decision);
+  const img = $("crop");
+  if (a.crop) { img.src = "data:image/" + a.crop.format + ";base64," + a.crop.data; img.hidden = false; } else { img.removeAttribute("src"); img.hidden = true; }
+  const ol = $("reasons");
+  clear(ol);
+  // What the person can do first; then what no hint covers (the camera, the background).
+  const items = a.hints.map((h) => [h.code, h.message]);
+  for (const code of a.others) {
+    const c = a.report.checks.find((x) => x.code === code && !x.passed);
+    items.push([code, c ? c.message : code]);
+  }
+  if (items.length === 0) items.push(["", t("nothing_to_fix")]);
+  for (const [code, text] of items) {
+    const item = document.createElement("li");
+    item.textContent = text;
+    if (code) item.dataset.code = code;
+    ol.appendChild(item);
+  }
+  $("fix-title").hidden = a.captured;
+  $("result").hidden = false;
+  document.body.dataset.chosen = String(a.chosen);
+  setState("done");
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  applyLang();
+  showKeyState();
+  $("key-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    sessionStorage.setItem(KEY, $("key").value.trim());
+    $("key").value = "";
+    showKeyState();
+    start();
+  });
+  $("key-forget").addEventListener("click", () => {
+    sessionStorage.removeItem(KEY);
+    showKeyState();
+    if (ws) { const s = ws; ws = null; s.close(); }
+    stopCamera();
+    $("live").hidden = true;
+    setState("setup");
+  });
+  $("again").addEventListener("click", start);
+  for (const b of document.querySelectorAll("#langs button")) {
+    b.addEventListener("click", async () => {
+      lang = b.dataset.lang;
+      sessionStorage.setItem(LANG, lang);
+      applyLang();
+      // The hints and reasons come from Sapa in the chosen language: reconnect, or ask again.
+      if (ws) { const s = ws; ws = null; s.close(); connect(); }
+      else if (shown && burst) {
+        setState("capturing");
+        try { renderResult(await post(burst)); } catch (e) { $("error").textContent = e.message; $("error").hidden = false; setState("error"); }
+      }
+    });
+  }
+  if (key() !== null) start(); else setState("setup");
+});

@@ -1,0 +1,186 @@
+//! The kiosk page (`/kiosk`) in headless Chromium against a real `sapa serve`, with Chromium's
+//! fake camera playing a YUV4MPEG2 file written at test time from the committed portrait.
+
+mod browser;
+mod frames;
+mod serve;
+
+use browser::Browser;
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+/// `img` as `frames` identical 4:2:0 frames of a YUV4MPEG2 file (BT.601, studio range: what
+/// Chromium's file-backed fake camera reads), `fps` a second.
+fn write_y4m(img: &image::RgbImage, frames: usize, fps: u32, out: &Path) {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let px = |x: usize, y: usize| img.get_pixel(x as u32, y as u32).0.map(|c| c as f32 / 255.0);
+    let mut y_plane = Vec::with_capacity(w * h);
+    for y in 0..h {
+        for x in 0..w {
+            let [r, g, b] = px(x, y);
+            y_plane.push((16.0 + 65.481 * r + 128.553 * g + 24.966 * b).round() as u8);
+        }
+    }
+    let (mut u_plane, mut v_plane) = (Vec::new(), Vec::new());
+    for y in (0..h).step_by(2) {
+        for x in (0..w).step_by(2) {
+            let mut sum = [0.0f32; 3];
+            for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+                let p = px((x + dx).min(w - 1), (y + dy).min(h - 1));
+                (0..3).for_each(|i| sum[i] += p[i] / 4.0);
+            }
+            let [r, g, b] = sum;
+            u_plane.push((128.0 - 37.797 * r - 74.203 * g + 112.0 * b).round() as u8);
+            v_plane.push((128.0 + 112.0 * r - 93.786 * g - 18.214 * b).round() as u8);
+        }
+    }
+    let mut f = std::io::BufWriter::new(std::fs::File::create(out).unwrap());
+    writeln!(f, "YUV4MPEG2 W{w} H{h} F{fps}:1 Ip A1:1 C420jpeg").unwrap();
+    for _ in 0..frames {
+        f.write_all(b"FRAME\n").unwrap();
+        f.write_all(&y_plane).unwrap();
+        f.write_all(&u_plane).unwrap();
+        f.write_all(&v_plane).unwrap();
+    }
+    f.flush().unwrap();
+}
+
+/// Where the page tests keep their screenshots: `target/screenshots/` (a CI artefact).
+fn screenshots() -> std::path::PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("..").join("screenshots")
+}
+
+const KEY: &str = "kiosk-page-key-0123456789";
+
+/// Chromium with a fake camera playing `img` (about 2 s of it, looped), or `None` without Chromium.
+fn browser_with_camera(name: &str, img: &image::RgbImage) -> Option<(Browser, std::path::PathBuf)> {
+    let camera = std::env::temp_dir().join(format!("sapa-kiosk-camera-{}-{name}.y4m", std::process::id()));
+    write_y4m(img, 20, 10, &camera);
+    let switches = [
+        "--use-fake-ui-for-media-stream".to_string(),
+        "--use-fake-device-for-media-stream".to_string(),
+        format!("--use-file-for-fake-video-capture={}", camera.display()),
+    ];
+    Browser::launch_with(name, &switches).map(|b| (b, camera))
+}
+
+#[test]
+fn the_kiosk_page_streams_the_camera_shows_hints_captures_and_shows_the_crop() {
+    let Some((b, camera)) = browser_with_camera("kiosk", &frames::capture_frame()) else { return };
+    let cfg = "[[key]]\nname = \"kiosk-1\"\nkey_env = \"KIOSK_KEY\"\nscopes = [\"validate\"]\n";
+    let s = serve::Serve::start("kiosk-page", cfg, &[("KIOSK_KEY", KEY)]);
+    let mut page = b.page();
+    // The astronaut smiles with her teeth showing: guidance never says ready, so the page
+    // captures on its patience (4 s with a face in view) and shows what to fix.
+    page.goto(&s.url("/kiosk?patience=4"));
+    assert_eq!(page.eval("document.body.dataset.state"), "setup", "{:?}", page.problems());
+
+    // Russian, then the operator's key, once: the camera starts.
+    page.eval("document.querySelector('#langs [data-lang=ru]').click()");
+    assert_eq!(page.eval("document.getElementById('again').textContent"), "Сделать другой снимок");
+    page.eval(&format!(
+        "document.getElementById('key').value = '{KEY}'; document.getElementById('key-save').click()"
+    ));
+
+    // Frames go out and come back with hints, in Russian.
+    page.wait_for(
+        "Number(document.body.dataset.frames || 0) >= 3 && document.querySelectorAll('#hints li').length > 0",
+        Duration::from_secs(120),
+    );
+    let width = page.eval("document.getElementById('video').videoWidth").as_u64().unwrap();
+    assert_eq!(width, 640, "the fake camera's frames");
+    let hints = page.eval("[...document.querySelectorAll('#hints li')].map(l => l.dataset.code)");
+    assert!(hints.as_array().unwrap().iter().any(|c| c == "close_mouth"), "{hints}");
+    let first = page.eval("document.querySelector('#hints li').textContent");
+    assert!(first.as_str().unwrap().chars().any(|c| ('а'..='я').contains(&c)), "{first}");
+    page.screenshot(&screenshots().join("kiosk-live.png"));
+
+    // The capture, then the result: the decision, the crop, what to fix.
+    let state = page.wait_for(
+        "['done', 'error'].includes(document.body.dataset.state) && document.body.dataset.state",
+        Duration::from_secs(180),
+    );
+    let error = page.eval("document.getElementById('error').textContent");
+    assert_eq!(state, "done", "{error}");
+    let answered = page.eval("Number(document.body.dataset.frames)").as_u64().unwrap();
+    assert!(answered >= 3, "{answered} frames answered");
+    assert_eq!(page.eval("document.body.dataset.trigger"), "patience");
+    assert_eq!(page.eval("document.getElementById('decision').dataset.decision"), "not_captured");
+    assert_eq!(
+        page.eval("document.getElementById('decision').textContent"),
+        "Снимок не соответствует требованиям"
+    );
+    let crop = page.eval(
+        "(() => { const i = document.getElementById('crop'); return [i.naturalWidth, i.naturalHeight] })()",
+    );
+    assert_eq!(crop, serde_json::json!([413, 531]), "the ICAO crop is shown");
+    let reasons = page.eval("[...document.querySelectorAll('#reasons li')].map(l => l.dataset.code)");
+    let reasons: Vec<&str> = reasons.as_array().unwrap().iter().filter_map(|c| c.as_str()).collect();
+    assert!(reasons.contains(&"close_mouth"), "{reasons:?}");
+    assert!(reasons.contains(&"busy_background"), "{reasons:?}");
+    assert!(!reasons.contains(&"open_mouth"), "a hint and its check are one reason: {reasons:?}");
+    assert_eq!(page.eval("document.getElementById('live').hidden"), true);
+    // The camera is off once the photo is taken.
+    assert_eq!(page.eval("document.getElementById('video').srcObject === null"), true);
+
+    // English from the switch: the reasons are asked for again in English.
+    page.eval("document.querySelector('#langs [data-lang=en]').click()");
+    page.wait_for(
+        "document.body.dataset.state === 'done' && document.querySelector('#reasons li[data-code=close_mouth]') \
+         && /^[\\x00-\\x7f]+$/.test(document.querySelector('#reasons li[data-code=close_mouth]').textContent)",
+        Duration::from_secs(120),
+    );
+    assert_eq!(
+        page.eval("document.getElementById('decision').textContent"),
+        "The photo does not meet the requirements"
+    );
+
+    let problems = page.problems();
+    assert!(problems.is_empty(), "console errors: {problems:?}");
+    page.screenshot(&screenshots().join("kiosk.png"));
+
+    // The key only in this tab's session storage; nothing else kept.
+    assert_eq!(page.eval("sessionStorage.getItem('sapa.kiosk.key')"), KEY);
+    assert_eq!(page.eval("localStorage.length"), 0);
+    assert_eq!(page.eval("document.cookie"), "");
+    // The socket and the capture were the kiosk's, authorised; nothing of the frames or the key
+    // in the log or the audit lines.
+    let audit = s.audit();
+    assert!(audit.iter().any(|l| l["route"] == "guidance.ws" && l["client"] == "kiosk-1"), "{audit:?}");
+    assert!(audit.iter().any(|l| l["route"] == "capture" && l["decision"] == "not_captured"), "{audit:?}");
+    let text = serde_json::to_string(&audit).unwrap() + &s.log();
+    assert!(!text.contains(KEY) && !text.contains("base64"), "{text}");
+    let _ = std::fs::remove_file(&camera);
+}
+
+#[test]
+fn a_wrong_key_is_refused_at_the_upgrade_and_the_page_says_so() {
+    let Some((b, camera)) = browser_with_camera("kiosk-key", &frames::capture_frame()) else { return };
+    let cfg = "[[key]]\nname = \"kiosk-1\"\nkey_env = \"KIOSK_KEY\"\nscopes = [\"validate\"]\n";
+    let s = serve::Serve::start("kiosk-page-key", cfg, &[("KIOSK_KEY", KEY)]);
+    let mut page = b.page();
+    page.goto(&s.url("/kiosk"));
+    page.eval("document.querySelector('#langs [data-lang=kk]').click()");
+    page.eval("document.getElementById('key').value = 'guess'; document.getElementById('key-save').click()");
+    page.wait_for("document.body.dataset.state === 'error'", Duration::from_secs(60));
+    let error = page.eval("document.getElementById('error').textContent");
+    assert_eq!(error, "Sapa қосылудан бас тартты. Оператордан кілтті тексеруді сұраңыз.");
+    assert_eq!(page.eval("document.body.dataset.frames === undefined"), true, "no frame was answered");
+    // The camera is released when the stream is refused.
+    assert_eq!(page.eval("document.getElementById('video').srcObject === null"), true);
+    // The refused upgrade is the answer the page expects; the browser still logs the failed
+    // handshake (Chromium words a 401 as "HTTP Authentication failed"), the only error allowed.
+    let problems: Vec<String> = page
+        .problems()
+        .into_iter()
+        .filter(|p| !(p.contains("WebSocket connection to") && p.contains("Authentication failed")))
+        .collect();
+    assert!(problems.is_empty(), "{problems:?}");
+    let audit = s.audit();
+    assert!(
+        audit.iter().any(|l| l["route"] == "guidance.ws" && l["error"] == "invalid_api_key"),
+        "{audit:?}"
+    );
+    let _ = std::fs::remove_file(&camera);
+}
