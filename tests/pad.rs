@@ -31,7 +31,13 @@ fn the_astronaut_reads_live_and_its_generated_print_and_replay_score_higher() {
             let f = a.detect(&fake).unwrap().first().copied().expect("the face survives the attack");
             let l = pad.assess(&fake, &f.bbox).unwrap();
             println!("{kind} astronaut {}: {l:?}", attack.name());
-            assert!(l.score > live.score + 0.2, "{kind} {}: {} vs live {}", attack.name(), l.score, live.score);
+            assert!(
+                l.score > live.score + 0.2,
+                "{kind} {}: {} vs live {}",
+                attack.name(),
+                l.score,
+                live.score
+            );
         }
     }
 }

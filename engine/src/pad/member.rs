@@ -35,8 +35,9 @@ enum Layout {
 impl PadModel {
     /// Every model, in the order reports list them.
     pub const ALL: [PadModel; 4] = [Self::MiniFasV2, Self::MiniFasV1Se, Self::Faceplugin, Self::HumanModels];
-    /// The models whose mean the kiosk decides on (BENCHMARKS.md, PAD: the other two separate
-    /// bona fide from attack worse on every data source).
+    /// The models whose mean the kiosk decides on. The other two each separate bona fide from
+    /// attack worse (BENCHMARKS.md, PAD) and their training data are undocumented; adding them
+    /// to the mean helped a little on generated attacks only, not enough to rest a kiosk on them.
     pub const KIOSK: [PadModel; 2] = [Self::MiniFasV2, Self::MiniFasV1Se];
 
     /// The manifest id.

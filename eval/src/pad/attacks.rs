@@ -50,7 +50,8 @@ fn shrink(img: &RgbImage) -> RgbImage {
         return img.clone();
     }
     let s = MEDIUM_SIDE as f32 / long as f32;
-    let (w, h) = (((img.width() as f32 * s).round() as u32).max(1), ((img.height() as f32 * s).round() as u32).max(1));
+    let (w, h) =
+        (((img.width() as f32 * s).round() as u32).max(1), ((img.height() as f32 * s).round() as u32).max(1));
     resize(img, w, h).unwrap_or_else(|_| img.clone())
 }
 
@@ -148,7 +149,8 @@ fn bilinear(img: &RgbImage, x: f32, y: f32) -> [u8; 3] {
     let (x0, y0) = (x.floor() as u32, y.floor() as u32);
     let (x1, y1) = ((x0 + 1).min(img.width() - 1), (y0 + 1).min(img.height() - 1));
     let (fx, fy) = (x - x0 as f32, y - y0 as f32);
-    let (a, b, c, d) = (img.get_pixel(x0, y0).0, img.get_pixel(x1, y0).0, img.get_pixel(x0, y1).0, img.get_pixel(x1, y1).0);
+    let (a, b, c, d) =
+        (img.get_pixel(x0, y0).0, img.get_pixel(x1, y0).0, img.get_pixel(x0, y1).0, img.get_pixel(x1, y1).0);
     std::array::from_fn(|k| {
         let top = a[k] as f32 * (1.0 - fx) + b[k] as f32 * fx;
         let bottom = c[k] as f32 * (1.0 - fx) + d[k] as f32 * fx;

@@ -4,6 +4,8 @@
 //! samples, and attacks generated from the bona fide photos ([`attacks`], labelled "generated").
 //! Each scorer's threshold is set on the tune split's bona fide photos at a stated BPCER and
 //! reported on the held-out split; presentations in which no face was found are counted apart.
+//! Labelled photos that are themselves reproductions (grey archive scans and TV stills) or face
+//! crops without surroundings are left out of the bona fide side ([`Exclusion`]), and counted.
 
 pub mod attacks;
 
@@ -99,9 +101,8 @@ impl Scorer {
     }
 
     fn score(self, l: &Liveness) -> f32 {
-        let mean = |ms: &[PadModel]| {
-            1.0 - ms.iter().filter_map(|m| l.live_of(*m)).sum::<f32>() / ms.len() as f32
-        };
+        let mean =
+            |ms: &[PadModel]| 1.0 - ms.iter().filter_map(|m| l.live_of(*m)).sum::<f32>() / ms.len() as f32;
         match self {
             Scorer::Kiosk => mean(&PadModel::KIOSK),
             Scorer::AllFour => mean(&PadModel::ALL),
@@ -141,7 +142,8 @@ fn bona_fide_items(labels: &Path) -> anyhow::Result<Vec<Item>> {
         .ok()
         .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "labels".into());
-    let mut reader = csv::Reader::from_path(labels).with_context(|| format!("reading {}", labels.display()))?;
+    let mut reader =
+        csv::Reader::from_path(labels).with_context(|| format!("reading {}", labels.display()))?;
     let mut items = Vec::new();
     for row in reader.deserialize::<BonaFideRow>() {
         let row = row?;
@@ -156,6 +158,44 @@ fn bona_fide_items(labels: &Path) -> anyhow::Result<Vec<Item>> {
         });
     }
     Ok(items)
+}
+
+/// Why a labelled photo is not a bona fide *presentation* to a kiosk camera: a grey picture is a
+/// reproduction (archive scans, TV stills; a kiosk camera is colour), and a tight face crop has
+/// none of the surroundings the models judge (a kiosk frame is at least 480 px).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Exclusion {
+    Monochrome,
+    TightCrop,
+}
+
+/// Below this short side a photo is a face crop, not a camera frame.
+const MIN_FRAME_SIDE: u32 = 240;
+/// A picture whose pixels differ between channels by less than this on average is grey.
+const MAX_GREY_CHROMA: f32 = 4.0;
+
+impl Exclusion {
+    fn name(self) -> &'static str {
+        match self {
+            Exclusion::Monochrome => "monochrome (a reproduction)",
+            Exclusion::TightCrop => "tight crop (short side under 240 px)",
+        }
+    }
+
+    fn of(img: &RgbImage) -> Option<Self> {
+        if img.width().min(img.height()) < MIN_FRAME_SIDE {
+            return Some(Exclusion::TightCrop);
+        }
+        let chroma: f32 = img
+            .pixels()
+            .map(|p| {
+                let [r, g, b] = p.0.map(|v| v as f32);
+                (r - g).abs().max((g - b).abs()).max((r - b).abs())
+            })
+            .sum::<f32>()
+            / (img.width() * img.height()) as f32;
+        (chroma < MAX_GREY_CHROMA).then_some(Exclusion::Monochrome)
+    }
 }
 
 /// FNV-1a of the file name: each photo's generated attacks have their own seed.
@@ -185,10 +225,13 @@ pub fn run(global: &GlobalArgs, args: PadArgs) -> anyhow::Result<ExitCode> {
     for l in &args.labels {
         items.extend(bona_fide_items(l)?);
     }
-    let mut presentations: Vec<Presentation> = items
+    let judged: Vec<(Vec<Presentation>, Option<Exclusion>)> = items
         .par_iter()
-        .map(|it| -> anyhow::Result<Vec<Presentation>> {
+        .map(|it| -> anyhow::Result<(Vec<Presentation>, Option<Exclusion>)> {
             let img = decode(&analyzer, &it.path)?;
+            if let Some(why) = Exclusion::of(&img) {
+                return Ok((Vec::new(), Some(why)));
+            }
             let mut out = vec![Presentation {
                 file: it.file.clone(),
                 source: Source::Set(it.set.clone()),
@@ -206,12 +249,14 @@ pub fn run(global: &GlobalArgs, args: PadArgs) -> anyhow::Result<ExitCode> {
                     liveness: assess(&analyzer, &pad, &fake)?,
                 });
             }
-            Ok(out)
+            Ok((out, None))
         })
-        .collect::<anyhow::Result<Vec<_>>>()?
-        .into_iter()
-        .flatten()
-        .collect();
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    for why in [Exclusion::Monochrome, Exclusion::TightCrop] {
+        let n = judged.iter().filter(|(_, w)| *w == Some(why)).count();
+        println!("bona fide photos left out as {}: {n}", why.name());
+    }
+    let mut presentations: Vec<Presentation> = judged.into_iter().flat_map(|(p, _)| p).collect();
     if let Some(public) = &args.public {
         presentations.extend(public_presentations(public, &analyzer, &pad)?);
     }
@@ -220,16 +265,22 @@ pub fn run(global: &GlobalArgs, args: PadArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn public_presentations(csv_path: &Path, analyzer: &Analyzer, pad: &PadDetector) -> anyhow::Result<Vec<Presentation>> {
+fn public_presentations(
+    csv_path: &Path,
+    analyzer: &Analyzer,
+    pad: &PadDetector,
+) -> anyhow::Result<Vec<Presentation>> {
     let dir = csv_path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let mut reader = csv::Reader::from_path(csv_path).with_context(|| format!("reading {}", csv_path.display()))?;
+    let mut reader =
+        csv::Reader::from_path(csv_path).with_context(|| format!("reading {}", csv_path.display()))?;
     let mut out = Vec::new();
     for row in reader.deserialize::<PublicRow>() {
         let row = row?;
         let attack = match row.kind.as_str() {
             "bona_fide" => None,
             "attack" => Some(
-                AttackType::parse(&row.attack).ok_or_else(|| anyhow::anyhow!("{}: unknown attack {:?}", row.file, row.attack))?,
+                AttackType::parse(&row.attack)
+                    .ok_or_else(|| anyhow::anyhow!("{}: unknown attack {:?}", row.file, row.attack))?,
             ),
             other => anyhow::bail!("{}: kind {other:?} is neither bona_fide nor attack", row.file),
         };
@@ -269,23 +320,32 @@ fn report(ps: &[Presentation], target: f64) {
     let mut sources: Vec<Source> = ps.iter().map(|p| p.source.clone()).collect();
     sources.sort();
     sources.dedup();
-    println!("## PAD (ISO/IEC 30107-3): thresholds at BPCER <= {:.0}% on the tune split's bona fide photos", target * 100.0);
+    println!(
+        "## PAD (ISO/IEC 30107-3): thresholds at BPCER <= {:.0}% on the tune split's bona fide photos",
+        target * 100.0
+    );
     println!("presentations without a detected face (not scored): ");
     for src in &sources {
         for a in [None, Some(AttackType::Print), Some(AttackType::Replay)] {
             let n = ps.iter().filter(|p| p.source == *src && p.attack == a).count();
             if n > 0 {
-                println!("  {} {}: {} of {n}", src.name(), a.map_or("bona fide", |a| a.name()), missed(src, a));
+                println!(
+                    "  {} {}: {} of {n}",
+                    src.name(),
+                    a.map_or("bona fide", |a| a.name()),
+                    missed(src, a)
+                );
             }
         }
     }
     for scorer in Scorer::all() {
-        let scores = |split: Option<Split>, src: &dyn Fn(&Source) -> bool, attack: Option<AttackType>| -> Vec<f32> {
-            ps.iter()
-                .filter(|p| split.is_none_or(|s| p.split == s) && src(&p.source) && p.attack == attack)
-                .filter_map(|p| p.liveness.as_ref().map(|l| scorer.score(l)))
-                .collect()
-        };
+        let scores =
+            |split: Option<Split>, src: &dyn Fn(&Source) -> bool, attack: Option<AttackType>| -> Vec<f32> {
+                ps.iter()
+                    .filter(|p| split.is_none_or(|s| p.split == s) && src(&p.source) && p.attack == attack)
+                    .filter_map(|p| p.liveness.as_ref().map(|l| scorer.score(l)))
+                    .collect()
+            };
         let is_set = |s: &Source| matches!(s, Source::Set(_));
         let t = threshold_at(&scores(Some(Split::Tune), &is_set, None), target);
         println!("\n### {}: threshold {t:.4}", scorer.name());
@@ -314,17 +374,36 @@ fn report(ps: &[Presentation], target: f64) {
         }
         let sep = |split: Split| {
             let b = scores(Some(split), &is_set, None);
-            let a: Vec<f32> = AttackType::ALL.iter().flat_map(|&a| scores(Some(split), &|s| *s == Source::Generated, Some(a))).collect();
-            let above = a.iter().map(|x| b.iter().filter(|y| x > y).count() as f64 + 0.5 * b.iter().filter(|y| x == *y).count() as f64).sum::<f64>();
+            let a: Vec<f32> = AttackType::ALL
+                .iter()
+                .flat_map(|&a| scores(Some(split), &|s| *s == Source::Generated, Some(a)))
+                .collect();
+            let above = a
+                .iter()
+                .map(|x| {
+                    b.iter().filter(|y| x > y).count() as f64
+                        + 0.5 * b.iter().filter(|y| x == *y).count() as f64
+                })
+                .sum::<f64>();
             above / (a.len() * b.len()).max(1) as f64
         };
-        println!("  AUC bona fide vs generated attacks: tune {:.3}, held-out {:.3}", sep(Split::Tune), sep(Split::HeldOut));
+        println!(
+            "  AUC bona fide vs generated attacks: tune {:.3}, held-out {:.3}",
+            sep(Split::Tune),
+            sep(Split::HeldOut)
+        );
     }
 }
 
 /// The kiosk ensemble's time per face (crops and both models, not decoding or detection), one
 /// face at a time on one intra-op thread.
-fn latency(global: &GlobalArgs, analyzer: &Analyzer, dir: &Path, items: &[Item], n: usize) -> anyhow::Result<()> {
+fn latency(
+    global: &GlobalArgs,
+    analyzer: &Analyzer,
+    dir: &Path,
+    items: &[Item],
+    n: usize,
+) -> anyhow::Result<()> {
     let kiosk = PadDetector::load(dir, analyzer.backend(), &PadModel::KIOSK)?;
     let mut ms = Vec::new();
     for it in items.iter().take(n) {

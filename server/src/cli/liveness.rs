@@ -47,9 +47,8 @@ pub fn liveness_of(bytes: &[u8], analyzer: &Analyzer, pad: &PadDetector) -> Resu
 
 pub fn run(global: &GlobalArgs, args: LivenessArgs) -> anyhow::Result<ExitCode> {
     let profile = setup::profile(&args.profile)?;
-    let operating: PadProfile = profile
-        .pad
-        .ok_or_else(|| anyhow::anyhow!("profile {:?} has no [pad] section", args.profile))?;
+    let operating: PadProfile =
+        profile.pad.ok_or_else(|| anyhow::anyhow!("profile {:?} has no [pad] section", args.profile))?;
     let analyzer = setup::analyzer(global, AnalyzerConfig::default())?;
     let dir = locate_models_dir(global.models.as_deref())?;
     let pad = PadDetector::load(&dir, analyzer.backend(), &PadModel::KIOSK)?;
@@ -73,15 +72,20 @@ pub fn write_lines(
         for (path, result) in chunk.iter().zip(&results) {
             let file = files::display(path);
             let line = match (result, json) {
-                (Ok(l), true) => {
-                    serde_json::to_string(&LivenessLine { file: &file, decision: l.decide(operating), score: l.score })?
-                }
+                (Ok(l), true) => serde_json::to_string(&LivenessLine {
+                    file: &file,
+                    decision: l.decide(operating),
+                    score: l.score,
+                })?,
                 (Ok(l), false) => {
                     let word = match l.decide(operating) {
                         PadDecision::Live => "LIVE",
                         PadDecision::Attack => "ATTACK",
                     };
-                    format!("{file}: {word} (attack probability {:.3}, threshold {})", l.score, operating.threshold)
+                    format!(
+                        "{file}: {word} (attack probability {:.3}, threshold {})",
+                        l.score, operating.threshold
+                    )
                 }
                 (Err(error), true) => serde_json::to_string(&ErrorLine { file: &file, error })?,
                 (Err(e), false) => format!("{file}: error {}: {}", e.code, e.message),
