@@ -127,9 +127,9 @@ fn pack(img: &RgbImage, layout: Layout) -> ArrayD<f32> {
             let plane = w * h;
             let mut data = vec![0f32; 3 * plane];
             for (i, px) in img.as_raw().chunks_exact(3).enumerate() {
-                for c in 0..3 {
+                for (c, &v) in px.iter().enumerate() {
                     let to = if bgr { 2 - c } else { c };
-                    data[to * plane + i] = px[c] as f32 * scale;
+                    data[to * plane + i] = v as f32 * scale;
                 }
             }
             Array4::from_shape_vec((1, 3, h, w), data).expect("3 planes").into_dyn()

@@ -103,14 +103,14 @@ fn screen_replay(src: &RgbImage, rng: &mut Rng) -> RgbImage {
         let (u, v) = (xf * ca + yf * sa, -xf * sa + yf * ca);
         let d2 = (xf - gx).powi(2) + (yf - gy).powi(2);
         let shine = glare * (-d2 / (2.0 * sigma * sigma)).exp();
-        for k in 0..3 {
+        for (k, (channel, t)) in px.0.iter_mut().zip(tint).enumerate() {
             let phase = k as f32 * 2.1;
             let moire = amp * (2.0 * PI * u / period[0] + phase).sin() * (2.0 * PI * v / period[1]).sin();
             // The subpixel stripes: each column favours its own channel.
             let stripe = if x as usize % 3 == k { 1.04 } else { 0.98 };
-            let c = (px.0[k] as f32 / 255.0).powf(gamma);
-            let lit = 18.0 + 232.0 * c * tint[k] * stripe * (1.0 + moire) + shine;
-            px.0[k] = lit.clamp(0.0, 255.0) as u8;
+            let c = (*channel as f32 / 255.0).powf(gamma);
+            let lit = 18.0 + 232.0 * c * t * stripe * (1.0 + moire) + shine;
+            *channel = lit.clamp(0.0, 255.0) as u8;
         }
     }
     let bezel = ((p.width().min(p.height()) as f32) * rng.range(0.04, 0.07)) as u32 + 2;
