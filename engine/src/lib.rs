@@ -7,6 +7,7 @@ pub mod error;
 pub mod image;
 pub mod models;
 pub mod overlay;
+pub mod pad;
 pub mod recognition;
 pub mod runtime;
 

@@ -28,6 +28,10 @@ enum Command {
     /// Score every pair the identity rules allow across labelled sets: thresholds on the tune
     /// split, checked on the held-out split, with intervals, fusion, groups and DET curves.
     VerifySets(sapa_eval::verify_sets::VerifySetsArgs),
+    /// Presentation-attack detection per ISO/IEC 30107-3: BPCER on bona fide photos, APCER per
+    /// attack type on public samples and on generated prints and replays, thresholds from the
+    /// tune split reported on the held-out split, and the latency per face.
+    Pad(sapa_eval::pad::PadArgs),
     /// Generate a labelled signature set for a seed and report false rejects and recall per defect.
     Signature(sapa_eval::signature::eval::SignatureEvalArgs),
     /// Write the README's before/after signature pictures (a generated sample and its normalised form).
@@ -47,6 +51,7 @@ fn main() -> ExitCode {
         Command::Degrade(args) => sapa_eval::degrade_cmd::run(&cli.global, args),
         Command::Verify(args) => sapa_eval::verify::run(&cli.global, args),
         Command::VerifySets(args) => sapa_eval::verify_sets::run(&cli.global, args),
+        Command::Pad(args) => sapa_eval::pad::run(&cli.global, args),
         Command::Signature(args) => sapa_eval::signature::eval::run(args),
         Command::SignatureDemo(args) => sapa_eval::signature::eval::demo(args),
     };

@@ -3,7 +3,7 @@
 the input tensor and ONNX Runtime's outputs as raw little-endian f32, shapes in case.json. Every
 backend must reproduce these (tests/model_cases.rs).
 
-    python models/convert/make_case.py seg_faceparse384   # or det_palm192, lmk_hand224
+    python models/convert/make_case.py seg_faceparse384   # or det_palm192, lmk_hand224, pad_minifasnet_*
 """
 import json
 import sys
@@ -16,7 +16,12 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[2]
 
 # id -> (size, layout, mean, std): the input each model expects, made from the whole portrait.
+# The MiniFASNet models take raw 0..255 values (std 1/255 undoes the x/255) in BGR order.
+RAW = (1 / 255, 1 / 255, 1 / 255)
+BGR = {"pad_minifasnet_v2_27", "pad_minifasnet_v1se_40"}
 INPUTS = {
+    "pad_minifasnet_v2_27": (80, "nchw", (0.0, 0.0, 0.0), RAW),
+    "pad_minifasnet_v1se_40": (80, "nchw", (0.0, 0.0, 0.0), RAW),
     "seg_faceparse384": (384, "nchw", (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)),
     "det_palm192": (192, "nhwc", (0.0, 0.0, 0.0), (1.0, 1.0, 1.0)),
     "lmk_hand224": (224, "nhwc", (0.0, 0.0, 0.0), (1.0, 1.0, 1.0)),
@@ -27,6 +32,8 @@ def main(model_id):
     size, layout, mean, std = INPUTS[model_id]
     img = Image.open(ROOT / "fixtures" / "astronaut.png").convert("RGB").resize((size, size), Image.BILINEAR)
     x = (np.asarray(img, dtype=np.float32) / 255.0 - np.array(mean, np.float32)) / np.array(std, np.float32)
+    if model_id in BGR:
+        x = x[:, :, ::-1]
     if layout == "nchw":
         x = x.transpose(2, 0, 1)
     x = np.ascontiguousarray(x[None], dtype=np.float32)

@@ -40,6 +40,9 @@ pub struct Profile {
     pub guidance: Guidance,
     /// Signature samples: thresholds of `crate::signature`'s checks and the normalised size.
     pub signature: crate::signature::SignatureProfile,
+    /// Presentation-attack detection's operating point (`crate::pad`); only where PAD is used.
+    #[serde(default)]
+    pub pad: Option<crate::pad::PadProfile>,
     /// Per-code severity overrides (`reject` is the default). An unknown code is refused at load.
     #[serde(default)]
     pub severity: HashMap<Code, Severity>,

@@ -5,6 +5,7 @@ pub mod backend;
 mod batch;
 pub mod enrol;
 mod files;
+pub mod liveness;
 pub mod pairs;
 mod references;
 mod serve;
@@ -49,6 +50,8 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Check signature samples (photos, scans or pad strokes) and write the normalised sample.
     Signature(signature::SignatureArgs),
+    /// Passive presentation-attack detection: is the face live, or a print or a screen?
+    Liveness(liveness::LivenessArgs),
     /// Compare a probe photo with a reference photo (1:1), or every pair of a list.
     Verify(verify::VerifyArgs),
     /// Store the face template (not the photo) of a person's reference photo under their IIN.
@@ -73,6 +76,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Analyze(args) => analyze::run(&cli.global, args),
         Command::Validate(args) => validate::run(&cli.global, args),
         Command::Signature(args) => signature::run(&cli.global, args),
+        Command::Liveness(args) => liveness::run(&cli.global, args),
         Command::Verify(args) => verify::run(&cli.global, args),
         Command::Enroll(args) => references::enroll(&cli.global, args),
         Command::References(args) => references::references(args),
