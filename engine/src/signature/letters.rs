@@ -70,8 +70,7 @@ fn pieces(s: &Sample) -> Vec<Piece> {
             let id = parent.len();
             parent.push(id);
             // 8-connected: a run above touches this one when it reaches one column either side.
-            for r in prev.0..prev.1 {
-                let (p0, p1, pid) = runs[r];
+            for &(p0, p1, pid) in &runs[prev.0..prev.1] {
                 if p0 <= x && x0 <= p1 {
                     union(&mut parent, id, pid);
                 }

@@ -58,7 +58,7 @@ impl<'a> Sample<'a> {
         // (rounded up, which gives the exact quotient for every 8-bit pair).
         let recip: [u32; 256] = std::array::from_fn(|p| {
             let p = (p as u32).max(16);
-            ((255u32 << 16) + p - 1) / p
+            (255u32 << 16).div_ceil(p)
         });
         let mut dark = vec![0u8; w * h];
         for ((d, &l), &p) in dark.iter_mut().zip(&luma).zip(&paper_px) {
