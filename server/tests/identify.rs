@@ -117,11 +117,9 @@ fn reason_codes(v: &serde_json::Value) -> Vec<String> {
 
 #[test]
 fn a_kiosk_identifies_the_enrolled_person_and_says_why_it_does_not() {
-    let config = format!(
-        "[[key]]\nname = \"kiosk-1\"\nkey_env = \"ID_KEY\"\nscopes = [\"validate\", \"verify\", \"references\"]\n\
-         [[key]]\nname = \"kiosk-2\"\nkey_env = \"ID_VALIDATE_KEY\"\nscopes = [\"validate\"]\n"
-    );
-    let s = Serve::start("identify", &config, &[("ID_KEY", KEY), ("ID_VALIDATE_KEY", VALIDATE_ONLY)]);
+    let config = "[[key]]\nname = \"kiosk-1\"\nkey_env = \"ID_KEY\"\nscopes = [\"validate\", \"verify\", \"references\"]\n\
+         [[key]]\nname = \"kiosk-2\"\nkey_env = \"ID_VALIDATE_KEY\"\nscopes = [\"validate\"]\n";
+    let s = Serve::start("identify", config, &[("ID_KEY", KEY), ("ID_VALIDATE_KEY", VALIDATE_ONLY)]);
     let portrait = png(&astronaut());
 
     let (ct, body) = multipart(&[("iin", None, IIN), ("photo", Some(&portrait), "")]);
