@@ -203,7 +203,15 @@ fn a_kiosk_identifies_the_enrolled_person_and_says_why_it_does_not() {
 
     // The OpenAPI document has the route.
     let doc = agent.get(s.url("/openapi.json")).call().unwrap().body_mut().read_to_string().unwrap();
-    assert!(doc.contains("/v1/kiosk/identify") && doc.contains("IdentifyResponse"));
+    let api: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    let op = &api["paths"]["/v1/kiosk/identify"]["post"];
+    assert_eq!(op["security"][0]["api_key"][0], "verify", "{op}");
+    let schemas = &api["components"]["schemas"];
+    for name in ["IdentifyResponse", "Outcome", "Reason", "PadReport", "PadMissing", "CaptureResponse"] {
+        assert!(schemas[name].is_object(), "{name} missing from the OpenAPI document");
+    }
+    assert!(schemas["IdentifyResponse"]["properties"]["pad"].is_object());
+    assert!(schemas["CaptureResponse"]["properties"]["pad"].is_object());
 
     // Capture answers carry PAD for the chosen frame.
     let (ct, body) = {
