@@ -106,6 +106,28 @@ fn held_up_print() -> RgbImage {
     frame
 }
 
+/// The portrait replayed on a phone held up to the camera, made here: a screen's gamma and raised
+/// black, a fine moiré from the camera sampling the pixel grid, and the black bezel in view.
+fn screen_replay() -> RgbImage {
+    let a = astronaut();
+    let (w, h) = (a.width() * 7 / 10, a.height() * 7 / 10);
+    let mut screen = image::imageops::resize(&a, w, h, image::imageops::FilterType::Triangle);
+    for (x, y, px) in screen.enumerate_pixels_mut() {
+        let moire = 25.0 * (2.0 * std::f32::consts::PI * (x as f32 * 0.97 + y as f32 * 0.23) / 3.0).sin();
+        for k in 0..3 {
+            let v = 255.0 * (f32::from(px[k]) / 255.0).powf(0.8) * 0.9 + 20.0 + moire;
+            px[k] = v.clamp(0.0, 255.0) as u8;
+        }
+    }
+    let bezel = 12;
+    let mut phone = RgbImage::from_pixel(w + 2 * bezel, h + 2 * bezel, Rgb([8, 8, 8]));
+    image::imageops::replace(&mut phone, &screen, i64::from(bezel), i64::from(bezel));
+    let mut frame = RgbImage::from_pixel(a.width(), a.height(), Rgb([40, 38, 35]));
+    let (x, y) = ((a.width() - phone.width()) / 2, (a.height() - phone.height()) / 2);
+    image::imageops::replace(&mut frame, &phone, i64::from(x), i64::from(y));
+    frame
+}
+
 fn identify(s: &Serve, photo: &[u8], iin: &str, key: Option<&str>) -> (u16, serde_json::Value, String) {
     let (ct, body) = multipart(&[("photo", Some(photo), ""), ("iin", None, iin)]);
     post(&s.url("/v1/kiosk/identify?lang=ru"), &ct, &body, key)
@@ -172,6 +194,17 @@ fn a_kiosk_identifies_the_enrolled_person_and_says_why_it_does_not() {
         assert_ne!(v["outcome"], "attack_suspected", "{text}");
     }
 
+    // A phone replaying the portrait: PAD calls it an attack, and nothing is matched.
+    let (status, v, text) = identify(&s, &jpeg(&screen_replay()), IIN, Some(KEY));
+    assert_eq!(status, 200, "{text}");
+    println!("replay: {text}");
+    assert_eq!(v["pad"]["decision"], "attack", "{text}");
+    assert!(v["pad"]["score"].as_f64().unwrap() >= v["pad"]["threshold"].as_f64().unwrap(), "{text}");
+    assert_eq!(v["outcome"], "attack_suspected", "{text}");
+    assert_eq!(reason_codes(&v), vec!["attack_suspected".to_string()], "{text}");
+    assert!(v["reasons"][0]["message"].as_str().unwrap().contains("живой"), "{text}");
+    assert!(v["score"].is_null() && v["reference_source"].is_null(), "the match is not run: {text}");
+
     // Unknown IIN: verify's 404; a bad IIN: 400; no key: 401; a key without `verify`: 403.
     let (status, v, text) = identify(&s, &portrait, UNKNOWN_IIN, Some(KEY));
     assert_eq!((status, v["error"]["code"].as_str()), (404, Some("reference_not_found")), "{text}");
@@ -196,10 +229,14 @@ fn a_kiosk_identifies_the_enrolled_person_and_says_why_it_does_not() {
     // Metrics count the outcomes like other routes' decisions.
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let metrics = agent.get(s.url("/metrics")).call().unwrap().body_mut().read_to_string().unwrap();
-    assert!(
-        metrics.contains("route=\"identify\"") && metrics.contains("decision=\"identified\""),
-        "{metrics}"
-    );
+    for outcome in ["identified", "retake", "attack_suspected"] {
+        let counted = metrics.lines().any(|l| {
+            l.starts_with("sapa_decisions_total{")
+                && l.contains("\"identify\"")
+                && l.contains(&format!("\"{outcome}\""))
+        });
+        assert!(counted, "{outcome} not counted: {metrics}");
+    }
 
     // The OpenAPI document has the route.
     let doc = agent.get(s.url("/openapi.json")).call().unwrap().body_mut().read_to_string().unwrap();
