@@ -222,6 +222,12 @@ fn a_kiosk_identifies_the_enrolled_person_and_says_why_it_does_not() {
     let audit = s.audit();
     let lines: Vec<&serde_json::Value> = audit.iter().filter(|e| e["route"] == "identify").collect();
     assert!(lines.iter().any(|e| e["decision"] == "identified" && e["iin_hash"].is_string()), "{lines:?}");
+    assert!(
+        lines.iter().any(|e| e["decision"] == "attack_suspected" && e["reasons"][0] == "attack_suspected"),
+        "{lines:?}"
+    );
+    assert!(lines.iter().any(|e| e["reasons"][0] == "no_face"), "{lines:?}");
+    assert!(lines.iter().all(|e| e.get("message").is_none()), "{lines:?}");
     let raw = std::fs::read_to_string(s.dir.join("audit.jsonl")).unwrap();
     assert!(!raw.contains(IIN) && !raw.contains(UNKNOWN_IIN), "a raw IIN in the audit log");
     assert!(!s.log().contains(IIN), "a raw IIN in the service log");

@@ -194,6 +194,7 @@ pub async fn identify(
         state.metrics.decision("identify", outcome);
         facts.decision = Some(outcome);
         facts.score = v.score;
+        facts.reasons = v.reasons.iter().map(|r| r.code).collect();
     }
     (facts, result.map(Json))
 }
