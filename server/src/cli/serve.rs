@@ -4,9 +4,10 @@ use super::{GlobalArgs, setup};
 use crate::http::audit::AuditLog;
 use crate::http::auth::ApiKeys;
 use crate::http::config::ServeConfig;
-use crate::http::state::{AppState, Engine};
+use crate::http::state::{AppState, Engine, Pad};
 use clap::Args;
 use sapa_engine::models::locate_models_dir;
+use sapa_engine::pad::{PadDetector, PadModel};
 use sapa_engine::recognition::RecognitionConfig;
 use sapa_engine::validate::{Profile, Validator};
 use sapa_engine::{AnalyzerConfig, Recognizer};
@@ -51,7 +52,20 @@ fn engine(global: &GlobalArgs, config: &ServeConfig) -> anyhow::Result<Engine> {
     if !profiles.contains_key(&config.server.default_profile) {
         anyhow::bail!("default_profile {:?} is not a known profile", config.server.default_profile);
     }
-    Ok(Engine { validator, recognizer, recognition, profiles })
+    // PAD runs at the kiosk profile's operating point; without a `[pad]` section there is none.
+    let pad = match profiles.get("kiosk").and_then(|p| p.pad.clone()) {
+        Some(profile) => {
+            let detector = PadDetector::load(&dir, validator.analyzer().backend(), &PadModel::KIOSK)?;
+            Some(Pad { detector, profile })
+        }
+        None => {
+            tracing::warn!(
+                "the kiosk profile has no [pad] section: presentation-attack detection is unavailable"
+            );
+            None
+        }
+    };
+    Ok(Engine { validator, recognizer, recognition, profiles, pad })
 }
 
 /// The audit key from the environment, or a random one for this process (hashes then cannot be

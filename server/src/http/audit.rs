@@ -49,6 +49,9 @@ pub struct AuditEvent {
     pub decision: Option<&'static str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub failed: Vec<sapa_engine::validate::Code>,
+    /// An identification's reason codes (`no_face`, `attack_suspected`, ...), never a message.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::error_code::ErrorCode>,
     #[serde(skip_serializing_if = "Option::is_none")]

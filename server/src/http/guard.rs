@@ -32,6 +32,7 @@ pub struct Guard {
 pub struct AuditFacts {
     pub decision: Option<&'static str>,
     pub failed: Vec<sapa_engine::validate::Code>,
+    pub reasons: Vec<&'static str>,
     pub iin_hash: Option<String>,
     pub profile: Option<String>,
     pub score: Option<f32>,
@@ -61,6 +62,7 @@ pub async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response
     if let Some(facts) = response.extensions_mut().remove::<AuditFacts>() {
         event.decision = facts.decision;
         event.failed = facts.failed;
+        event.reasons = facts.reasons;
         event.iin_hash = facts.iin_hash;
         event.profile = facts.profile;
         event.score = facts.score;

@@ -80,6 +80,10 @@ pub fn router(state: Arc<AppState>) -> Router {
                 .route_layer(guarded("capture", Scope::Validate))
                 .layer(DefaultBodyLimit::max(capture_limit)),
         )
+        .route(
+            "/v1/kiosk/identify",
+            post(routes::identify::identify).route_layer(guarded("identify", Scope::Verify)),
+        )
         .route("/health/live", get(routes::health::live))
         .route("/health/ready", get(routes::health::ready))
         .route("/metrics", get(routes::health::metrics))

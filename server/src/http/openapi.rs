@@ -1,7 +1,7 @@
 //! The OpenAPI document, generated from the handlers' annotations and the response types.
 
 use super::error::{ErrorObject, ErrorResponse};
-use super::routes::{capture, guidance, health, references, signature, validate, verify};
+use super::routes::{capture, guidance, health, identify, references, signature, validate, verify};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -18,6 +18,7 @@ use utoipa::{Modify, OpenApi};
         guidance::guide,
         guidance::stream,
         capture::capture,
+        identify::identify,
         health::live,
         health::ready,
         health::metrics,

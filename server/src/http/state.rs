@@ -13,6 +13,9 @@ use crate::references::{
 };
 use axum::http::HeaderValue;
 use axum::response::Response;
+use sapa_engine::Analysis;
+use sapa_engine::detect::BoundingBox;
+use sapa_engine::pad::{PadDecision, PadDetector, PadProfile};
 use sapa_engine::recognition::RecognitionConfig;
 use sapa_engine::recognition::usability::{self, Usability};
 use sapa_engine::validate::{Profile, Validator};
@@ -28,6 +31,54 @@ pub struct Engine {
     pub recognition: RecognitionConfig,
     /// Shared, not copied: a request takes an `Arc` clone of the profile it names.
     pub profiles: HashMap<String, Arc<Profile>>,
+    /// Presentation-attack detection: `None` when the kiosk profile has no `[pad]` section, and
+    /// then every answer says PAD is unavailable (never "live").
+    pub pad: Option<Pad>,
+}
+
+/// The loaded PAD models and the kiosk profile's operating point.
+pub struct Pad {
+    pub detector: PadDetector,
+    pub profile: PadProfile,
+}
+
+impl Pad {
+    /// The verdict on the face `face` of `img`, timed as the `pad` stage.
+    pub fn judge(
+        &self,
+        img: &image::RgbImage,
+        face: &BoundingBox,
+        timing: &mut Timing,
+    ) -> Result<PadReport, ApiError> {
+        let liveness = timing.stage("pad", || self.detector.assess(img, face))?;
+        Ok(PadReport {
+            decision: liveness.decide(&self.profile),
+            score: liveness.score,
+            threshold: self.profile.threshold,
+        })
+    }
+}
+
+/// Presentation-attack detection on one face, at the kiosk profile's operating point.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct PadReport {
+    /// `live` or `attack`.
+    #[schema(value_type = String, example = "live")]
+    pub decision: PadDecision,
+    /// Attack probability in [0, 1].
+    pub score: f32,
+    /// The score at or above which the face is judged an attack (`[pad] threshold`).
+    pub threshold: f32,
+}
+
+/// Why an answer carries no PAD verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PadMissing {
+    /// No face on the frame to judge.
+    NoFace,
+    /// The service runs without PAD (the kiosk profile has no `[pad]` section).
+    PadUnavailable,
 }
 
 impl Engine {
@@ -45,11 +96,21 @@ impl Engine {
         let analyzer = self.validator.analyzer();
         let decoded = timing.stage("decode", || analyzer.decode(bytes))?;
         let analysis = timing.stage("analyze", || analyzer.analyze(&decoded.rgb, decoded.source))?;
-        let template =
-            timing.stage("embed", || self.recognizer.template_of_main_face(&decoded.rgb, &analysis))?;
+        self.assessed_template(&decoded.rgb, &analysis, timing)
+    }
+
+    /// [`Self::assessed_template_of`] on pixels already decoded and analysed.
+    pub fn assessed_template(
+        &self,
+        rgb: &image::RgbImage,
+        analysis: &Analysis,
+        timing: &mut Timing,
+    ) -> Result<(Template, Usability), ApiError> {
+        let template = timing.stage("embed", || self.recognizer.template_of_main_face(rgb, analysis))?;
         let usability = match analysis.main_face() {
-            Some(face) => timing
-                .stage("usability", || usability::assess(&decoded.rgb, face, &self.recognition.usability)),
+            Some(face) => {
+                timing.stage("usability", || usability::assess(rgb, face, &self.recognition.usability))
+            }
             None => Usability::default(),
         };
         Ok((template, usability))

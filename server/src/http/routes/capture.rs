@@ -5,7 +5,7 @@
 use super::super::body;
 use super::super::error::{ApiError, ErrorResponse};
 use super::super::guard::AuditFacts;
-use super::super::state::{AppState, Timing};
+use super::super::state::{AppState, Engine, PadMissing, PadReport, Timing};
 use super::ApiQuery;
 use super::guidance::GuidanceQuery;
 use axum::Json;
@@ -40,8 +40,13 @@ pub struct CaptureResponse {
     /// Every frame's ranking measures, in burst order (the order is stated in
     /// `sapa_engine::capture::rank::better`).
     pub frames: Vec<FrameScore>,
-    // Presentation-attack detection (branch `pad`) joins here as `pad: PadReport`, judged on the
-    // burst; `captured` will then also require the burst to be live.
+    /// Presentation-attack detection on the chosen frame's largest face; `null` when there is no
+    /// face or the service runs without PAD (`pad_missing` says which). A kiosk must not take a
+    /// `null` for live. `captured` does not depend on it: `POST /v1/kiosk/identify` decides.
+    pub pad: Option<PadReport>,
+    /// Why `pad` is `null`: `no_face` or `pad_unavailable`; absent when `pad` is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pad_missing: Option<PadMissing>,
 }
 
 /// An image in the answer.
@@ -120,6 +125,10 @@ async fn run(
                 })?;
                 let c = timing.stage("capture", || capture::capture(v, &decoded, &profile, lang))?;
                 let crop = c.crop.as_ref().map(|img| timing.stage("encode", || jpeg(img)));
+                let (pad, pad_missing) = match pad_of(&engine, &decoded[c.chosen].rgb, &mut timing)? {
+                    Ok(p) => (Some(p), None),
+                    Err(m) => (None, Some(m)),
+                };
                 Ok::<_, ApiError>(CaptureResponse {
                     captured: c.captured,
                     chosen: c.chosen,
@@ -128,6 +137,8 @@ async fn run(
                     hints: c.hints,
                     others: c.others,
                     frames: c.frames,
+                    pad,
+                    pad_missing,
                 })
             })();
             (result, timing)
@@ -141,6 +152,20 @@ async fn run(
     facts.decision = Some(decision);
     facts.failed = answer.report.failed.clone();
     Ok(answer)
+}
+
+/// PAD on the largest face of `img`, or why there is no verdict.
+pub fn pad_of(
+    engine: &Engine,
+    img: &image::RgbImage,
+    timing: &mut Timing,
+) -> Result<Result<PadReport, PadMissing>, ApiError> {
+    let Some(pad) = &engine.pad else { return Ok(Err(PadMissing::PadUnavailable)) };
+    let faces = timing.stage("detect", || engine.validator.analyzer().detect(img))?;
+    match faces.first() {
+        Some(face) => Ok(Ok(pad.judge(img, &face.bbox, timing)?)),
+        None => Ok(Err(PadMissing::NoFace)),
+    }
 }
 
 /// The crop as base64 JPEG: a 413x531 portrait is some 40 kB, a PNG several times that.

@@ -4,6 +4,7 @@
 pub mod capture;
 pub mod guidance;
 pub mod health;
+pub mod identify;
 pub mod references;
 pub mod signature;
 pub mod validate;

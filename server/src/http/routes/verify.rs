@@ -97,10 +97,14 @@ pub async fn verify(
     (facts, result.map(Json))
 }
 
-/// The operating point the query asks for: `(fmr, threshold)`.
-fn operating_point(state: &AppState, q: &VerifyQuery, lang: Lang) -> Result<(f64, f32), ApiError> {
+/// The operating point asked for (the calibration's default when `None`): `(fmr, threshold)`.
+pub(super) fn operating_point(
+    state: &AppState,
+    fmr: Option<f64>,
+    lang: Lang,
+) -> Result<(f64, f32), ApiError> {
     let engine = &state.engine;
-    let fmr = q.fmr.unwrap_or(engine.recognition.default_fmr);
+    let fmr = fmr.unwrap_or(engine.recognition.default_fmr);
     // Only a calibrated operating point is a valid request; anything else (inf, NaN, 0.5, 1e-7)
     // is the caller's mistake and is named as such, with the points there are. (The served model
     // is the default, whose calibration the configuration is checked to hold at load.)
@@ -121,7 +125,7 @@ async fn run(
     facts: &mut AuditFacts,
 ) -> Result<VerifyResponse, ApiError> {
     let lang = super::lang(q.lang.as_deref(), req.headers())?;
-    let (fmr, threshold) = operating_point(state, &q, lang)?;
+    let (fmr, threshold) = operating_point(state, q.fmr, lang)?;
     // A place on the pool before any of the body is read (a refused body drains itself).
     let admission = state.admit().map_err(|e| e.in_lang(lang))?;
     let fail = |e: ApiError| e.in_lang(lang);
@@ -167,18 +171,7 @@ async fn run(
                 })
                 .map_err(fail)?
                 .map_err(fail)?;
-            let (record, origin) = lookup(state, iin, model.id(), lang).await?;
-            // Damaged bytes are a reference that yields no template: 422, as from ГБД ФЛ.
-            let reference_t = Template::from_bytes(&record.template).map_err(|e| {
-                tracing::error!(error = %e, "a stored reference template does not decode");
-                fail(ApiError::new(
-                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                    ErrorCode::ReferenceInvalid,
-                    e.to_string(),
-                ))
-            })?;
-            // A stored reference carries only its face quality; that is what judges it.
-            let usability = Usability::of_stored(record.quality, &state.engine.recognition.usability);
+            let (reference_t, usability, origin) = reference_of(state, iin, lang).await?;
             (probe_t, (reference_t, usability), origin.as_str().to_string())
         }
         (Some(_), Some(_)) => {
@@ -206,6 +199,29 @@ async fn run(
         model: model.id().to_string(),
         reference_source: source,
     })
+}
+
+/// The reference of `iin` as a template, how usable it is, and where it came from: what a
+/// comparison by IIN (`/v1/verify`, `/v1/kiosk/identify`) compares the probe with.
+pub(super) async fn reference_of(
+    state: &Arc<AppState>,
+    iin: Iin,
+    lang: Lang,
+) -> Result<(Template, Usability, Origin), ApiError> {
+    let (record, origin) = lookup(state, iin, state.engine.recognizer.model().id(), lang).await?;
+    // Damaged bytes are a reference that yields no template: 422, as from ГБД ФЛ.
+    let template = Template::from_bytes(&record.template).map_err(|e| {
+        tracing::error!(error = %e, "a stored reference template does not decode");
+        ApiError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::ReferenceInvalid,
+            e.to_string(),
+        )
+        .in_lang(lang)
+    })?;
+    // A stored reference carries only its face quality; that is what judges it.
+    let usability = Usability::of_stored(record.quality, &state.engine.recognition.usability);
+    Ok((template, usability, origin))
 }
 
 /// The reference template of `iin` made by the model and pre-processing this service runs (the
