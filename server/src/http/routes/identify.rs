@@ -292,7 +292,7 @@ async fn run(
     let poor = poor_photos(verdict, &probe_u, &reference_u, lang)
         .into_iter()
         .map(|p| Reason { code: p.reason, message: p.message });
-    let (outcome, mut reasons): (Outcome, Vec<Reason>) = match verdict {
+    let (mut outcome, mut reasons): (Outcome, Vec<Reason>) = match verdict {
         Verdict::Match => (Outcome::Identified, Vec::new()),
         Verdict::NoMatch => (Outcome::NotIdentified, vec![IdentifyCode::NoMatch.reason(lang)]),
         Verdict::Retake => (Outcome::Retake, poor.collect()),
@@ -302,6 +302,11 @@ async fn run(
         ),
     };
     if pad.is_err() {
+        // Fail closed: an unattended kiosk that cannot tell a live face from a presented one
+        // does not identify anyone, whatever the match says.
+        if outcome == Outcome::Identified {
+            outcome = Outcome::NotIdentified;
+        }
         reasons.push(IdentifyCode::PadUnavailable.reason(lang));
     }
     Ok(answer(outcome, reasons, Some(pad), Some(score), Some(origin.as_str().to_string())))
