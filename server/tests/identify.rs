@@ -7,7 +7,7 @@ mod serve;
 
 use frames::{astronaut, capture_frame};
 use image::{Rgb, RgbImage};
-use serve::Serve;
+use serve::{Serve, multipart};
 use std::time::Duration;
 
 const KEY: &str = "identify-test-key-0123456789abcdef";
@@ -15,7 +15,6 @@ const VALIDATE_ONLY: &str = "identify-validate-key-0123456789ab";
 const IIN: &str = "900101300017";
 /// A valid IIN (check digit) with no reference enrolled.
 const UNKNOWN_IIN: &str = "850615400016";
-const BOUNDARY: &str = "sapa-identify-boundary-51c2";
 
 fn post(url: &str, content_type: &str, body: &[u8], key: Option<&str>) -> (u16, serde_json::Value, String) {
     let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -31,29 +30,6 @@ fn post(url: &str, content_type: &str, body: &[u8], key: Option<&str>) -> (u16, 
     let status = r.status().as_u16();
     let text = r.body_mut().read_to_string().unwrap();
     (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null), text)
-}
-
-/// A multipart/form-data body: `(name, Some(file bytes) | None, text)`.
-fn multipart(parts: &[(&str, Option<&[u8]>, &str)]) -> (String, Vec<u8>) {
-    let mut body = Vec::new();
-    for (name, file, text) in parts {
-        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
-        match file {
-            Some(bytes) => {
-                body.extend_from_slice(
-                    format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{name}.png\"\r\nContent-Type: image/png\r\n\r\n")
-                        .as_bytes(),
-                );
-                body.extend_from_slice(bytes);
-            }
-            None => body.extend_from_slice(
-                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n{text}").as_bytes(),
-            ),
-        }
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
 }
 
 fn png(img: &RgbImage) -> Vec<u8> {

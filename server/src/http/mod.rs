@@ -11,6 +11,7 @@ pub mod kiosk;
 pub mod messages;
 pub mod metrics;
 pub mod openapi;
+pub mod page_asset;
 pub mod pool;
 pub mod review;
 pub mod routes;

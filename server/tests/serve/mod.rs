@@ -90,3 +90,28 @@ impl Serve {
             .collect()
     }
 }
+
+const BOUNDARY: &str = "sapa-serve-test-boundary-51c2";
+
+/// A multipart/form-data body and its content type: `(name, Some(file bytes) | None, text)`.
+pub fn multipart(parts: &[(&str, Option<&[u8]>, &str)]) -> (String, Vec<u8>) {
+    let mut body = Vec::new();
+    for (name, file, text) in parts {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        match file {
+            Some(bytes) => {
+                body.extend_from_slice(
+                    format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{name}.png\"\r\nContent-Type: image/png\r\n\r\n")
+                        .as_bytes(),
+                );
+                body.extend_from_slice(bytes);
+            }
+            None => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n{text}").as_bytes(),
+            ),
+        }
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
+}
