@@ -29,16 +29,40 @@ impl InkColours {
         // Relit by the paper under the pixel too, so a shadow is not read as grey ink.
         let paper_luma = luma(paper).max(16.0);
         let relight: [f32; 256] = std::array::from_fn(|p| paper_luma / (p.max(16) as f32));
-        let absorbed = |j: usize| {
-            let r = relight[usize::from(s.paper_px[j])];
-            [0, 1, 2].map(|k| 255.0 - (f32::from(raw[3 * j + k]) * gain[k] * r).min(255.0))
-        };
         let (w, h) = (s.w, s.h);
         let (rows, cols) = (&s.ink_rows, &s.ink_cols);
-        for y in rows.start.max(1)..rows.end.min(h.saturating_sub(1)) {
-            for x in cols.start.max(1)..cols.end.min(w.saturating_sub(1)) {
-                let i = y * w + x;
-                if s.ink[i] == 0 {
+        let (y0, y1) = (rows.start.max(1), rows.end.min(h.saturating_sub(1)));
+        let (x0, x1) = (cols.start.max(1), cols.end.min(w.saturating_sub(1)));
+        if y0 >= y1 || x0 >= x1 {
+            return Self { counts };
+        }
+        // The light each channel lost at each pixel of the ink's rectangle (one pixel wider
+        // each side), then summed over each pixel and its left and right neighbours.
+        let (ax0, aw) = (x0 - 1, x1 - x0 + 2);
+        let across = |y: usize| -> Vec<[f32; 3]> {
+            let lost: Vec<[f32; 3]> = (ax0..ax0 + aw)
+                .map(|x| {
+                    let j = y * w + x;
+                    let r = relight[usize::from(s.paper_px[j])];
+                    [0, 1, 2].map(|k| 255.0 - (f32::from(raw[3 * j + k]) * gain[k] * r).min(255.0))
+                })
+                .collect();
+            (0..aw)
+                .map(|i| {
+                    let (l, c, r) = (lost[i.saturating_sub(1)], lost[i], lost[(i + 1).min(aw - 1)]);
+                    [0, 1, 2].map(|k| l[k] + c[k] + r[k])
+                })
+                .collect()
+        };
+        let mut band = [across(y0 - 1), across(y0), across(y0 + 1)];
+        for y in y0..y1 {
+            if y > y0 {
+                band.rotate_left(1);
+                band[2] = across(y + 1);
+            }
+            let ink = &s.ink[y * w..(y + 1) * w];
+            for x in x0..x1 {
+                if ink[x] == 0 {
                     continue;
                 }
                 // JPEG keeps colour at half resolution and spreads it over the neighbours, so a
@@ -47,13 +71,8 @@ impl InkColours {
                 // (the colour and the brightness that left the pixel went next door together).
                 // Scaled to a full-strength stroke's loss, it names the ink whether the pixel
                 // is a stroke's core or its faint edge.
-                let mut sum = [0f32; 3];
-                for j in [i - w - 1, i - w, i - w + 1, i - 1, i, i + 1, i + w - 1, i + w, i + w + 1] {
-                    let a = absorbed(j);
-                    for k in 0..3 {
-                        sum[k] += a[k];
-                    }
-                }
+                let i = x - ax0;
+                let sum: [f32; 3] = [0, 1, 2].map(|k| band[0][i][k] + band[1][i][k] + band[2][i][k]);
                 let lost = luma(sum);
                 if lost <= 0.0 {
                     continue;

@@ -5,7 +5,7 @@
 
 /// Darkness (0-255 against the paper) from which a pixel may belong to a printed line.
 pub const LINE_DARKNESS: u8 = 12;
-/// Share of the frame's width (or height) a bin must cover to be a line...
+/// Share of the frame's strips (see [`STRIP`]) a bin must run through to be a line...
 const MIN_COVER: f32 = 0.5;
 /// ...and the share of it from its first to its last pixel: print runs across the sheet, a row
 /// of typed letters or a signature's underline stops short of the frame's edges.
@@ -23,6 +23,14 @@ pub struct LineSet {
     pub offset: usize,
     pub bins: Vec<bool>,
     pub count: usize,
+}
+
+/// The projection bin of a coordinate (nearest bin centre), `offset` bins from the start.
+#[inline]
+fn bin(coord: f32, offset: usize) -> Option<usize> {
+    // Shifted to be positive first, so a truncating cast rounds (no call to `round`).
+    let f = coord * (1.0 / BIN) + offset as f32 + 0.5;
+    (f >= 0.0).then_some(f as usize)
 }
 
 impl LineSet {
@@ -50,59 +58,104 @@ impl Lines {
     }
 }
 
+/// Pixels are tallied per strip of `STRIP` pixels along a line's direction: a strip's tally of
+/// one row (or column) stands for pixels at most half a strip from its centre, which a 3° line
+/// drifts from by under a pixel (0.42 px), well inside a 2 px bin.
+const STRIP: usize = 16;
+/// A bin runs through a strip when it holds a strip's length of line-dark pixels there (of the
+/// twice that its two rows hold). Print is continuous; a handwritten stroke stays level within
+/// one 2 px bin only briefly, and JPEG's block edges are broken, so counting strips rather than
+/// pixels keeps long flat strokes of a tight crop and blocky paper from adding up to a line.
+const FULL: u16 = STRIP as u16;
+
 pub fn find(dark: &[u8], w: usize, h: usize) -> Lines {
-    // Rows: sample every other column; columns: every other row.
-    let mut row_pts = Vec::new();
-    let mut col_pts = Vec::new();
-    for y in 0..h {
-        let row = &dark[y * w..(y + 1) * w];
-        for (x, &d) in row.iter().enumerate() {
-            if d >= LINE_DARKNESS {
-                if x % 2 == 0 {
-                    row_pts.push((x as f32, y as f32));
-                }
-                if y % 2 == 0 {
-                    col_pts.push((y as f32, x as f32));
-                }
-            }
+    // rows_by_strip[s * h + y]: line-dark pixels of row y within column strip s;
+    // cols_by_strip[s * w + x]: those of column x within row strip s.
+    let (sx, sy) = (w.div_ceil(STRIP), h.div_ceil(STRIP));
+    let mut rows_by_strip = vec![0u16; sx * h];
+    let mut cols_by_strip = vec![0u16; sy * w];
+    for (y, row) in dark.chunks_exact(w).enumerate() {
+        let cols = &mut cols_by_strip[(y / STRIP) * w..(y / STRIP + 1) * w];
+        for (c, &d) in cols.iter_mut().zip(row) {
+            *c += u16::from(d >= LINE_DARKNESS);
+        }
+        for (s, run) in row.chunks(STRIP).enumerate() {
+            rows_by_strip[s * h + y] = run.iter().map(|&d| u16::from(d >= LINE_DARKNESS)).sum();
         }
     }
-    Lines { rows: best(&row_pts, w, h), cols: best(&col_pts, h, w) }
+    Lines { rows: best(&rows_by_strip, w, h), cols: best(&cols_by_strip, h, w) }
 }
 
-/// The projection bin of a coordinate (nearest bin centre), `offset` bins from the start.
-#[inline]
-fn bin(coord: f32, offset: usize) -> Option<usize> {
-    // Shifted to be positive first, so a truncating cast rounds (no call to `round`).
-    let f = coord * (1.0 / BIN) + offset as f32 + 0.5;
-    (f >= 0.0).then_some(f as usize)
-}
-
-/// The angle whose projection has the most line bins; points are (along, across).
-fn best(points: &[(f32, f32)], along: usize, across: usize) -> LineSet {
-    let sampled = along.div_ceil(2) as f32;
+/// The angle whose projection has the most line bins. `by_strip[s * across + c]` counts the
+/// line-dark pixels at `c` across within strip `s` along.
+fn best(by_strip: &[u16], along: usize, across: usize) -> LineSet {
+    let strips = along.div_ceil(STRIP);
     let offset = (along as f32 * 0.06 / BIN).ceil() as usize + 2;
     let n = (across as f32 / BIN).ceil() as usize + 2 * offset;
     let mut best = LineSet { offset, bins: vec![false; n], ..Default::default() };
     let mut best_cover = 0usize;
     let mut hist = vec![0u32; n];
-    let mut first = vec![f32::MAX; n];
-    let mut last = vec![f32::MIN; n];
+    // Sums of neighbouring pairs across, per strip: even[m] = c[2m] + c[2m + 1] and
+    // odd[m] = c[2m + 1] + c[2m + 2] (0 past the end).
+    let half = across.div_ceil(2);
+    let (mut even, mut odd) = (vec![0u16; strips * half], vec![0u16; strips * half]);
+    for (s, c) in by_strip.chunks_exact(across).enumerate().take(strips) {
+        let at = |i: usize| c.get(i).copied().unwrap_or(0);
+        for m in 0..half {
+            even[s * half + m] = at(2 * m) + at(2 * m + 1);
+            odd[s * half + m] = at(2 * m + 1) + at(2 * m + 2);
+        }
+    }
+    // A bin is a line when it runs through more than half the strips, first to last across
+    // most of the frame.
+    let (cover, span) = (MIN_COVER * strips as f32, MIN_SPAN * along as f32);
     for step in -ANGLE_STEPS..=ANGLE_STEPS {
         let tan = (step as f32 * ANGLE_STEP_DEG).to_radians().tan();
+        // In half pixels, strip s's position c falls in bin (2c + base[s]) / 4: its shift by the
+        // angle at the strip's centre, rounded to half a pixel, and the bins' offset and
+        // rounding to the nearest bin centre (offset keeps every bin positive).
+        let base: Vec<usize> = (0..strips)
+            .map(|s| {
+                let centre = (s * STRIP + STRIP / 2).min(along) as f32;
+                let shift = (2.0 * centre * tan + 0.5).floor() as isize;
+                (4 * offset as isize + 2 - shift).max(0) as usize
+            })
+            .collect();
         hist.iter_mut().for_each(|c| *c = 0);
-        first.iter_mut().for_each(|v| *v = f32::MAX);
-        last.iter_mut().for_each(|v| *v = f32::MIN);
-        for &(a, c) in points {
-            if let Some(b) = bin(c - a * tan, offset).filter(|&b| b < n) {
-                hist[b] += 1;
-                first[b] = first[b].min(a);
-                last[b] = last[b].max(a);
+        // Two neighbours across always share a bin: the pair starting at an even position when
+        // base is 0 or 1 (mod 4), else the pair starting at an odd one, so each strip adds one
+        // run of pair sums at its shift.
+        for (s, &b0) in base.iter().enumerate() {
+            let q = b0 / 4;
+            let (pairs, first) = if b0 % 4 < 2 {
+                (&even[s * half..(s + 1) * half], q)
+            } else {
+                hist[q] += u32::from(by_strip[s * across]);
+                (&odd[s * half..(s + 1) * half], q + 1)
+            };
+            let end = (first + half).min(n);
+            for (h, &k) in hist[first..end].iter_mut().zip(pairs) {
+                *h += u32::from(k >= FULL);
             }
         }
-        let span = MIN_SPAN * along as f32;
-        let bins: Vec<bool> =
-            (0..n).map(|b| hist[b] as f32 >= MIN_COVER * sampled && last[b] - first[b] >= span).collect();
+        // Only the bins that hold enough are asked how far they run: the first and last strip
+        // with a line-dark pixel in them.
+        let seen = |b: usize, s: usize| {
+            let lo = (4 * b).saturating_sub(base[s]).div_ceil(2);
+            let hi = ((4 * b + 4).saturating_sub(base[s]).div_ceil(2)).min(across);
+            lo < hi && by_strip[s * across + lo..s * across + hi].iter().any(|&k| k > 0)
+        };
+        let bins: Vec<bool> = (0..n)
+            .map(|b| {
+                if (hist[b] as f32) < cover {
+                    return false;
+                }
+                match ((0..strips).find(|&s| seen(b, s)), (0..strips).rev().find(|&s| seen(b, s))) {
+                    (Some(f), Some(l)) => ((l - f) * STRIP) as f32 >= span,
+                    _ => false,
+                }
+            })
+            .collect();
         let covered = bins.iter().filter(|&&b| b).count();
         if covered > best_cover {
             best_cover = covered;

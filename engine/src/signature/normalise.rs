@@ -19,8 +19,7 @@ pub fn normalise(s: &Sample, p: &SignatureProfile) -> Option<(RgbImage, Normalis
     // The writing's axis u and its perpendicular v, in image coordinates (y down).
     let (ux, uy) = (a.cos(), -a.sin());
     let (vx, vy) = (a.sin(), a.cos());
-    let (u0, u1) = extent(s, |x, y| x * ux + y * uy);
-    let (v0, v1) = extent(s, |x, y| x * vx + y * vy);
+    let ((u0, u1), (v0, v1)) = extent(s, (ux, uy), (vx, vy));
     let (fw, fh) = (p.field_width_px as f32, p.field_height_px as f32);
     let margin = (p.margin * (v1 - v0)).max(2.0);
     let scale = (fw / (u1 - u0 + 2.0 * margin)).min(fh / (v1 - v0 + 2.0 * margin));
@@ -28,11 +27,22 @@ pub fn normalise(s: &Sample, p: &SignatureProfile) -> Option<(RgbImage, Normalis
     let paper = s.paper_rgb;
     let paper_luma = 0.299 * paper[0] + 0.587 * paper[1] + 0.114 * paper[2];
     let balance = paper.map(|c| paper_luma / c.max(16.0));
+    let clean = Clean::new(s, balance);
     let k = (1.0 / scale).ceil().clamp(1.0, 3.0) as usize;
-    let near = NearInk::new(s, 0.5 / scale + 2.0);
     let inv = 1.0 / scale;
-    // Sub-sample offsets within an output pixel, in source units along u and v.
+    // The field's corners in the source: only dark pixels within reach of them can show.
+    let corners = [(-1.0f32, -1.0f32), (1.0, -1.0), (-1.0, 1.0), (1.0, 1.0)].map(|(su, sv)| {
+        let (u, v) = (uc + su * fw / 2.0 * inv, vc + sv * fh / 2.0 * inv);
+        (u * ux + v * vx, u * uy + v * vy)
+    });
+    let near = NearInk::new(s, 0.5 / scale + 2.0, corners);
+    // Sub-sample offsets within an output pixel, in source units along u and v, and turned
+    // into the source's x and y.
     let subs: Vec<f32> = (0..k).map(|i| (i as f32 + 0.5) / k as f32 * inv).collect();
+    let offsets: Vec<(f32, f32)> = subs
+        .iter()
+        .flat_map(|&dv| subs.iter().map(move |&du| (du * ux + dv * vx, du * uy + dv * vy)))
+        .collect();
     let n = (k * k) as f32;
     let mut out = RgbImage::from_pixel(p.field_width_px, p.field_height_px, Rgb([255, 255, 255]));
     for oy in 0..p.field_height_px {
@@ -44,23 +54,22 @@ pub fn normalise(s: &Sample, p: &SignatureProfile) -> Option<(RgbImage, Normalis
             if !near.at(u * ux + v * vx, u * uy + v * vy) {
                 continue;
             }
-            let mut acc = [0f32; 3];
-            for &dv in &subs {
-                for &du in &subs {
-                    let (u, v) = (u_left + du, v_top + dv);
-                    let (x, y) = (u * ux + v * vx, u * uy + v * vy);
-                    // Bilinear when enlarging; when shrinking the k x k samples average already.
-                    let c = if k == 1 {
-                        cleaned(s, x, y, &balance)
-                    } else {
-                        pixel(s, floor(x), floor(y), &balance)
-                    };
-                    for (a, v) in acc.iter_mut().zip(c) {
-                        *a += v;
+            let (x0, y0) = (u_left * ux + v_top * vx, u_left * uy + v_top * vy);
+            let c = if k == 1 {
+                // Bilinear when enlarging.
+                cleaned(s, x0 + offsets[0].0, y0 + offsets[0].1, &clean)
+            } else {
+                // When shrinking, the mean of the k x k samples; paper samples add white.
+                let (mut acc, mut paper) = ([0f32; 3], 0u32);
+                for &(dx, dy) in &offsets {
+                    match ink(s, floor(x0 + dx), floor(y0 + dy), &clean) {
+                        Some(c) => acc.iter_mut().zip(c).for_each(|(a, v)| *a += v),
+                        None => paper += 1,
                     }
                 }
-            }
-            out.put_pixel(ox, oy, Rgb(acc.map(|v| (v / n + 0.5).clamp(0.0, 255.0) as u8)));
+                acc.map(|a| (a + 255.0 * paper as f32) / n)
+            };
+            out.put_pixel(ox, oy, Rgb(c.map(|v| (v + 0.5).clamp(0.0, 255.0) as u8)));
         }
     }
     let info =
@@ -86,15 +95,25 @@ struct NearInk {
 const BLOCK: usize = 8;
 
 impl NearInk {
-    fn new(s: &Sample, reach: f32) -> Self {
+    /// Looks only within `reach` of the box around `corners` (the field's footprint).
+    fn new(s: &Sample, reach: f32, corners: [(f32, f32); 4]) -> Self {
         let (bw, bh) = (s.w.div_ceil(BLOCK), s.h.div_ceil(BLOCK));
         let mut dark = vec![false; bw * bh];
         let min = s.threshold / 2;
-        for y in 0..s.h {
-            let row = &s.dark[y * s.w..(y + 1) * s.w];
-            for (bx, run) in row.chunks(BLOCK).enumerate() {
-                if run.iter().any(|&d| d > min) {
-                    dark[(y / BLOCK) * bw + bx] = true;
+        let span = |k: fn(&(f32, f32)) -> f32, len: usize| {
+            let lo = corners.iter().map(k).fold(f32::MAX, f32::min) - reach - BLOCK as f32;
+            let hi = corners.iter().map(k).fold(f32::MIN, f32::max) + reach + BLOCK as f32;
+            // Whole blocks, so a block's darkness never depends on where the footprint cut it.
+            let a = (lo.max(0.0) as usize / BLOCK * BLOCK).min(len);
+            let b = ((hi.max(0.0) as usize).div_ceil(BLOCK) * BLOCK).min(len);
+            a..b.max(a)
+        };
+        let (xs, ys) = (span(|c| c.0, s.w), span(|c| c.1, s.h));
+        for y in ys {
+            let row = &s.dark[y * s.w + xs.start..y * s.w + xs.end];
+            for (i, run) in row.chunks(BLOCK).enumerate() {
+                if any_above(run, min) {
+                    dark[(y / BLOCK) * bw + xs.start / BLOCK + i] = true;
                 }
             }
         }
@@ -121,37 +140,76 @@ impl NearInk {
     }
 }
 
-/// The 1st and 99th percentile of `f` over the ink (on a pixel grid of bins).
-fn extent(s: &Sample, f: impl Fn(f32, f32) -> f32) -> (f32, f32) {
+/// Whether any byte of `run` (at most 8) is above `min` (under 128): eight bytes at once, each
+/// plus (127 - min) reaching its top bit exactly when it is above `min`.
+#[inline]
+fn any_above(run: &[u8], min: u8) -> bool {
+    debug_assert!(min < 128 && run.len() <= 8);
+    let b = <[u8; 8]>::try_from(run).unwrap_or_else(|_| {
+        let mut b = [0u8; 8];
+        b[..run.len()].copy_from_slice(run);
+        b
+    });
+    let x = u64::from_le_bytes(b);
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let add = u64::from(127 - min) * 0x0101_0101_0101_0101;
+    (((x & LOW7) + add) | x) & !LOW7 != 0
+}
+
+/// The 1st and 99th percentile of the ink's position along `u` and along `v` (on a pixel grid
+/// of bins).
+fn extent(s: &Sample, u: (f32, f32), v: (f32, f32)) -> ((f32, f32), (f32, f32)) {
     let span = (s.w + s.h) as f32;
     let n = (2.0 * span) as usize + 2;
-    let mut hist = vec![0usize; n];
-    for y in 0..s.h {
-        for x in 0..s.w {
-            if s.ink[y * s.w + x] == 1 {
-                let b = (f(x as f32, y as f32) + span).clamp(0.0, (n - 1) as f32) as usize;
-                hist[b] += 1;
+    let (mut hu, mut hv) = (vec![0usize; n], vec![0usize; n]);
+    let at = |p: f32| (p + span).clamp(0.0, (n - 1) as f32) as usize;
+    for y in s.ink_rows.clone() {
+        let row = &s.ink[y * s.w..(y + 1) * s.w];
+        let yf = y as f32;
+        for x in s.ink_cols.clone() {
+            if row[x] == 1 {
+                let xf = x as f32;
+                hu[at(xf * u.0 + yf * u.1)] += 1;
+                hv[at(xf * v.0 + yf * v.1)] += 1;
             }
         }
     }
-    let (lo_n, hi_n) = (s.ink_count / 100, s.ink_count - s.ink_count / 100);
-    let (mut acc, mut lo, mut hi) = (0usize, None, n - 1);
-    for (i, &c) in hist.iter().enumerate() {
-        acc += c;
-        if lo.is_none() && acc > lo_n {
-            lo = Some(i);
+    let bounds = |hist: &[usize]| {
+        let (lo_n, hi_n) = (s.ink_count / 100, s.ink_count - s.ink_count / 100);
+        let (mut acc, mut lo, mut hi) = (0usize, None, n - 1);
+        for (i, &c) in hist.iter().enumerate() {
+            acc += c;
+            if lo.is_none() && acc > lo_n {
+                lo = Some(i);
+            }
+            if acc >= hi_n {
+                hi = i;
+                break;
+            }
         }
-        if acc >= hi_n {
-            hi = i;
-            break;
-        }
+        let lo = lo.unwrap_or(0);
+        (lo as f32 - span, hi.max(lo) as f32 + 1.0 - span)
+    };
+    (bounds(&hu), bounds(&hv))
+}
+
+/// What cleaning a pixel needs, worked out once: half the ink threshold (where ink starts to
+/// show), the relighting gain for each paper brightness, and the paper's white balance.
+struct Clean {
+    half: f32,
+    relight: [f32; 256],
+    balance: [f32; 3],
+}
+
+impl Clean {
+    fn new(s: &Sample, balance: [f32; 3]) -> Self {
+        let relight = std::array::from_fn(|p| 255.0 / (p.max(16) as f32));
+        Self { half: f32::from(s.threshold) * 0.5, relight, balance }
     }
-    let lo = lo.unwrap_or(0);
-    (lo as f32 - span, hi.max(lo) as f32 + 1.0 - span)
 }
 
 /// The cleaned colour at a source position (bilinear over the four pixels around it).
-fn cleaned(s: &Sample, x: f32, y: f32, balance: &[f32; 3]) -> [f32; 3] {
+fn cleaned(s: &Sample, x: f32, y: f32, clean: &Clean) -> [f32; 3] {
     let (fx, fy) = (x - 0.5, y - 0.5);
     let (x0, y0) = (fx.floor(), fy.floor());
     let (tx, ty) = (fx - x0, fy - y0);
@@ -159,7 +217,7 @@ fn cleaned(s: &Sample, x: f32, y: f32, balance: &[f32; 3]) -> [f32; 3] {
     for (dx, dy, wgt) in
         [(0, 0, (1.0 - tx) * (1.0 - ty)), (1, 0, tx * (1.0 - ty)), (0, 1, (1.0 - tx) * ty), (1, 1, tx * ty)]
     {
-        let c = pixel(s, x0 as isize + dx, y0 as isize + dy, balance);
+        let c = blend(s, x0 as isize + dx, y0 as isize + dy, clean);
         for (a, v) in acc.iter_mut().zip(c) {
             *a += v * wgt;
         }
@@ -168,26 +226,30 @@ fn cleaned(s: &Sample, x: f32, y: f32, balance: &[f32; 3]) -> [f32; 3] {
 }
 
 /// One source pixel cleaned: paper (and printed lines) white, ink blended in by its darkness,
-/// relit to the paper's brightness and white-balanced.
-fn pixel(s: &Sample, x: isize, y: isize, balance: &[f32; 3]) -> [f32; 3] {
+/// relit to the paper's brightness and white-balanced. Off the frame is white.
+fn blend(s: &Sample, x: isize, y: isize, clean: &Clean) -> [f32; 3] {
+    ink(s, x, y, clean).unwrap_or([255.0; 3])
+}
+
+/// A source pixel's cleaned colour where it shows ink; `None` where it cleans to white.
+#[inline(always)]
+fn ink(s: &Sample, x: isize, y: isize, clean: &Clean) -> Option<[f32; 3]> {
     if x < 0 || y < 0 || x as usize >= s.w || y as usize >= s.h {
-        return [255.0; 3];
+        return None;
     }
     let (x, y) = (x as usize, y as usize);
     let i = y * s.w + x;
     let d = s.dark[i];
-    if s.lines.count() > 0 && d < s.keep_on_line && s.lines.on(x, y) {
-        return [255.0; 3];
+    // Paper, the commonest case, first: half the ink threshold or lighter shows nothing.
+    let df = f32::from(d);
+    if df <= clean.half || (s.lines.count() > 0 && d < s.keep_on_line && s.lines.on(x, y)) {
+        return None;
     }
-    let t = f32::from(s.threshold);
-    let alpha = ((f32::from(d) - t * 0.5) / (t * 0.5)).clamp(0.0, 1.0);
-    if alpha == 0.0 {
-        return [255.0; 3];
-    }
-    let relight = 255.0 / f32::from(s.paper_px[i].max(16));
-    let px = s.rgb.get_pixel(x as u32, y as u32);
-    [0, 1, 2].map(|k| {
-        let ink = (f32::from(px[k]) * relight * balance[k]).min(255.0);
+    let alpha = ((df - clean.half) / clean.half).min(1.0);
+    let relight = clean.relight[usize::from(s.paper_px[i])];
+    let px = &s.rgb.as_raw()[3 * i..3 * i + 3];
+    Some([0, 1, 2].map(|k| {
+        let ink = (f32::from(px[k]) * relight * clean.balance[k]).min(255.0);
         255.0 * (1.0 - alpha) + ink * alpha
-    })
+    }))
 }

@@ -36,28 +36,10 @@ impl PaperMap {
 
     /// The paper's brightness at every pixel (bilinear between cell centres).
     pub fn upsample(&self, w: usize, h: usize) -> Vec<u8> {
-        let c = self.cell as f32;
-        let xs: Vec<(usize, usize, f32)> = (0..w)
-            .map(|x| {
-                let f = ((x as f32 + 0.5) / c - 0.5).clamp(0.0, (self.cw - 1) as f32);
-                let i = f as usize;
-                (i, (i + 1).min(self.cw - 1), f - i as f32)
-            })
-            .collect();
+        let rows = RowSampler::new(self, w);
         let mut out = vec![0u8; w * h];
-        let mut row = vec![0f32; self.cw];
-        for y in 0..h {
-            let f = ((y as f32 + 0.5) / c - 0.5).clamp(0.0, (self.ch - 1) as f32);
-            let j = f as usize;
-            let j1 = (j + 1).min(self.ch - 1);
-            let t = f - j as f32;
-            for (i, r) in row.iter_mut().enumerate() {
-                *r = self.cells[j * self.cw + i] * (1.0 - t) + self.cells[j1 * self.cw + i] * t;
-            }
-            let dst = &mut out[y * w..(y + 1) * w];
-            for (d, &(i0, i1, s)) in dst.iter_mut().zip(&xs) {
-                *d = (row[i0] * (1.0 - s) + row[i1] * s) as u8;
-            }
+        for (y, dst) in out.chunks_exact_mut(w).enumerate() {
+            rows.row(self, y, dst);
         }
         out
     }
@@ -69,6 +51,50 @@ impl PaperMap {
         let q = |p: f32| v[((v.len() - 1) as f32 * p).round() as usize];
         let hi = q(0.98).max(1.0);
         (hi - q(0.02)) / hi
+    }
+}
+
+/// One row of the bilinear upsampling at a time. Each row of cells is first spread across the
+/// frame's width (once), so a pixel row is a plain blend of two such rows: contiguous, and done
+/// several pixels per instruction.
+pub struct RowSampler {
+    /// `spread[j * w + x]`: cell row `j` interpolated to column `x`.
+    spread: Vec<f32>,
+    w: usize,
+}
+
+impl RowSampler {
+    pub fn new(map: &PaperMap, w: usize) -> Self {
+        let c = map.cell as f32;
+        let cols: Vec<(usize, usize, f32)> = (0..w)
+            .map(|x| {
+                let f = ((x as f32 + 0.5) / c - 0.5).clamp(0.0, (map.cw - 1) as f32);
+                let i = f as usize;
+                (i, (i + 1).min(map.cw - 1), f - i as f32)
+            })
+            .collect();
+        let mut spread = vec![0f32; map.ch * w];
+        for (j, out) in spread.chunks_exact_mut(w).enumerate() {
+            let cells = &map.cells[j * map.cw..(j + 1) * map.cw];
+            for (o, &(i0, i1, s)) in out.iter_mut().zip(&cols) {
+                *o = cells[i0] * (1.0 - s) + cells[i1] * s;
+            }
+        }
+        Self { spread, w }
+    }
+
+    /// Row `y` of the paper's brightness into `dst`.
+    pub fn row(&self, map: &PaperMap, y: usize, dst: &mut [u8]) {
+        let f = ((y as f32 + 0.5) / map.cell as f32 - 0.5).clamp(0.0, (map.ch - 1) as f32);
+        let j = f as usize;
+        let j1 = (j + 1).min(map.ch - 1);
+        let t = f - j as f32;
+        let w = self.w;
+        let (a, b) = (&self.spread[j * w..(j + 1) * w], &self.spread[j1 * w..(j1 + 1) * w]);
+        for ((d, &a), &b) in dst[..w].iter_mut().zip(a).zip(b) {
+            // Rounded down (0.5 below the nearest).
+            *d = super::sample::round_byte(a * (1.0 - t) + b * t - 0.5);
+        }
     }
 }
 

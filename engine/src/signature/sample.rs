@@ -10,6 +10,8 @@ use image::RgbImage;
 const INK_SHARE_OF_PEAK: f32 = 0.45;
 /// ...and never less than this (0-255), which JPEG noise and paper grain stay under.
 const MIN_INK_DARKNESS: u8 = 28;
+/// Any peak below this sets the threshold at [`MIN_INK_DARKNESS`] (63 * 0.45 rounds down to 28).
+const PEAK_FLOOR: u8 = 63;
 
 pub struct Sample<'a> {
     pub rgb: &'a RgbImage,
@@ -53,45 +55,64 @@ impl<'a> Sample<'a> {
             *l = ((77 * u32::from(p[0]) + 150 * u32::from(p[1]) + 29 * u32::from(p[2])) >> 8) as u8;
         }
         let paper = PaperMap::new(&luma, w, h);
-        let paper_px = paper.upsample(w, h);
-        // (paper - luma) * 255 / paper, the division taken from a table of 16.16 reciprocals
-        // (rounded up, which gives the exact quotient for every 8-bit pair).
-        let recip: [u32; 256] = std::array::from_fn(|p| {
-            let p = (p as u32).max(16);
-            (255u32 << 16).div_ceil(p)
-        });
+        let mut paper_px = vec![0u8; w * h];
         let mut dark = vec![0u8; w * h];
-        for ((d, &l), &p) in dark.iter_mut().zip(&luma).zip(&paper_px) {
-            *d = ((u32::from(p.saturating_sub(l)) * recip[usize::from(p)]) >> 16).min(255) as u8;
+        // Only the darkest pixels set the ink threshold: below PEAK_FLOOR the share of the peak
+        // is under MIN_INK_DARKNESS anyway, so the tally keeps just the tail above it.
+        let mut tail = [0usize; 256];
+        let rows = super::paper::RowSampler::new(&paper, w);
+        for y in 0..h {
+            let (l_row, p_row) = (&luma[y * w..(y + 1) * w], &mut paper_px[y * w..(y + 1) * w]);
+            rows.row(&paper, y, p_row);
+            let d_row = &mut dark[y * w..(y + 1) * w];
+            // (paper - luma) * 255 / paper, rounded down: both are whole numbers under 2^16, so
+            // the float quotient is never rounded across a whole number.
+            let (l_row, p_row) = (&l_row[..w], &p_row[..w]);
+            for x in 0..w {
+                let (l, p) = (l_row[x], p_row[x]);
+                let lost = f32::from(p.saturating_sub(l)) * 255.0;
+                // Rounded down: the quotient's fraction is a multiple of 1/p (p <= 255), so it is
+                // 0 or at least 1/255 from the next whole number, and 0.498 below rounds it down.
+                d_row[x] = round_byte((lost / f32::from(p.max(16))).min(255.0) - 0.498);
+            }
+            if d_row.iter().fold(0, |m, &d| m.max(d)) >= PEAK_FLOOR {
+                for &d in d_row.iter().filter(|&&d| d >= PEAK_FLOOR) {
+                    tail[usize::from(d)] += 1;
+                }
+            }
         }
-        let hist = histogram(&dark);
         let paper_rgb = super::colour::paper_rgb(rgb, &dark);
         // The ink's core: the darkness only the darkest 0.05% of pixels reach.
         let mut left = (w * h) / 2000 + 1;
         let mut peak = 0u8;
-        for d in (0..256).rev() {
-            if hist[d] >= left {
+        for d in (usize::from(PEAK_FLOOR)..256).rev() {
+            if tail[d] >= left {
                 peak = d as u8;
                 break;
             }
-            left -= hist[d];
+            left -= tail[d];
         }
         let threshold = ((f32::from(peak) * INK_SHARE_OF_PEAK) as u8).max(MIN_INK_DARKNESS);
         let lines = lines::find(&dark, w, h);
         let line_dark = line_darkness(&dark, &lines, w, h);
         let keep_on_line = threshold.max(((f32::from(line_dark) * 1.4) as u8).saturating_add(10));
+        // The ink mask, and with it the ink's projections and moments (as integer sums per row).
         let mut ink = vec![0u8; w * h];
-        let mut ink_count = 0;
+        let mut shape = Shape { cols: vec![0; w], rows: vec![0; h], ..Default::default() };
         let has_lines = lines.count() > 0;
-        for y in 0..h {
-            for x in 0..w {
-                let d = dark[y * w + x];
-                if d >= threshold && (!has_lines || d >= keep_on_line || !lines.on(x, y)) {
-                    ink[y * w + x] = 1;
-                    ink_count += 1;
+        for (y, (i_row, d_row)) in ink.chunks_exact_mut(w).zip(dark.chunks_exact(w)).enumerate() {
+            if has_lines {
+                for (x, (i, &d)) in i_row.iter_mut().zip(d_row).enumerate() {
+                    *i = u8::from(d >= threshold && (d >= keep_on_line || !lines.on(x, y)));
+                }
+            } else {
+                for (i, &d) in i_row.iter_mut().zip(d_row) {
+                    *i = u8::from(d >= threshold);
                 }
             }
+            shape.add_row(y, i_row);
         }
+        let ink_count = shape.n as usize;
         let mut s = Sample {
             rgb,
             w,
@@ -113,32 +134,17 @@ impl<'a> Sample<'a> {
             ink_rows: 0..0,
             ink_cols: 0..0,
         };
-        s.measure_shape();
+        s.measure_shape(shape);
         s
     }
 
-    fn measure_shape(&mut self) {
+    fn measure_shape(&mut self, shape: Shape) {
         if self.ink_count < 8 {
             return;
         }
-        let (w, h) = (self.w, self.h);
-        let mut cols = vec![0usize; w];
-        let mut rows = vec![0usize; h];
-        let (mut sx, mut sy, mut sxx, mut syy, mut sxy) = (0f64, 0f64, 0f64, 0f64, 0f64);
-        for (y, (line, row_count)) in self.ink.chunks_exact(w).zip(rows.iter_mut()).enumerate() {
-            for (x, (&v, col_count)) in line.iter().zip(cols.iter_mut()).enumerate() {
-                if v == 1 {
-                    *col_count += 1;
-                    *row_count += 1;
-                    let (fx, fy) = (x as f64, y as f64);
-                    sx += fx;
-                    sy += fy;
-                    sxx += fx * fx;
-                    syy += fy * fy;
-                    sxy += fx * fy;
-                }
-            }
-        }
+        let w = self.w;
+        let Shape { cols, rows, sx, sy, sxx, syy, sxy, .. } = shape;
+        let (sx, sy, sxx, syy, sxy) = (sx as f64, sy as f64, sxx as f64, syy as f64, sxy as f64);
         let n = self.ink_count as f64;
         let (mx, my) = (sx / n, sy / n);
         let (vxx, vyy, vxy) = (sxx / n - mx * mx, syy / n - my * my, sxy / n - mx * my);
@@ -176,20 +182,50 @@ impl<'a> Sample<'a> {
     }
 }
 
-/// Counts of each darkness, in four interleaved tallies (one tally's increments do not wait on
-/// the last, which a run of equal values would otherwise make them do).
-fn histogram(v: &[u8]) -> [usize; 256] {
-    let mut lanes = [[0u32; 256]; 4];
-    let mut quads = v.chunks_exact(4);
-    for q in &mut quads {
-        for (lane, &d) in lanes.iter_mut().zip(q) {
-            lane[usize::from(d)] += 1;
+/// `v` (-0.5 to 255.5) rounded to the nearest whole number (ties to even): adding 1.5 * 2^23
+/// leaves the whole part in the float's lowest bits. An `as` cast saturates one value at a
+/// time; this runs several to an instruction.
+#[inline(always)]
+pub(crate) fn round_byte(v: f32) -> u8 {
+    (v + 12_582_912.0).to_bits() as u8
+}
+
+/// The ink's projections on columns and rows and its first and second moments, summed exactly
+/// in integers a row at a time.
+#[derive(Default)]
+struct Shape {
+    cols: Vec<usize>,
+    rows: Vec<usize>,
+    n: u64,
+    sx: u64,
+    sy: u64,
+    sxx: u64,
+    syy: u64,
+    sxy: u64,
+}
+
+impl Shape {
+    fn add_row(&mut self, y: usize, ink_row: &[u8]) {
+        let n: usize = ink_row.iter().map(|&v| usize::from(v)).sum();
+        self.rows[y] = n;
+        if n == 0 {
+            return;
         }
+        let (mut sx, mut sxx) = (0u64, 0u64);
+        for (x, (&v, c)) in ink_row.iter().zip(self.cols.iter_mut()).enumerate() {
+            *c += usize::from(v);
+            let (x, v) = (x as u64, u64::from(v));
+            sx += v * x;
+            sxx += v * x * x;
+        }
+        let (y, n) = (y as u64, n as u64);
+        self.n += n;
+        self.sx += sx;
+        self.sy += y * n;
+        self.sxx += sxx;
+        self.syy += y * y * n;
+        self.sxy += y * sx;
     }
-    for &d in quads.remainder() {
-        lanes[0][usize::from(d)] += 1;
-    }
-    std::array::from_fn(|i| lanes.iter().map(|l| l[i] as usize).sum())
 }
 
 /// The 1st and 99th percentile positions of a projection holding `total` pixels.
@@ -283,4 +319,25 @@ fn stroke_width(ink: &[u8], w: usize, rows: std::ops::Range<usize>, cols: std::o
         }
     }
     0.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn darkness_is_the_exact_quotient_rounded_down_for_every_byte_pair() {
+        for p in 0u8..=255 {
+            for l in 0u8..=255 {
+                let lost = f32::from(p.saturating_sub(l)) * 255.0;
+                let fast = round_byte((lost / f32::from(p.max(16))).min(255.0) - 0.498);
+                let exact = (u32::from(p.saturating_sub(l)) * 255 / u32::from(p.max(16))).min(255);
+                assert_eq!(u32::from(fast), exact, "paper {p}, luma {l}");
+            }
+        }
+        assert_eq!(
+            (round_byte(-0.5), round_byte(0.49), round_byte(254.6), round_byte(255.4)),
+            (0, 0, 255, 255)
+        );
+    }
 }

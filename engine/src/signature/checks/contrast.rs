@@ -14,9 +14,12 @@ pub fn check(s: &Sample, p: &SignatureProfile) -> Vec<SignatureCheck> {
         return vec![no_ink(code, measure, t)];
     }
     let mut hist = [0usize; 256];
-    for (d, &i) in s.dark.iter().zip(&s.ink) {
-        if i == 1 {
-            hist[*d as usize] += 1;
+    for y in s.ink_rows.clone() {
+        let span = y * s.w + s.ink_cols.start..y * s.w + s.ink_cols.end;
+        for (&d, &i) in s.dark[span.clone()].iter().zip(&s.ink[span]) {
+            if i == 1 {
+                hist[usize::from(d)] += 1;
+            }
         }
     }
     let target = s.ink_count * 9 / 10;

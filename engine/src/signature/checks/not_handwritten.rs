@@ -36,6 +36,10 @@ fn aligned_share(s: &Sample) -> Option<f32> {
     let (w, h) = (s.w, s.h);
     // Only the turn of the axis matters when the writing has one.
     let axis = if s.elongation >= super::rotated::MIN_ELONGATION { s.axis_deg } else { 0.0 };
+    // An edge is aligned when its gradient, turned back by the axis, lies within the tolerance
+    // of a multiple of 90°: its smaller component is at most tan(tolerance) of its larger.
+    let (sin, cos) = axis.to_radians().sin_cos();
+    let tol = TOLERANCE_DEG.to_radians().tan();
     let (mut aligned, mut n) = (0usize, 0usize);
     let l = |x: usize, y: usize| i32::from(s.luma[y * w + x]);
     let (rows, cols) = (&s.ink_rows, &s.ink_cols);
@@ -57,10 +61,10 @@ fn aligned_share(s: &Sample) -> Option<f32> {
             if gx.abs() + gy.abs() < MIN_GRADIENT {
                 continue;
             }
-            let dir = (-gy as f32).atan2(gx as f32).to_degrees() - axis;
-            let folded = dir.rem_euclid(90.0);
+            let (gx, gy) = (gx as f32, -gy as f32);
+            let (a, b) = ((gx * cos + gy * sin).abs(), (gy * cos - gx * sin).abs());
             n += 1;
-            if !(TOLERANCE_DEG..=90.0 - TOLERANCE_DEG).contains(&folded) {
+            if a.min(b) < tol * a.max(b) {
                 aligned += 1;
             }
         }
