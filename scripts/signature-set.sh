@@ -16,13 +16,14 @@
 #   signature_too_small  every box under 40 px high (the ink is under 40 px);
 #   excluded             all the rest (a printed name or letter text in the frame, tinted paper, a
 #                        signing line, a box 40-59 px high, or nothing plain): OUT_DIR/excluded.csv.
-# Nine usable samples are cut tighter inside their box (FRACTIONS of the cut, x0,y0,x1,y1) to leave
-# out a printed name or letter text next to the signature.
+# Nine usable samples are cut tighter inside their box to leave out a printed name or letter text:
+# at the middle of the longest band of blank rows near a given fraction of the cut (x0,y0,x1,y1;
+# only the rows move), so that the tighter cut never runs through ink.
 set -euo pipefail
 git_dir="$1"; out="$2"
 root="$(cd "$(dirname "$0")/.." && pwd)"
+case "$(realpath -m "$out")/" in "$root"/*) echo "OUT_DIR must be outside $root" >&2; exit 1 ;; esac
 mkdir -p "$out"
-case "$(cd "$out" && pwd)/" in "$root"/*) echo "OUT_DIR must be outside $root" >&2; exit 1 ;; esac
 python3 - "$git_dir" "$out" <<'PY'
 import csv, io, os, subprocess, sys
 from PIL import Image
@@ -35,14 +36,12 @@ image_129_png_jpg_0 usable
 image_149_png_jpg_0 usable
 image_17_jpg_0 usable
 image_25_jpg_0 usable
-image_26_png_jpg_0 usable
+image_26_png_jpg_0 usable 0,0.07,1,0.93
 image_28_jpg_0 usable
 image_42_jpg_0 usable
 image_44_jpg_1 usable
-image_47_png_jpg_0 usable
 image_107_png_jpg_0 usable 0,0,1,0.915
 image_109_png_jpg_0 usable 0,0,1,0.72
-image_122_png_jpg_0 usable 0,0.14,1,0.78
 image_131_png_jpg_0 usable 0,0,1,0.82
 image_92_png_jpg_0 usable 0,0.1,1,0.91
 image_99_png_jpg_0 usable 0,0,1,0.9
@@ -87,6 +86,32 @@ for line in LABELS.strip().splitlines():
     note = " ".join(rest[1:] if frac else rest)
     judged[name] = (label, frac, note)
 
+def blank_rows(page, x0, y0, x1, y1):
+    """Which rows of the cut hold no pixel darker than 215 (no ink, no print)."""
+    g = page.crop((x0, y0, x1, y1)).convert("L")
+    w, h = g.size
+    px = g.load()
+    return [all(px[x, y] >= 215 for x in range(w)) for y in range(h)]
+
+
+def snap(page, x0, y0, x1, y1, f):
+    """The page row of the middle of the longest run of blank rows within 8% of the cut's
+    height of fraction f (the nearest on a tie): a tighter cut never runs through ink."""
+    blank = blank_rows(page, x0, y0, x1, y1)
+    h, t = len(blank), round(f * len(blank))
+    if f in (0.0, 1.0):
+        return y0 + t
+    runs, start = [], None
+    for y in range(h + 1):
+        if y < h and blank[y] and abs(y - t) <= 0.08 * h:
+            start = y if start is None else start
+        elif start is not None:
+            runs.append((start, y - 1)); start = None
+    assert runs and max(b - a + 1 for a, b in runs) >= 3, f"no blank band near {f}"
+    a, b = max(runs, key=lambda r: (r[1] - r[0], -abs((r[0] + r[1]) / 2 - t)))
+    return y0 + (a + b + 1) // 2
+
+
 def git(*args, text=True):
     return subprocess.run(["git", "--git-dir", git_dir, *args], check=True, capture_output=True, text=text).stdout
 
@@ -114,10 +139,8 @@ with open(os.path.join(out, "labels.csv"), "w", newline="") as lf, \
             y0, y1 = max(0, round(cy * H - bh / 2 - m)), min(H, round(cy * H + bh / 2 + m))
             label, frac, note = judged.get(name, (None, None, ""))
             if frac:
-                w, h = x1 - x0, y1 - y0
-                x0, y0, x1, y1 = (x0 + round(frac[0] * w), y0 + round(frac[1] * h),
-                                  x0 + round(frac[2] * w), y0 + round(frac[3] * h))
-                note = f"cut tighter inside the box ({' '.join(map(str, frac))}) to leave out printed text"
+                y0, y1 = snap(page, x0, y0, x1, y1, frac[1]), snap(page, x0, y0, x1, y1, frac[3])
+                note = f"cut tighter at blank rows near {frac[1]} and {frac[3]} of the cut, leaving out printed text"
             if label is None and bh < 40:
                 label, note = "signature_too_small", f"box {bh:.0f} px high"
             assert name not in seen, name
@@ -128,6 +151,10 @@ with open(os.path.join(out, "labels.csv"), "w", newline="") as lf, \
                 row[-1] = "printed text, tinted paper, a signing line, a box 40-59 px high, or nothing plain"
                 excluded.writerow(row)
                 continue
+            if label == "usable":
+                b = blank_rows(page, x0, y0, x1, y1)
+                if not (b[0] and b[-1]):
+                    print(f"warning: {file}: ink or print on the top or bottom row", file=sys.stderr)
             page.crop((x0, y0, x1, y1)).save(os.path.join(out, file))
             labels.writerow(row)
     missing = set(judged) - seen
