@@ -16,7 +16,7 @@
 #   signature_too_small  every box under 40 px high (the ink is under 40 px);
 #   excluded             all the rest (a printed name or letter text in the frame, tinted paper, a
 #                        signing line, a box 40-59 px high, or nothing plain): OUT_DIR/excluded.csv.
-# Nine usable samples are cut tighter inside their box to leave out a printed name or letter text:
+# Fourteen usable samples are cut tighter inside their box to leave out a printed name or letter text:
 # at the middle of the longest band of blank rows near a given fraction of the cut (x0,y0,x1,y1;
 # only the rows move), so that the tighter cut never runs through ink.
 set -euo pipefail
@@ -48,6 +48,11 @@ image_99_png_jpg_0 usable 0,0,1,0.9
 image_66_png_jpg_0 usable 0,0.09,1,0.915
 image_119_png_jpg_0 usable 0,0,1,0.88
 image_120_png_jpg_0 usable 0,0.15,1,0.72
+image_12_jpg_0 usable 0,0.15,1,1
+image_12_jpg_1 usable 0,0.12,1,1
+image_146_png_jpg_0 usable 0,0.13,1,0.86
+image_13_png_jpg_0 usable 0,0,1,0.88
+image_64_png_jpg_0 usable 0,0.23,1,0.82
 image_137_png_jpg_0 background_not_plain security-pattern paper
 image_140_png_jpg_0 background_not_plain ruled green paper
 image_140_png_jpg_1 background_not_plain ruled green paper
