@@ -168,7 +168,7 @@ PY
 {
   echo "Source: Roboflow 100 'signatures' (roboflow-100/signatures-xc8up, v2), created by Pierrick Dossin,"
   echo "licensed CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/); cut into single-signature"
-  echo "crops (changed) for evaluating Sapa. Taken from a git snapshot of $(echo Rovsi135/Signature_Detection_On_Documents)"
+  echo "crops (changed) for evaluating Sapa. Taken from a git snapshot of Rovsi135/Signature_Detection_On_Documents"
   echo "at $(git --git-dir="$git_dir" rev-parse HEAD), Yolo_Dataset_jpg/."
 } > "$out/ATTRIBUTION.txt"
 python3 - "$out" >&2 <<'PY'
