@@ -5,7 +5,8 @@
 # Needs target/release/sapa and target/release/kiosk-load (`cargo build --release -p sapa-load`);
 # for ONNX Runtime build sapa with --features sapa-server/ort and export ORT_DYLIB_PATH
 # (eval "$(scripts/fetch-onnxruntime.sh)"). BACKEND=tract|ort (default ort), WORKERS (default 2),
-# REUSE_MS (the server's [kiosk] parser_reuse_ms, default 1000), FRAMES ("hint ready").
+# REUSE_MS (the server's [kiosk] parser_reuse_ms, default 1000), FRAMES ("hint ready"),
+# IDENTIFY_N (sequential identifications at the end, default 10; 0: none).
 set -euo pipefail
 kiosks="${1:-4}"; fps="${2:-10}"; secs="${3:-30}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -36,5 +37,7 @@ for frame in ${FRAMES:-hint ready}; do
   load stream --kiosks "$kiosks" --fps "$fps" --seconds "$secs" --frame "$frame"
   echo "after: $(uptime)"
 done
-echo "### identify"
-load identify --n "${IDENTIFY_N:-10}"
+if [ "${IDENTIFY_N:-10}" != 0 ]; then
+  echo "### identify"
+  load identify --n "${IDENTIFY_N:-10}"
+fi

@@ -427,7 +427,10 @@ fn row(label: &str, r: &KioskResult, sorted: &[Duration], seconds: f64) {
 
 const BOUNDARY: &str = "sapa-load-boundary-7c1f";
 
-fn multipart(parts: &[(&str, Option<(&[u8], &str)>, &str)]) -> (String, Vec<u8>) {
+/// A form part: its name, a file's bytes and content type (or none), and a text value.
+type Part<'a> = (&'a str, Option<(&'a [u8], &'a str)>, &'a str);
+
+fn multipart(parts: &[Part]) -> (String, Vec<u8>) {
     let mut body = Vec::new();
     for (name, file, text) in parts {
         body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
