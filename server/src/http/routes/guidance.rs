@@ -278,6 +278,13 @@ async fn session(state: Arc<AppState>, mut socket: WebSocket, profile: Arc<Profi
 /// the newest waiting frame (taken after the wait, so a frame that came meanwhile replaces the
 /// older one) and serves it on the pool. It keeps the face parser's last verdict, handed back to
 /// the engine for `[kiosk] parser_reuse_ms` after it was taken.
+///
+/// The turn is a generic cell rate algorithm: each frame moves a theoretical time `due` one
+/// interval on (from now, if `due` is past), and a frame may be served from half an interval
+/// before `due`. So frames come at most `max_fps` a second over time, and a client sending at
+/// exactly `max_fps` is not made to wait by its own jitter. (Served from `now + interval`, as
+/// before, the timer's rounding added up: at 10 frames a second the wait crept towards a whole
+/// interval within seconds, and frames were dropped.)
 async fn serve_newest(
     state: Arc<AppState>,
     pending: Arc<Mutex<Pending>>,
@@ -289,10 +296,11 @@ async fn serve_newest(
     let interval = Duration::from_secs_f64(1.0 / state.config.kiosk.max_fps);
     let reuse_for = Duration::from_millis(state.config.kiosk.parser_reuse_ms);
     let mut parsed: Option<(Instant, Parsed)> = None;
-    let mut next = Instant::now();
+    let early = interval / 2;
+    let mut due = Instant::now();
     loop {
         wake.notified().await;
-        tokio::time::sleep_until(next).await;
+        tokio::time::sleep_until(due.checked_sub(early).unwrap_or(due)).await;
         let ((seq, bytes), dropped) = {
             let mut p = pending.lock().expect("the pending slot is never poisoned");
             if p.closed {
@@ -303,7 +311,7 @@ async fn serve_newest(
                 None => continue,
             }
         };
-        next = Instant::now() + interval;
+        due = due.max(Instant::now()) + interval;
         let earlier = parsed.as_ref().filter(|(at, _)| at.elapsed() < reuse_for).map(|(_, p)| p.clone());
         let answer = match serve_frame(&state, bytes, profile.clone(), lang, earlier).await {
             Ok(s) => {
