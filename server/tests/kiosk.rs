@@ -368,3 +368,62 @@ fn a_browser_offers_the_key_as_a_websocket_subprotocol_and_gets_only_sapa_v1_bac
     let text = serde_json::to_string(&s.audit()).unwrap() + &s.log();
     assert!(!text.contains(KEY), "{text}");
 }
+
+/// `sapa_guidance_parser_total` by outcome, `(ran, reused)`, from /metrics.
+fn parser_counts(s: &Serve) -> (u64, u64) {
+    let text = agent().get(&s.url("/metrics")).call().unwrap().body_mut().read_to_string().unwrap();
+    let count = |label: &str| {
+        text.lines()
+            .find(|l| l.starts_with("sapa_guidance_parser_total") && l.contains(label))
+            .map_or(0, |l| l.rsplit(' ').next().unwrap().parse::<f64>().unwrap() as u64)
+    };
+    (count("parser=\"ran\""), count("parser=\"reused\""))
+}
+
+/// Sends one frame and waits for its answer, which must be `ready` (so guidance needed the face
+/// parser's verdict on it).
+fn ready_answer(ws: &mut Socket, frame: &[u8]) {
+    ws.send(Message::binary(frame.to_vec())).unwrap();
+    let a = next_answer(ws);
+    assert!(a["dropped"].as_array().unwrap().is_empty(), "{a}");
+    assert_eq!(a["ready"], true, "{a}");
+}
+
+#[test]
+fn a_stream_that_stays_ready_reuses_the_parsers_verdict_until_the_face_moves() {
+    // A reuse window far longer than the test: only the face's place decides here, no timing.
+    let s = keyed("guidance-parse", "[kiosk]\nparser_reuse_ms = 600000\nmax_frame_bytes = 300000\n");
+    let still = jpeg(&frames::ready_frame(0));
+    // 40 px to the side: the face box overlaps the parsed one by about 2/3 (IoU < 0.8).
+    let moved = jpeg(&frames::ready_frame(40));
+    let mut ws = connect(&s, Some(KEY)).expect("upgrade");
+    // The first ready frame is parsed, the next two reuse that verdict; the moved face is parsed
+    // again, and its verdict stands for the frame after it.
+    for f in [&still, &still, &still, &moved, &moved] {
+        ready_answer(&mut ws, f);
+    }
+    assert_eq!(parser_counts(&s), (2, 3));
+    // A frame with hints left does not need the parser at all.
+    ws.send(Message::binary(jpeg(&kiosk_frame()))).unwrap();
+    assert_eq!(next_answer(&mut ws)["ready"], false);
+    assert_eq!(parser_counts(&s), (2, 3));
+    // A new connection starts without a verdict.
+    ws.close(None).unwrap();
+    let mut ws = connect(&s, Some(KEY)).expect("upgrade");
+    ready_answer(&mut ws, &moved);
+    assert_eq!(parser_counts(&s), (3, 3));
+    // POST /v1/guidance always parses (and is not counted: it keeps nothing).
+    let (status, a) =
+        post(&s.url("/v1/guidance"), "image/jpeg", &still, &[("authorization", &format!("Bearer {KEY}"))]);
+    assert_eq!((status, &a["ready"]), (200, &serde_json::json!(true)), "{a}");
+    ws.close(None).unwrap();
+
+    // With reuse off, every ready frame is parsed.
+    let s = keyed("guidance-parse-off", "[kiosk]\nparser_reuse_ms = 0\nmax_frame_bytes = 300000\n");
+    let mut ws = connect(&s, Some(KEY)).expect("upgrade");
+    for _ in 0..3 {
+        ready_answer(&mut ws, &still);
+    }
+    assert_eq!(parser_counts(&s), (3, 0));
+    ws.close(None).unwrap();
+}

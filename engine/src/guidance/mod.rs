@@ -2,7 +2,8 @@
 //! validation: the frame shrunk to the profile's `[guidance] max_long_side`, the short-range
 //! detector first, the mesh, both pose estimates and the eye-state classifier; no segmentation,
 //! expression model or hand models. The face parser (glasses, head covering) runs only on a frame
-//! that passes everything else. The checks and thresholds are validation's own
+//! that passes everything else; on a stream, the caller may hand back the parser's last verdict
+//! (`Parsed`) to be reused while the face stays where it was (`guide_reusing`). The checks and thresholds are validation's own
 //! (`crate::validate::checks`), so a frame guidance calls ready fails the capture only on what
 //! guidance does not judge (resolution, background, expression model, hands).
 
@@ -70,6 +71,37 @@ impl Guidance {
     }
 }
 
+/// The face parser's verdict on one frame of a stream: the face box it was taken on (in the
+/// frame's own pixels) and the hints it gave (glasses, head covering; empty when none).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed {
+    pub face: BoundingBox,
+    pub hints: Vec<Hint>,
+}
+
+/// The face box overlap (IoU) with the parsed frame's above which a later frame is taken to show
+/// the same face in the same place, so the parser's verdict may stand for it. A still person's
+/// box moves by a few pixels between frames (IoU above 0.9); stepping aside or coming closer by a
+/// tenth of the face's width takes it below 0.8.
+pub const REUSE_MIN_IOU: f32 = 0.8;
+
+impl Parsed {
+    /// Whether this verdict may stand for a frame whose main face is `face`.
+    pub fn fits(&self, face: &BoundingBox) -> bool {
+        self.face.iou(face) >= REUSE_MIN_IOU
+    }
+}
+
+/// Guidance on one frame of a stream, and what became of the face parser on it.
+#[derive(Debug, Clone)]
+pub struct Streamed {
+    pub guidance: Guidance,
+    /// The parser ran on this frame: its verdict, to hand back for later frames.
+    pub parsed: Option<Parsed>,
+    /// The earlier verdict handed in stood for this frame (the parser did not run).
+    pub reused: bool,
+}
+
 /// Guides on one decoded frame with `profile`'s thresholds.
 pub fn guide(
     v: &Validator,
@@ -78,6 +110,23 @@ pub fn guide(
     profile: &Profile,
     lang: Lang,
 ) -> Result<Guidance> {
+    Ok(guide_reusing(v, frame, source, profile, lang, None)?.guidance)
+}
+
+/// Guides on one frame of a stream. When the frame needs the face parser (nothing else is left to
+/// fix) and `earlier`, the parser's verdict on an earlier frame of the same stream, was taken on a
+/// face box that still `fits` this frame's, that verdict is reused instead of parsing again: an
+/// approximation (glasses put on or taken off while the face stays put are seen only when the
+/// caller stops handing the verdict back), which the capture's full validation does not share.
+/// The caller decides how long a verdict may be handed back.
+pub fn guide_reusing(
+    v: &Validator,
+    frame: &RgbImage,
+    source: SourceInfo,
+    profile: &Profile,
+    lang: Lang,
+    earlier: Option<&Parsed>,
+) -> Result<Streamed> {
     let g = &profile.guidance;
     let long = frame.width().max(frame.height());
     let scale = (g.max_long_side as f32 / long as f32).min(1.0);
@@ -95,7 +144,11 @@ pub fn guide(
     };
     let analysis = v.analyzer().analyze_near(img, source)?;
     let Some(face) = analysis.main_face() else {
-        return Ok(Guidance::new(vec![Hint::NoFace], None, lang));
+        return Ok(Streamed {
+            guidance: Guidance::new(vec![Hint::NoFace], None, lang),
+            parsed: None,
+            reused: false,
+        });
     };
     let lm = face.landmarks.as_ref().expect("the main face is always meshed");
     let d = face.detection.bbox;
@@ -145,13 +198,24 @@ pub fn guide(
     ]
     .concat();
     let mut hints = hint::collect(first.clone(), &judged(&mut results, profile));
+    let (mut parsed, mut reused) = (None, false);
     if hints.is_empty() && g.parse_when_ready {
-        ctx.parts = Some(v.parser().run(img, &lm.mesh)?);
-        let mut parsed =
-            [checks::glasses::check(&ctx, profile), checks::head_covering::check(&ctx, profile)].concat();
-        hints = hint::collect(first, &judged(&mut parsed, profile));
+        match earlier.filter(|p| p.fits(&pose.bbox)) {
+            Some(p) => {
+                hints = p.hints.clone();
+                reused = true;
+            }
+            None => {
+                ctx.parts = Some(v.parser().run(img, &lm.mesh)?);
+                let mut results =
+                    [checks::glasses::check(&ctx, profile), checks::head_covering::check(&ctx, profile)]
+                        .concat();
+                hints = hint::collect(first, &judged(&mut results, profile));
+                parsed = Some(Parsed { face: pose.bbox, hints: hints.clone() });
+            }
+        }
     }
-    Ok(Guidance::new(hints, Some(pose), lang))
+    Ok(Streamed { guidance: Guidance::new(hints, Some(pose), lang), parsed, reused })
 }
 
 /// The results whose failure the profile rejects (a code it warns on or turns off asks nothing

@@ -42,6 +42,11 @@ pub struct DecisionLabel {
     pub decision: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ParserLabel {
+    pub parser: &'static str,
+}
+
 type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
 
 /// 0.5 ms .. ~16 s: a decode of a thumbnail to a ГБД ФЛ lookup with retries.
@@ -55,6 +60,9 @@ pub struct Metrics {
     pub latency: HistogramFamily<RouteLabel>,
     pub stages: HistogramFamily<StageLabel>,
     pub decisions: Family<DecisionLabel, Counter>,
+    /// Guidance frames on a WebSocket that needed the face parser: `ran` or `reused` (an earlier
+    /// frame's verdict stood, `[kiosk] parser_reuse_ms`).
+    pub guidance_parser: Family<ParserLabel, Counter>,
     pub queue_depth: Gauge,
     pub in_flight: Gauge,
     pub workers: Gauge,
@@ -81,6 +89,7 @@ impl Metrics {
         let stages =
             HistogramFamily::<StageLabel>::new_with_constructor(latency_buckets as fn() -> Histogram);
         let decisions = Family::<DecisionLabel, Counter>::default();
+        let guidance_parser = Family::<ParserLabel, Counter>::default();
         let (queue_depth, in_flight, workers) = (Gauge::default(), Gauge::default(), Gauge::default());
         let down = Gauge::default();
         let refused = Family::<RefusalLabel, Counter>::default();
@@ -101,6 +110,11 @@ impl Metrics {
         registry.register("http_request_duration_seconds", "Request latency by route", latency.clone());
         registry.register("stage_duration_seconds", "Time per pipeline stage", stages.clone());
         registry.register("decisions", "Validation and verification outcomes", decisions.clone());
+        registry.register(
+            "guidance_parser",
+            "Streamed guidance frames that needed the face parser: ran, or an earlier verdict reused",
+            guidance_parser.clone(),
+        );
         registry.register("queue_depth", "Requests waiting for a CPU worker", queue_depth.clone());
         registry.register("in_flight", "Requests running on a CPU worker", in_flight.clone());
         registry.register("workers", "CPU workers", workers.clone());
@@ -115,6 +129,7 @@ impl Metrics {
             latency,
             stages,
             decisions,
+            guidance_parser,
             queue_depth,
             in_flight,
             workers,

@@ -1,10 +1,13 @@
-// The kiosk capture page: the camera preview, camera frames over the guidance WebSocket with the
-// live hints, and an automatic capture: once guidance has said "ready" for HOLD answers in a row,
-// those frames go to /v1/capture, which keeps the best; then the crop and the verdict. If the
+// The kiosk identification page: the citizen enters their IIN, then the camera preview, camera
+// frames over the guidance WebSocket with the live hints, and an automatic capture: once guidance
+// has said "ready" for HOLD answers in a row, those frames go to /v1/capture, which keeps the best;
+// then the chosen frame and the IIN go to /v1/kiosk/identify, and the page shows the outcome, the
+// crop and the capture's verdict. If the
 // person has been in view for `patience` seconds without getting ready (a hint they cannot
 // follow), the last frames are captured anyway, so the kiosk shows what is still wrong instead of
 // waiting for ever. Nothing is stored: the operator's key lives in this tab's sessionStorage, the
-// frames only in memory until the next capture.
+// frames and the IIN only in memory (the IIN goes in a POST body, never in a URL or a log) until
+// the next person.
 "use strict";
 
 const T = {
@@ -19,6 +22,11 @@ const T = {
     ws_refused: "The connection to Sapa was refused. Please ask the operator to check the key.",
     connection_lost: "The connection to Sapa was lost. Please try again.",
     privacy: "Camera frames are sent to Sapa only to be checked and are never stored.",
+    iin_label: "Your IIN (12 digits)", iin_go: "Continue", iin_digits: "Enter the 12 digits of your IIN.",
+    iin_invalid: "The IIN is not valid. Check its 12 digits.", identifying: "Checking who you are…",
+    identified: "Identity confirmed", not_identified: "Your identity could not be confirmed. Please ask a member of staff.",
+    attack_suspected: "The check could not be completed. Please ask a member of staff.",
+    retake: "Please take another photo.", next: "Next person",
   },
   ru: {
     title: "Киоск Sapa", key_label: "Оператор: API-ключ", key_save: "Использовать ключ", key_set: "Ключ задан для этой вкладки.",
@@ -31,6 +39,11 @@ const T = {
     ws_refused: "Sapa отклонила подключение. Попросите оператора проверить ключ.",
     connection_lost: "Связь с Sapa прервалась. Попробуйте ещё раз.",
     privacy: "Кадры с камеры отправляются в Sapa только для проверки и нигде не сохраняются.",
+    iin_label: "Ваш ИИН (12 цифр)", iin_go: "Продолжить", iin_digits: "Введите 12 цифр вашего ИИН.",
+    iin_invalid: "ИИН указан неверно. Проверьте 12 цифр.", identifying: "Проверяем вашу личность…",
+    identified: "Личность подтверждена", not_identified: "Не удалось подтвердить вашу личность. Обратитесь к сотруднику.",
+    attack_suspected: "Проверку не удалось завершить. Обратитесь к сотруднику.",
+    retake: "Пожалуйста, сделайте другой снимок.", next: "Следующий посетитель",
   },
   kk: {
     title: "Sapa киоскі", key_label: "Оператор: API кілті", key_save: "Осы кілтті қолдану", key_set: "Кілт осы қойындыға орнатылды.",
@@ -43,6 +56,11 @@ const T = {
     ws_refused: "Sapa қосылудан бас тартты. Оператордан кілтті тексеруді сұраңыз.",
     connection_lost: "Sapa-мен байланыс үзілді. Қайталап көріңіз.",
     privacy: "Камера кадрлары Sapa-ға тек тексеру үшін жіберіледі және сақталмайды.",
+    iin_label: "ЖСН-іңіз (12 сан)", iin_go: "Жалғастыру", iin_digits: "ЖСН-іңіздің 12 санын енгізіңіз.",
+    iin_invalid: "ЖСН қате енгізілген. 12 санды тексеріңіз.", identifying: "Жеке басыңыз тексерілуде…",
+    identified: "Жеке басыңыз расталды", not_identified: "Жеке басыңызды растау мүмкін болмады. Қызметкерге жүгініңіз.",
+    attack_suspected: "Тексеруді аяқтау мүмкін болмады. Қызметкерге жүгініңіз.",
+    retake: "Басқа сурет түсіріңіз.", next: "Келесі келуші",
   },
 };
 
@@ -72,6 +90,9 @@ let answered = 0;
 let capturing = false;
 let burst = null;       // the last burst sent to /v1/capture, to ask again in another language
 let shown = null;       // the answer shown
+let iin = null;         // the citizen's IIN, in memory only, until the next person
+let identity = null;    // the identification answer shown ({outcome, reasons} or {error})
+let iinError = null;    // the IIN form's message key
 
 function t(k) { return T[lang][k] || T.en[k] || k; }
 function setState(s) { document.body.dataset.state = s; }
@@ -83,7 +104,37 @@ function applyLang() {
   document.title = t("title");
   for (const el of document.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
   for (const b of document.querySelectorAll("#langs button")) b.setAttribute("aria-pressed", String(b.dataset.lang === lang));
+  if (iinError) $("iin-error").textContent = t(iinError);
   if (shown) renderResult(shown);
+  if (identity) renderIdentity(identity);
+}
+
+/// The IIN's own check: 12 digits, a century code, the check digit (the service checks again).
+function iinProblem(s) {
+  if (!/^[0-9]{12}$/.test(s)) return "iin_digits";
+  const d = [...s].map(Number);
+  if (d[6] < 1 || d[6] > 6) return "iin_invalid";
+  const sum = (w) => w.reduce((acc, wi, i) => acc + d[i] * wi, 0) % 11;
+  let check = sum([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  if (check === 10) check = sum([3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2]);
+  return check === d[11] ? null : "iin_invalid";
+}
+
+/// The citizen's step: the IIN, before the camera.
+function askIin() {
+  iin = null;
+  identity = null;
+  shown = null;
+  burst = null;
+  iinError = null;
+  $("iin").value = "";
+  $("iin-error").hidden = true;
+  $("live").hidden = true;
+  $("result").hidden = true;
+  $("error").hidden = true;
+  $("iin-box").hidden = false;
+  setState("iin");
+  $("iin").focus();
 }
 
 function key() { return sessionStorage.getItem(KEY); }
@@ -109,7 +160,9 @@ function keyProtocol(k) {
 
 async function start() {
   $("error").hidden = true;
+  $("iin-box").hidden = true;
   $("result").hidden = true;
+  identity = null;
   $("live").hidden = false;
   shown = null;
   status("starting");
@@ -211,19 +264,48 @@ function onAnswer(a) {
   }
 }
 
-async function post(frames) {
-  const f = new FormData();
-  frames.forEach((blob, i) => f.append("frame", blob, "frame-" + i + ".jpg"));
+function authHeaders() {
   const headers = { "Accept": "application/json" };
   const k = key();
   if (k) headers["Authorization"] = "Bearer " + k;
-  const r = await fetch("/v1/capture?lang=" + lang, { method: "POST", headers, body: f, cache: "no-store", credentials: "omit" });
+  return headers;
+}
+
+async function post(frames) {
+  const f = new FormData();
+  frames.forEach((blob, i) => f.append("frame", blob, "frame-" + i + ".jpg"));
+  const r = await fetch("/v1/capture?lang=" + lang, { method: "POST", headers: authHeaders(), body: f, cache: "no-store", credentials: "omit" });
   const json = await r.json().catch(() => null);
   if (!r.ok) {
     const e = json && json.error ? json.error : { code: String(r.status), message: r.statusText };
     throw new Error(e.message + " (" + e.code + ")");
   }
   return json;
+}
+
+/// The chosen frame and the IIN to /v1/kiosk/identify (in the body: never in the URL). A refusal
+/// (unknown IIN, service unavailable) is shown as the outcome, with Sapa's message.
+async function identify(photo) {
+  const f = new FormData();
+  f.append("photo", photo, "frame.jpg");
+  f.append("iin", iin);
+  const r = await fetch("/v1/kiosk/identify?lang=" + lang, { method: "POST", headers: authHeaders(), body: f, cache: "no-store", credentials: "omit" });
+  const json = await r.json().catch(() => null);
+  if (r.ok && json && json.outcome) return json;
+  const e = json && json.error ? json.error : { code: String(r.status), message: r.statusText };
+  return { error: e };
+}
+
+/// Capture's answer, then identification on its chosen frame: whether or not the frame passes as a
+/// document photo (a 640x480 camera never does: resolution), identification has its own reasons
+/// to ask for a retake.
+async function captureAndIdentify(frames) {
+  const a = await post(frames);
+  renderResult(a, true);
+  setState("identifying");
+  const photo = frames[a.chosen] || frames[frames.length - 1];
+  renderIdentity(await identify(photo));
+  setState("done");
 }
 
 async function capture(frames, trigger) {
@@ -235,7 +317,7 @@ async function capture(frames, trigger) {
   setState("capturing");
   burst = frames;
   try {
-    renderResult(await post(frames));
+    await captureAndIdentify(frames);
   } catch (e) {
     $("error").textContent = e.message;
     $("error").hidden = false;
@@ -243,8 +325,36 @@ async function capture(frames, trigger) {
   }
 }
 
-function renderResult(a) {
+function renderIdentity(a) {
+  identity = a;
+  const h = $("outcome");
+  const ol = $("id-reasons");
+  clear(ol);
+  if (a.pending) {
+    h.dataset.outcome = "pending";
+    h.textContent = t("identifying");
+    return;
+  }
+  if (a.error) {
+    h.dataset.outcome = "error";
+    h.dataset.code = a.error.code;
+    h.textContent = a.error.message;
+    return;
+  }
+  h.dataset.outcome = a.outcome;
+  delete h.dataset.code;
+  h.textContent = t(a.outcome);
+  for (const r of a.reasons) {
+    const item = document.createElement("li");
+    item.textContent = r.message;
+    item.dataset.code = r.code;
+    ol.appendChild(item);
+  }
+}
+
+function renderResult(a, identifying) {
   shown = a;
+  if (identifying) renderIdentity({ pending: true });
   $("live").hidden = true;
   const d = $("decision");
   const decision = a.captured ? "captured" : "not_captured";
@@ -270,7 +380,6 @@ function renderResult(a) {
   $("fix-title").hidden = a.captured;
   $("result").hidden = false;
   document.body.dataset.chosen = String(a.chosen);
-  setState("done");
 }
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -281,14 +390,32 @@ document.addEventListener("DOMContentLoaded", () => {
     sessionStorage.setItem(KEY, $("key").value.trim());
     $("key").value = "";
     showKeyState();
+    askIin();
+  });
+  $("iin-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const value = $("iin").value.replace(/\s+/g, "");
+    iinError = iinProblem(value);
+    if (iinError) {
+      $("iin-error").textContent = t(iinError);
+      $("iin-error").hidden = false;
+      return;
+    }
+    iin = value;
+    $("iin").value = "";
+    $("iin-error").hidden = true;
     start();
   });
+  $("next").addEventListener("click", askIin);
   $("key-forget").addEventListener("click", () => {
     sessionStorage.removeItem(KEY);
     showKeyState();
     if (ws) { const s = ws; ws = null; s.close(); }
     stopCamera();
     $("live").hidden = true;
+    $("iin-box").hidden = true;
+    $("result").hidden = true;
+    iin = null;
     setState("setup");
   });
   $("again").addEventListener("click", start);
@@ -301,9 +428,9 @@ document.addEventListener("DOMContentLoaded", () => {
       if (ws) { const s = ws; ws = null; s.close(); connect(); }
       else if (shown && burst) {
         setState("capturing");
-        try { renderResult(await post(burst)); } catch (e) { $("error").textContent = e.message; $("error").hidden = false; setState("error"); }
+        try { await captureAndIdentify(burst); } catch (e) { $("error").textContent = e.message; $("error").hidden = false; setState("error"); }
       }
     });
   }
-  if (key() !== null) start(); else setState("setup");
+  if (key() !== null) askIin(); else setState("setup");
 });

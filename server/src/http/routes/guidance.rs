@@ -6,6 +6,7 @@
 use super::super::body::{self, Intake};
 use super::super::error::{ApiError, ErrorResponse};
 use super::super::guard::AuditFacts;
+use super::super::metrics::ParserLabel;
 use super::super::state::{AppState, Timing};
 use super::ApiQuery;
 use crate::error_code::ErrorCode;
@@ -14,7 +15,7 @@ use axum::body::Bytes;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{FromRequestParts, Request, State};
 use axum::response::{IntoResponse, Response};
-use sapa_engine::guidance::{self, Guidance};
+use sapa_engine::guidance::{self, Guidance, Parsed, Streamed};
 use sapa_engine::validate::{Lang, Profile};
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
@@ -60,6 +61,23 @@ fn run_guide(
     let v = &state.engine.validator;
     let decoded = timing.stage("decode", || v.analyzer().decode(bytes))?;
     Ok(timing.stage("guidance", || guidance::guide(v, &decoded.rgb, decoded.source, profile, lang))?)
+}
+
+/// As `run_guide`, for a frame of a stream: `earlier` is the parser's verdict the connection may
+/// still reuse.
+fn run_guide_streamed(
+    state: &AppState,
+    bytes: &[u8],
+    profile: &Profile,
+    lang: Lang,
+    earlier: Option<&Parsed>,
+    timing: &mut Timing,
+) -> Result<Streamed, ApiError> {
+    let v = &state.engine.validator;
+    let decoded = timing.stage("decode", || v.analyzer().decode(bytes))?;
+    Ok(timing.stage("guidance", || {
+        guidance::guide_reusing(v, &decoded.rgb, decoded.source, profile, lang, earlier)
+    })?)
 }
 
 /// Guide the person in front of a kiosk camera from one frame.
@@ -258,7 +276,15 @@ async fn session(state: Arc<AppState>, mut socket: WebSocket, profile: Arc<Profi
 
 /// The worker of a connection: waits for a frame, then for its turn under `max_fps`, then takes
 /// the newest waiting frame (taken after the wait, so a frame that came meanwhile replaces the
-/// older one) and serves it on the pool.
+/// older one) and serves it on the pool. It keeps the face parser's last verdict, handed back to
+/// the engine for `[kiosk] parser_reuse_ms` after it was taken.
+///
+/// The turn is a generic cell rate algorithm: each frame moves a theoretical time `due` one
+/// interval on (from now, if `due` is past), and a frame may be served from half an interval
+/// before `due`. So frames come at most `max_fps` a second over time, and a client sending at
+/// exactly `max_fps` is not made to wait by its own jitter. (Served from `now + interval`, as
+/// before, the timer's rounding added up: at 10 frames a second the wait crept towards a whole
+/// interval within seconds, and frames were dropped.)
 async fn serve_newest(
     state: Arc<AppState>,
     pending: Arc<Mutex<Pending>>,
@@ -268,10 +294,13 @@ async fn serve_newest(
     lang: Lang,
 ) {
     let interval = Duration::from_secs_f64(1.0 / state.config.kiosk.max_fps);
-    let mut next = Instant::now();
+    let reuse_for = Duration::from_millis(state.config.kiosk.parser_reuse_ms);
+    let mut parsed: Option<(Instant, Parsed)> = None;
+    let early = interval / 2;
+    let mut due = Instant::now();
     loop {
         wake.notified().await;
-        tokio::time::sleep_until(next).await;
+        tokio::time::sleep_until(due.checked_sub(early).unwrap_or(due)).await;
         let ((seq, bytes), dropped) = {
             let mut p = pending.lock().expect("the pending slot is never poisoned");
             if p.closed {
@@ -282,9 +311,20 @@ async fn serve_newest(
                 None => continue,
             }
         };
-        next = Instant::now() + interval;
-        let answer = match serve_frame(&state, bytes, profile.clone(), lang).await {
-            Ok(g) => FrameAnswer { seq, dropped, guidance: Some(g), error: None },
+        due = due.max(Instant::now()) + interval;
+        let earlier = parsed.as_ref().filter(|(at, _)| at.elapsed() < reuse_for).map(|(_, p)| p.clone());
+        let answer = match serve_frame(&state, bytes, profile.clone(), lang, earlier).await {
+            Ok(s) => {
+                let m = &state.metrics.guidance_parser;
+                if s.reused {
+                    m.get_or_create(&ParserLabel { parser: "reused" }).inc();
+                }
+                if let Some(p) = s.parsed {
+                    m.get_or_create(&ParserLabel { parser: "ran" }).inc();
+                    parsed = Some((Instant::now(), p));
+                }
+                FrameAnswer { seq, dropped, guidance: Some(s.guidance), error: None }
+            }
             Err(e) => FrameAnswer { seq, dropped, guidance: None, error: Some(frame_error(e, lang)) },
         };
         if out.send(answer).await.is_err() {
@@ -299,12 +339,13 @@ async fn serve_frame(
     bytes: Bytes,
     profile: Arc<Profile>,
     lang: Lang,
-) -> Result<Guidance, ApiError> {
+    earlier: Option<Parsed>,
+) -> Result<Streamed, ApiError> {
     let st = state.clone();
     let (result, timing) = state
         .compute(move || {
             let mut timing = Timing::default();
-            (run_guide(&st, &bytes, &profile, lang, &mut timing), timing)
+            (run_guide_streamed(&st, &bytes, &profile, lang, earlier.as_ref(), &mut timing), timing)
         })
         .await
         .map_err(|e| e.in_lang(lang))?;
