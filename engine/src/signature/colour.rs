@@ -61,8 +61,8 @@ impl InkColours {
                 band[2] = across(y + 1);
             }
             let ink = &s.ink[y * w..(y + 1) * w];
-            for x in x0..x1 {
-                if ink[x] == 0 {
+            for (x, &v) in (x0..x1).zip(&ink[x0..x1]) {
+                if v == 0 {
                     continue;
                 }
                 // JPEG keeps colour at half resolution and spreads it over the neighbours, so a
