@@ -50,22 +50,9 @@ fn frame_intake(state: &AppState) -> Intake {
     Intake { max_bytes: state.config.kiosk.max_frame_bytes, timeout: state.config.body_read_timeout() }
 }
 
-/// Decodes and guides on the pool's thread.
+/// Decodes and guides on the pool's thread. `earlier` is the parser's verdict a stream's
+/// connection may still reuse (none for a single frame).
 fn run_guide(
-    state: &AppState,
-    bytes: &[u8],
-    profile: &Profile,
-    lang: Lang,
-    timing: &mut Timing,
-) -> Result<Guidance, ApiError> {
-    let v = &state.engine.validator;
-    let decoded = timing.stage("decode", || v.analyzer().decode(bytes))?;
-    Ok(timing.stage("guidance", || guidance::guide(v, &decoded.rgb, decoded.source, profile, lang))?)
-}
-
-/// As `run_guide`, for a frame of a stream: `earlier` is the parser's verdict the connection may
-/// still reuse.
-fn run_guide_streamed(
     state: &AppState,
     bytes: &[u8],
     profile: &Profile,
@@ -113,7 +100,7 @@ pub async fn guide(
         let (result, timing) = state
             .compute_admitted(admission, move || {
                 let mut timing = Timing::default();
-                (run_guide(&st, &bytes, &profile, lang, &mut timing), timing)
+                (run_guide(&st, &bytes, &profile, lang, None, &mut timing).map(|s| s.guidance), timing)
             })
             .await
             .map_err(|e| e.in_lang(lang))?;
@@ -345,7 +332,7 @@ async fn serve_frame(
     let (result, timing) = state
         .compute(move || {
             let mut timing = Timing::default();
-            (run_guide_streamed(&st, &bytes, &profile, lang, earlier.as_ref(), &mut timing), timing)
+            (run_guide(&st, &bytes, &profile, lang, earlier.as_ref(), &mut timing), timing)
         })
         .await
         .map_err(|e| e.in_lang(lang))?;
