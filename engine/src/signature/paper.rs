@@ -34,16 +34,6 @@ impl PaperMap {
         Self { cells, cw, ch, cell }
     }
 
-    /// The paper's brightness at every pixel (bilinear between cell centres).
-    pub fn upsample(&self, w: usize, h: usize) -> Vec<u8> {
-        let rows = RowSampler::new(self, w);
-        let mut out = vec![0u8; w * h];
-        for (y, dst) in out.chunks_exact_mut(w).enumerate() {
-            rows.row(self, y, dst);
-        }
-        out
-    }
-
     /// Spread of the paper's brightness: (98th - 2nd percentile) over the 98th.
     pub fn spread(&self) -> f32 {
         let mut v = self.cells.clone();
@@ -150,7 +140,12 @@ mod tests {
                 luma[y * w + x] = if stroke { 20 } else { paper };
             }
         }
-        let p = PaperMap::new(&luma, w, h).upsample(w, h);
+        let map = PaperMap::new(&luma, w, h);
+        let rows = RowSampler::new(&map, w);
+        let mut p = vec![0u8; w * h];
+        for (y, dst) in p.chunks_exact_mut(w).enumerate() {
+            rows.row(&map, y, dst);
+        }
         assert!(p[98 * w + 100].abs_diff(230) < 6, "{}", p[98 * w + 100]);
         assert!(p[98 * w + 300].abs_diff(130) < 6, "{}", p[98 * w + 300]);
     }
