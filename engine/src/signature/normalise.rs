@@ -28,53 +28,124 @@ pub fn normalise(s: &Sample, p: &SignatureProfile) -> Option<(RgbImage, Normalis
     let paper_luma = 0.299 * paper[0] + 0.587 * paper[1] + 0.114 * paper[2];
     let balance = paper.map(|c| paper_luma / c.max(16.0));
     let clean = Clean::new(s, balance);
-    let k = (1.0 / scale).ceil().clamp(1.0, 3.0) as usize;
-    let inv = 1.0 / scale;
+    let frame = Frame {
+        uc,
+        vc,
+        u: (ux, uy),
+        v: (vx, vy),
+        inv: 1.0 / scale,
+        fw: p.field_width_px,
+        fh: p.field_height_px,
+    };
     // The field's corners in the source: only dark pixels within reach of them can show.
-    let corners = [(-1.0f32, -1.0f32), (1.0, -1.0), (-1.0, 1.0), (1.0, 1.0)].map(|(su, sv)| {
-        let (u, v) = (uc + su * fw / 2.0 * inv, vc + sv * fh / 2.0 * inv);
-        (u * ux + v * vx, u * uy + v * vy)
-    });
-    let near = NearInk::new(s, 0.5 / scale + 2.0, corners);
-    // Sub-sample offsets within an output pixel, in source units along u and v, and turned
-    // into the source's x and y.
-    let subs: Vec<f32> = (0..k).map(|i| (i as f32 + 0.5) / k as f32 * inv).collect();
-    let offsets: Vec<(f32, f32)> = subs
-        .iter()
-        .flat_map(|&dv| subs.iter().map(move |&du| (du * ux + dv * vx, du * uy + dv * vy)))
-        .collect();
-    let n = (k * k) as f32;
-    let mut out = RgbImage::from_pixel(p.field_width_px, p.field_height_px, Rgb([255, 255, 255]));
-    for oy in 0..p.field_height_px {
-        let v_top = vc + (oy as f32 - fh / 2.0) * inv;
-        for ox in 0..p.field_width_px {
-            let u_left = uc + (ox as f32 - fw / 2.0) * inv;
-            // Most of the field is paper, which cleans to the white it already is.
-            let (u, v) = (u_left + 0.5 * inv, v_top + 0.5 * inv);
-            if !near.at(u * ux + v * vx, u * uy + v * vy) {
-                continue;
-            }
-            let (x0, y0) = (u_left * ux + v_top * vx, u_left * uy + v_top * vy);
-            let c = if k == 1 {
-                // Bilinear when enlarging.
-                cleaned(s, x0 + offsets[0].0, y0 + offsets[0].1, &clean)
-            } else {
-                // When shrinking, the mean of the k x k samples; paper samples add white.
-                let (mut acc, mut paper) = ([0f32; 3], 0u32);
-                for &(dx, dy) in &offsets {
-                    match ink(s, floor(x0 + dx), floor(y0 + dy), &clean) {
-                        Some(c) => acc.iter_mut().zip(c).for_each(|(a, v)| *a += v),
-                        None => paper += 1,
-                    }
-                }
-                acc.map(|a| (a + 255.0 * paper as f32) / n)
-            };
-            out.put_pixel(ox, oy, Rgb(c.map(|v| (v + 0.5).clamp(0.0, 255.0) as u8)));
-        }
-    }
+    let corners = [(0.0, 0.0), (fw, 0.0), (0.0, fh), (fw, fh)].map(|(x, y)| frame.source(x, y));
+    let out =
+        if scale >= 1.0 { enlarge(s, &frame, &clean, corners) } else { shrink(s, &frame, &clean, corners) };
     let info =
         NormalisedInfo { rect: bbox, deskew_deg: deskew, width: p.field_width_px, height: p.field_height_px };
     Some((out, info))
+}
+
+/// Where the field sits in the source: its centre along the writing's axis `u` and across it
+/// `v`, the axes in image coordinates, and source pixels per field pixel.
+struct Frame {
+    uc: f32,
+    vc: f32,
+    u: (f32, f32),
+    v: (f32, f32),
+    inv: f32,
+    fw: u32,
+    fh: u32,
+}
+
+impl Frame {
+    /// The source position of field position (`ox`, `oy`) (in field pixels, from the top left).
+    fn source(&self, ox: f32, oy: f32) -> (f32, f32) {
+        let u = self.uc + (ox - self.fw as f32 / 2.0) * self.inv;
+        let v = self.vc + (oy - self.fh as f32 / 2.0) * self.inv;
+        (u * self.u.0 + v * self.v.0, u * self.u.1 + v * self.v.1)
+    }
+
+    /// The field position of source position (`x`, `y`): the inverse of [`Frame::source`].
+    fn field(&self, x: f32, y: f32) -> (f32, f32) {
+        let (u, v) = (x * self.u.0 + y * self.u.1, x * self.v.0 + y * self.v.1);
+        ((u - self.uc) / self.inv + self.fw as f32 / 2.0, (v - self.vc) / self.inv + self.fh as f32 / 2.0)
+    }
+}
+
+/// Enlarging (a field pixel smaller than a source pixel): each field pixel near ink is the
+/// bilinear blend of the cleaned source around its centre.
+fn enlarge(s: &Sample, f: &Frame, clean: &Clean, corners: [(f32, f32); 4]) -> RgbImage {
+    let near = NearInk::new(s, 0.5 * f.inv + 2.0, corners);
+    let mut out = RgbImage::from_pixel(f.fw, f.fh, Rgb([255, 255, 255]));
+    for oy in 0..f.fh {
+        for ox in 0..f.fw {
+            let (x, y) = f.source(ox as f32 + 0.5, oy as f32 + 0.5);
+            // Most of the field is paper, which cleans to the white it already is.
+            if near.at(x, y) {
+                let c = cleaned(s, x, y, clean);
+                out.put_pixel(ox, oy, Rgb(c.map(|v| (v + 0.5).clamp(0.0, 255.0) as u8)));
+            }
+        }
+    }
+    out
+}
+
+/// Shrinking: only the source pixels that show ink are visited. Each spreads what it takes from
+/// the white (255 less its cleaned colour) over the four field pixels around its position, by
+/// bilinear weights, and a field pixel loses the sum over its area in source pixels. The
+/// paper, most of the footprint, is never read past a quick look at its darkness.
+fn shrink(s: &Sample, f: &Frame, clean: &Clean, corners: [(f32, f32); 4]) -> RgbImage {
+    let (fw, fh) = (f.fw as usize, f.fh as usize);
+    let mut loss = vec![[0f32; 3]; fw * fh];
+    let span = |k: fn(&(f32, f32)) -> f32, len: usize| {
+        let lo = corners.iter().map(k).fold(f32::MAX, f32::min) - f.inv - 1.0;
+        let hi = corners.iter().map(k).fold(f32::MIN, f32::max) + f.inv + 1.0;
+        (lo.max(0.0) as usize).min(len)..(hi.max(0.0) as usize).min(len)
+    };
+    let (xs, ys) = (span(|c| c.0, s.w), span(|c| c.1, s.h));
+    // Integer darkness at or below this cleans to white (the same cut as `ink`).
+    let min = s.threshold / 2;
+    for y in ys {
+        let row = &s.dark[y * s.w..(y + 1) * s.w];
+        let mut x = xs.start;
+        while x < xs.end {
+            let run = &row[x..(x + BLOCK).min(xs.end)];
+            if !any_above(run, min) {
+                x += run.len();
+                continue;
+            }
+            for x in x..x + run.len() {
+                let Some(c) = ink(s, x as isize, y as isize, clean) else { continue };
+                let (gx, gy) = f.field(x as f32 + 0.5, y as f32 + 0.5);
+                let (gx, gy) = (gx - 0.5, gy - 0.5);
+                let (i, j) = (floor(gx), floor(gy));
+                let (tx, ty) = (gx - i as f32, gy - j as f32);
+                let lost = c.map(|v| 255.0 - v);
+                for (di, dj, wgt) in [
+                    (0, 0, (1.0 - tx) * (1.0 - ty)),
+                    (1, 0, tx * (1.0 - ty)),
+                    (0, 1, (1.0 - tx) * ty),
+                    (1, 1, tx * ty),
+                ] {
+                    let (i, j) = (i + di, j + dj);
+                    if i >= 0 && j >= 0 && (i as usize) < fw && (j as usize) < fh {
+                        let a = &mut loss[j as usize * fw + i as usize];
+                        for k in 0..3 {
+                            a[k] += lost[k] * wgt;
+                        }
+                    }
+                }
+            }
+            x += run.len();
+        }
+    }
+    let area = f.inv * f.inv;
+    let mut out = RgbImage::new(f.fw, f.fh);
+    for (px, l) in out.pixels_mut().zip(&loss) {
+        *px = Rgb(l.map(|v| (255.0 - v / area + 0.5).clamp(0.0, 255.0) as u8));
+    }
+    out
 }
 
 /// `x` rounded down (a cast and a compare: no call into the maths library).
@@ -252,4 +323,38 @@ fn ink(s: &Sample, x: isize, y: isize, clean: &Clean) -> Option<[f32; 3]> {
         let ink = (f32::from(px[k]) * relight * clean.balance[k]).min(255.0);
         255.0 * (1.0 - alpha) + ink * alpha
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::Profile;
+
+    /// A black bar `len` x `thick` on white paper, with a few loops so it reads as writing.
+    fn bar(len: u32, thick: u32) -> RgbImage {
+        let (w, h) = (len + 300, 500);
+        RgbImage::from_fn(w, h, |x, y| {
+            let on = (150..150 + len).contains(&x) && (250 - thick / 2..250 + thick / 2).contains(&y);
+            if on { Rgb([0, 0, 0]) } else { Rgb([250, 250, 250]) }
+        })
+    }
+
+    #[test]
+    fn a_shrunk_stroke_keeps_its_core_black_and_its_ink_in_proportion() {
+        let p = Profile::built_in("kz-id").unwrap().signature;
+        let (len, thick) = (1200u32, 40u32);
+        let img = bar(len, thick);
+        let (out, _) = normalise(&Sample::new(&img), &p).expect("ink");
+        let dark_cols: Vec<u32> =
+            (0..out.width()).filter(|&x| (0..out.height()).any(|y| out.get_pixel(x, y)[0] < 128)).collect();
+        let scale = dark_cols.len() as f32 / len as f32;
+        assert!(scale < 0.5, "the bar is shrunk ({scale})");
+        let mid = out.get_pixel(out.width() / 2, out.height() / 2);
+        assert!(mid[0] < 8, "the stroke's core stays black: {mid:?}");
+        assert_eq!(out.get_pixel(1, 1), &Rgb([255, 255, 255]), "paper is white");
+        // What the field loses from white is the ink's area at the field's scale.
+        let mass: f32 = out.pixels().map(|p| f32::from(255 - p[0]) / 255.0).sum();
+        let expected = (len * thick) as f32 * scale * scale;
+        assert!((mass / expected - 1.0).abs() < 0.06, "ink mass {mass} against {expected}");
+    }
 }
