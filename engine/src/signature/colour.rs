@@ -37,28 +37,44 @@ impl InkColours {
             return Self { counts };
         }
         // The light each channel lost at each pixel of the ink's rectangle (one pixel wider
-        // each side), then summed over each pixel and its left and right neighbours.
+        // each side), then summed over each pixel and its left and right neighbours. Only
+        // pixels within one of ink are ever read, so runs of eight with no ink within one
+        // (above, below or beside) are left at zero instead of worked out.
         let (ax0, aw) = (x0 - 1, x1 - x0 + 2);
-        let across = |y: usize| -> Vec<[f32; 3]> {
-            let lost: Vec<[f32; 3]> = (ax0..ax0 + aw)
-                .map(|x| {
-                    let j = y * w + x;
-                    let r = relight[usize::from(s.paper_px[j])];
-                    [0, 1, 2].map(|k| 255.0 - (f32::from(raw[3 * j + k]) * gain[k] * r).min(255.0))
-                })
-                .collect();
-            (0..aw)
-                .map(|i| {
-                    let (l, c, r) = (lost[i.saturating_sub(1)], lost[i], lost[(i + 1).min(aw - 1)]);
-                    [0, 1, 2].map(|k| l[k] + c[k] + r[k])
-                })
-                .collect()
+        let ink_near = |y: usize, a: usize, b: usize| {
+            let word = |j: usize| u64::from_le_bytes(s.ink[j..j + 8].try_into().unwrap_or([1; 8]));
+            (y.saturating_sub(1)..=(y + 1).min(h - 1)).any(|r| {
+                let (lo, hi) = (r * w + a, r * w + b);
+                if hi - lo == 10 { word(lo) | word(hi - 8) != 0 } else { s.ink[lo..hi].contains(&1) }
+            })
         };
-        let mut band = [across(y0 - 1), across(y0), across(y0 + 1)];
+        let mut lost = vec![[0f32; 3]; aw];
+        let mut across = |y: usize, out: &mut [[f32; 3]]| {
+            for (c, chunk) in lost.chunks_mut(8).enumerate() {
+                let x = ax0 + 8 * c;
+                if !ink_near(y, x.saturating_sub(1), (x + chunk.len() + 1).min(w)) {
+                    chunk.fill([0.0; 3]);
+                    continue;
+                }
+                for (i, l) in chunk.iter_mut().enumerate() {
+                    let j = y * w + x + i;
+                    let r = relight[usize::from(s.paper_px[j])];
+                    *l = [0, 1, 2].map(|k| 255.0 - (f32::from(raw[3 * j + k]) * gain[k] * r).min(255.0));
+                }
+            }
+            for (i, o) in out.iter_mut().enumerate() {
+                let (l, c, r) = (lost[i.saturating_sub(1)], lost[i], lost[(i + 1).min(aw - 1)]);
+                *o = [0, 1, 2].map(|k| l[k] + c[k] + r[k]);
+            }
+        };
+        let mut band = [vec![[0f32; 3]; aw], vec![[0f32; 3]; aw], vec![[0f32; 3]; aw]];
+        for (k, b) in band.iter_mut().enumerate() {
+            across(y0 - 1 + k, b);
+        }
         for y in y0..y1 {
             if y > y0 {
                 band.rotate_left(1);
-                band[2] = across(y + 1);
+                across(y + 1, &mut band[2]);
             }
             let ink = &s.ink[y * w..(y + 1) * w];
             for (x, &v) in (x0..x1).zip(&ink[x0..x1]) {
