@@ -45,6 +45,8 @@ pub struct Sample<'a> {
     /// passes that look only at ink and its edges skip the bare paper around it.
     pub ink_rows: std::ops::Range<usize>,
     pub ink_cols: std::ops::Range<usize>,
+    /// Ink pixels in each row.
+    pub row_ink: Vec<usize>,
 }
 
 impl<'a> Sample<'a> {
@@ -133,6 +135,7 @@ impl<'a> Sample<'a> {
             stroke_width: 0.0,
             ink_rows: 0..0,
             ink_cols: 0..0,
+            row_ink: Vec::new(),
         };
         s.measure_shape(shape);
         s
@@ -140,6 +143,7 @@ impl<'a> Sample<'a> {
 
     fn measure_shape(&mut self, shape: Shape) {
         if self.ink_count < 8 {
+            self.row_ink = shape.rows;
             return;
         }
         let w = self.w;
@@ -166,6 +170,7 @@ impl<'a> Sample<'a> {
         let (y0, y1) = percentiles(&rows, self.ink_count);
         self.bbox = Some([x0 as f32, y0 as f32, (x1 - x0 + 1) as f32, (y1 - y0 + 1) as f32]);
         self.stroke_width = stroke_width(&self.ink, w, self.ink_rows.clone(), self.ink_cols.clone());
+        self.row_ink = rows;
     }
 
     /// `range` widened by `margin` on each side, within `0..len`.

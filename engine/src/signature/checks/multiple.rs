@@ -47,20 +47,17 @@ fn runs(proj: &[usize], min: usize, gap: impl Fn(usize) -> usize) -> Vec<(usize,
 }
 
 fn blocks(s: &Sample, block_gap: f32) -> usize {
-    let (w, h) = (s.w, s.h);
+    let w = s.w;
     let min = (s.stroke_width / 2.0).ceil().max(2.0) as usize;
-    let mut rows = vec![0usize; h];
-    for (y, r) in rows.iter_mut().enumerate() {
-        *r = s.ink[y * w..(y + 1) * w].iter().map(|&v| usize::from(v)).sum();
-    }
-    let bands = runs(&rows, min, |tallest| ((tallest as f32 * block_gap) as usize).max(2));
+    let bands = runs(&s.row_ink, min, |tallest| ((tallest as f32 * block_gap) as usize).max(2));
     let tallest = bands.iter().map(|b| b.1 - b.0).max().unwrap_or(1);
     let mut weights = Vec::new();
     for (y0, y1) in bands {
         let mut cols = vec![0usize; w];
+        let xs = s.ink_cols.clone();
         for y in y0..y1 {
-            for (x, c) in cols.iter_mut().enumerate() {
-                *c += usize::from(s.ink[y * w + x]);
+            for (c, &v) in cols[xs.clone()].iter_mut().zip(&s.ink[y * w + xs.start..y * w + xs.end]) {
+                *c += usize::from(v);
             }
         }
         let gap = ((tallest as f32 * block_gap) as usize).max(2);
