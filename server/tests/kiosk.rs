@@ -427,3 +427,38 @@ fn a_stream_that_stays_ready_reuses_the_parsers_verdict_until_the_face_moves() {
     assert_eq!(parser_counts(&s), (3, 0));
     ws.close(None).unwrap();
 }
+
+/// Polls `/metrics` until the parser has run `n` times on streams (a background parse).
+fn await_parser_runs(s: &Serve, n: u64) {
+    let start = std::time::Instant::now();
+    while parser_counts(s).0 < n {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "the parser ran {:?}",
+            parser_counts(s)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn an_old_verdict_answers_at_once_and_is_refreshed_in_the_background() {
+    // A window of 1 ms: every verdict is old by the next frame.
+    let s = keyed("guidance-refresh", "[kiosk]\nparser_reuse_ms = 1\nmax_frame_bytes = 300000\n");
+    let still = jpeg(&frames::ready_frame(0));
+    let mut ws = connect(&s, Some(KEY)).expect("upgrade");
+    // The first ready frame has no verdict to use: it waits for the parser.
+    ready_answer(&mut ws, &still);
+    assert_eq!(parser_counts(&s), (1, 0));
+    // The next is answered with the old verdict, and parsed again as a job of its own.
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    ready_answer(&mut ws, &still);
+    assert_eq!(parser_counts(&s).1, 1, "answered with the old verdict");
+    await_parser_runs(&s, 2);
+    // The refreshed verdict answers the frame after, which starts the next refresh.
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    ready_answer(&mut ws, &still);
+    assert_eq!(parser_counts(&s).1, 2);
+    await_parser_runs(&s, 3);
+    ws.close(None).unwrap();
+}

@@ -43,10 +43,11 @@ pub struct KioskSection {
     /// Most frames one `POST /v1/capture` burst may carry (each at most `max_frame_bytes`): every
     /// frame is fully validated (about 0.3-0.5 s of one worker each), so this bounds the request.
     pub max_capture_frames: usize,
-    /// Milliseconds for which a WebSocket connection reuses the face parser's verdict (glasses,
-    /// head covering) on later ready frames whose face box still overlaps the parsed one
-    /// (`guidance::REUSE_MIN_IOU`); then the next ready frame is parsed again. 0 parses every
-    /// ready frame. `POST /v1/guidance` always parses.
+    /// Milliseconds after which a WebSocket connection refreshes the face parser's verdict
+    /// (glasses, head covering). The verdict stands for later ready frames whose face box still
+    /// overlaps the parsed one (`guidance::REUSE_MIN_IOU`); once it is older than this, the next
+    /// ready frame is answered with it and parsed again in the background. 0 parses every ready
+    /// frame before answering it. `POST /v1/guidance` always parses.
     pub parser_reuse_ms: u64,
 }
 

@@ -15,12 +15,13 @@ use axum::body::Bytes;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{FromRequestParts, Request, State};
 use axum::response::{IntoResponse, Response};
+use prometheus_client::metrics::counter::Counter;
 use sapa_engine::guidance::{self, Guidance, Parsed, Streamed};
 use sapa_engine::validate::{Lang, Profile};
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::time::Instant;
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
@@ -263,8 +264,15 @@ async fn session(state: Arc<AppState>, mut socket: WebSocket, profile: Arc<Profi
 
 /// The worker of a connection: waits for a frame, then for its turn under `max_fps`, then takes
 /// the newest waiting frame (taken after the wait, so a frame that came meanwhile replaces the
-/// older one) and serves it on the pool. It keeps the face parser's last verdict, handed back to
-/// the engine for `[kiosk] parser_reuse_ms` after it was taken.
+/// older one) and serves it on the pool. It keeps the face parser's last verdict and hands it back
+/// to the engine, which uses it while the face stays where it was parsed.
+///
+/// A verdict older than `[kiosk] parser_reuse_ms` is refreshed in the background: the frame that
+/// finds it old is answered with it at once, and the same frame is parsed again as a separate job
+/// on the pool, whose verdict replaces the old one when it comes back. So a still, ready person's
+/// frames never wait for the parser (about ten frames' time), and the parser runs about once per
+/// window. A face that moves is parsed at once, as before; 0 parses every ready frame, with no
+/// verdict kept.
 ///
 /// The turn is a generic cell rate algorithm: each frame moves a theoretical time `due` one
 /// interval on (from now, if `due` is past), and a frame may be served from half an interval
@@ -283,6 +291,8 @@ async fn serve_newest(
     let interval = Duration::from_secs_f64(1.0 / state.config.kiosk.max_fps);
     let reuse_for = Duration::from_millis(state.config.kiosk.parser_reuse_ms);
     let mut parsed: Option<(Instant, Parsed)> = None;
+    let mut refresh: Option<oneshot::Receiver<Option<(Instant, Parsed)>>> = None;
+    let ran = state.metrics.guidance_parser.get_or_create(&ParserLabel { parser: "ran" }).clone();
     let early = interval / 2;
     let mut due = Instant::now();
     loop {
@@ -299,16 +309,34 @@ async fn serve_newest(
             }
         };
         due = due.max(Instant::now()) + interval;
-        let earlier = parsed.as_ref().filter(|(at, _)| at.elapsed() < reuse_for).map(|(_, p)| p.clone());
+        // A background parse that has come back replaces the verdict.
+        if let Some(rx) = refresh.as_mut() {
+            match rx.try_recv() {
+                Ok(fresh) => {
+                    refresh = None;
+                    if fresh.is_some() {
+                        parsed = fresh;
+                    }
+                }
+                Err(oneshot::error::TryRecvError::Empty) => {}
+                Err(oneshot::error::TryRecvError::Closed) => refresh = None,
+            }
+        }
+        let keep = !reuse_for.is_zero();
+        let earlier = parsed.as_ref().filter(|_| keep).map(|(_, p)| p.clone());
+        if keep && refresh.is_none() && parsed.as_ref().is_some_and(|(at, _)| at.elapsed() >= reuse_for) {
+            refresh = Some(parse_in_background(&state, bytes.clone(), profile.clone(), lang, ran.clone()));
+        }
         let answer = match serve_frame(&state, bytes, profile.clone(), lang, earlier).await {
             Ok(s) => {
-                let m = &state.metrics.guidance_parser;
                 if s.reused {
-                    m.get_or_create(&ParserLabel { parser: "reused" }).inc();
+                    state.metrics.guidance_parser.get_or_create(&ParserLabel { parser: "reused" }).inc();
                 }
                 if let Some(p) = s.parsed {
-                    m.get_or_create(&ParserLabel { parser: "ran" }).inc();
+                    ran.inc();
                     parsed = Some((Instant::now(), p));
+                    // Newer than what a background parse in flight will bring.
+                    refresh = None;
                 }
                 FrameAnswer { seq, dropped, guidance: Some(s.guidance), error: None }
             }
@@ -318,6 +346,29 @@ async fn serve_newest(
             return;
         }
     }
+}
+
+/// The frame guided again without an earlier verdict, as its own job on the pool: the parser's
+/// fresh verdict and when it was made (counted in `ran` then), or none when the frame did not
+/// reach the parser or the job could not run (the old verdict then stands and the next frame
+/// tries again).
+fn parse_in_background(
+    state: &Arc<AppState>,
+    bytes: Bytes,
+    profile: Arc<Profile>,
+    lang: Lang,
+    ran: Counter,
+) -> oneshot::Receiver<Option<(Instant, Parsed)>> {
+    let (tx, rx) = oneshot::channel();
+    let state = state.clone();
+    tokio::spawn(async move {
+        let fresh = serve_frame(&state, bytes, profile, lang, None).await.ok().and_then(|s| s.parsed);
+        if fresh.is_some() {
+            ran.inc();
+        }
+        let _ = tx.send(fresh.map(|p| (Instant::now(), p)));
+    });
+    rx
 }
 
 /// One frame through the pool (a full pool is an error answer, not a wait).
