@@ -45,6 +45,7 @@ impl InkColours {
             let word = |j: usize| u64::from_le_bytes(s.ink[j..j + 8].try_into().unwrap_or([1; 8]));
             (y.saturating_sub(1)..=(y + 1).min(h - 1)).any(|r| {
                 let (lo, hi) = (r * w + a, r * w + b);
+                // A whole run and its two neighbours are ten bytes: two overlapping words.
                 if hi - lo == 10 { word(lo) | word(hi - 8) != 0 } else { s.ink[lo..hi].contains(&1) }
             })
         };

@@ -99,23 +99,20 @@ fn shrink(s: &Sample, f: &Frame, clean: &Clean, corners: [(f32, f32); 4]) -> Rgb
     let (fw, fh) = (f.fw as usize, f.fh as usize);
     let mut loss = vec![[0f32; 3]; fw * fh];
     let span = |k: fn(&(f32, f32)) -> f32, len: usize| {
-        let lo = corners.iter().map(k).fold(f32::MAX, f32::min) - f.inv - 1.0;
-        let hi = corners.iter().map(k).fold(f32::MIN, f32::max) + f.inv + 1.0;
+        let (lo, hi) = corner_span(&corners, k, f.inv + 1.0);
         (lo.max(0.0) as usize).min(len)..(hi.max(0.0) as usize).min(len)
     };
     let (xs, ys) = (span(|c| c.0, s.w), span(|c| c.1, s.h));
     // Integer darkness at or below this cleans to white (the same cut as `ink`).
     let min = s.threshold / 2;
     for y in ys {
-        let row = &s.dark[y * s.w..(y + 1) * s.w];
-        let mut x = xs.start;
-        while x < xs.end {
-            let run = &row[x..(x + BLOCK).min(xs.end)];
+        let row = &s.dark[y * s.w + xs.start..y * s.w + xs.end];
+        for (b, run) in row.chunks(BLOCK).enumerate() {
             if !any_above(run, min) {
-                x += run.len();
                 continue;
             }
-            for x in x..x + run.len() {
+            let x0 = xs.start + b * BLOCK;
+            for x in x0..x0 + run.len() {
                 let Some(c) = ink(s, x as isize, y as isize, clean) else { continue };
                 let (gx, gy) = f.field(x as f32 + 0.5, y as f32 + 0.5);
                 let (gx, gy) = (gx - 0.5, gy - 0.5);
@@ -137,7 +134,6 @@ fn shrink(s: &Sample, f: &Frame, clean: &Clean, corners: [(f32, f32); 4]) -> Rgb
                     }
                 }
             }
-            x += run.len();
         }
     }
     let area = f.inv * f.inv;
@@ -146,6 +142,14 @@ fn shrink(s: &Sample, f: &Frame, clean: &Clean, corners: [(f32, f32); 4]) -> Rgb
         *px = Rgb(l.map(|v| (255.0 - v / area + 0.5).clamp(0.0, 255.0) as u8));
     }
     out
+}
+
+/// The span of one coordinate (`k`) of the field's corners in the source, widened by `by` each
+/// side: the part of the source the field can draw from.
+fn corner_span(corners: &[(f32, f32); 4], k: fn(&(f32, f32)) -> f32, by: f32) -> (f32, f32) {
+    let lo = corners.iter().map(k).fold(f32::MAX, f32::min);
+    let hi = corners.iter().map(k).fold(f32::MIN, f32::max);
+    (lo - by, hi + by)
 }
 
 /// `x` rounded down (a cast and a compare: no call into the maths library).
@@ -172,8 +176,7 @@ impl NearInk {
         let mut dark = vec![false; bw * bh];
         let min = s.threshold / 2;
         let span = |k: fn(&(f32, f32)) -> f32, len: usize| {
-            let lo = corners.iter().map(k).fold(f32::MAX, f32::min) - reach - BLOCK as f32;
-            let hi = corners.iter().map(k).fold(f32::MIN, f32::max) + reach + BLOCK as f32;
+            let (lo, hi) = corner_span(&corners, k, reach + BLOCK as f32);
             // Whole blocks, so a block's darkness never depends on where the footprint cut it.
             let a = (lo.max(0.0) as usize / BLOCK * BLOCK).min(len);
             let b = ((hi.max(0.0) as usize).div_ceil(BLOCK) * BLOCK).min(len);
@@ -330,7 +333,7 @@ mod tests {
     use super::*;
     use crate::validate::Profile;
 
-    /// A black bar `len` x `thick` on white paper, with a few loops so it reads as writing.
+    /// A black bar `len` x `thick` on near-white paper.
     fn bar(len: u32, thick: u32) -> RgbImage {
         let (w, h) = (len + 300, 500);
         RgbImage::from_fn(w, h, |x, y| {
