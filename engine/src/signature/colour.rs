@@ -51,6 +51,7 @@ impl InkColours {
         };
         let mut lost = vec![[0f32; 3]; aw];
         let mut across = |y: usize, out: &mut [[f32; 3]]| {
+            let paper = s.paper_rows.row(y);
             for (c, chunk) in lost.chunks_mut(8).enumerate() {
                 let x = ax0 + 8 * c;
                 if !ink_near(y, x.saturating_sub(1), (x + chunk.len() + 1).min(w)) {
@@ -59,7 +60,7 @@ impl InkColours {
                 }
                 for (i, l) in chunk.iter_mut().enumerate() {
                     let j = y * w + x + i;
-                    let r = relight[usize::from(s.paper_px[j])];
+                    let r = relight[usize::from(paper.at(x + i))];
                     *l = [0, 1, 2].map(|k| 255.0 - (f32::from(raw[3 * j + k]) * gain[k] * r).min(255.0));
                 }
             }

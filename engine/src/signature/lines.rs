@@ -69,21 +69,51 @@ const STRIP: usize = 16;
 const FULL: u16 = STRIP as u16;
 
 pub fn find(dark: &[u8], w: usize, h: usize) -> Lines {
-    // rows_by_strip[s * h + y]: line-dark pixels of row y within column strip s;
-    // cols_by_strip[s * w + x]: those of column x within row strip s.
-    let (sx, sy) = (w.div_ceil(STRIP), h.div_ceil(STRIP));
-    let mut rows_by_strip = vec![0u16; sx * h];
-    let mut cols_by_strip = vec![0u16; sy * w];
-    for (y, row) in dark.chunks_exact(w).enumerate() {
-        let cols = &mut cols_by_strip[(y / STRIP) * w..(y / STRIP + 1) * w];
-        for (c, &d) in cols.iter_mut().zip(row) {
-            *c += u16::from(d >= LINE_DARKNESS);
-        }
-        for (s, run) in row.chunks(STRIP).enumerate() {
-            rows_by_strip[s * h + y] = run.iter().map(|&d| u16::from(d >= LINE_DARKNESS)).sum();
-        }
+    let mut tally = Tally::new(w, h);
+    for (y, row) in dark.chunks_exact(w.max(1)).take(h).enumerate() {
+        tally.add_row(y, row);
     }
-    Lines { rows: best(&rows_by_strip, w, h), cols: best(&cols_by_strip, h, w) }
+    tally.lines()
+}
+
+/// Line-dark pixels per strip, taken a row at a time (while the darkness is made, so the frame
+/// is not read again for them): `rows_by_strip[s * h + y]` of row y within column strip s, and
+/// `cols_by_strip[s * w + x]` of column x within row strip s.
+pub struct Tally {
+    rows_by_strip: Vec<u16>,
+    cols_by_strip: Vec<u16>,
+    w: usize,
+    h: usize,
+}
+
+impl Tally {
+    pub fn new(w: usize, h: usize) -> Self {
+        let (sx, sy) = (w.div_ceil(STRIP), h.div_ceil(STRIP));
+        Self { rows_by_strip: vec![0; sx * h], cols_by_strip: vec![0; sy * w], w, h }
+    }
+
+    /// Row `y` of the darkness.
+    pub fn add_row(&mut self, y: usize, row: &[u8]) {
+        let w = self.w;
+        let cols = &mut self.cols_by_strip[(y / STRIP) * w..(y / STRIP + 1) * w];
+        tally_row(row, cols, &mut self.rows_by_strip[y..], self.h);
+    }
+
+    pub fn lines(&self) -> Lines {
+        let (w, h) = (self.w, self.h);
+        Lines { rows: best(&self.rows_by_strip, w, h), cols: best(&self.cols_by_strip, h, w) }
+    }
+}
+
+/// One row into the column tallies of its row strip and into its own tally per column strip
+/// (`rows[s * stride]`).
+fn tally_row(row: &[u8], cols: &mut [u16], rows: &mut [u16], stride: usize) {
+    for (c, &d) in cols.iter_mut().zip(row) {
+        *c += u16::from(d >= LINE_DARKNESS);
+    }
+    for (s, run) in row.chunks(STRIP).enumerate() {
+        rows[s * stride] = run.iter().map(|&d| u16::from(d >= LINE_DARKNESS)).sum();
+    }
 }
 
 /// The angle whose projection has the most line bins. `by_strip[s * across + c]` counts the

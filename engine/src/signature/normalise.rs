@@ -4,6 +4,7 @@
 
 use super::SignatureProfile;
 use super::checks::rotated::MIN_ELONGATION;
+use super::paper::PaperRow;
 use super::report::NormalisedInfo;
 use super::sample::Sample;
 use image::{Rgb, RgbImage};
@@ -65,12 +66,6 @@ impl Frame {
         let v = self.vc + (oy - self.fh as f32 / 2.0) * self.inv;
         (u * self.u.0 + v * self.v.0, u * self.u.1 + v * self.v.1)
     }
-
-    /// The field position of source position (`x`, `y`): the inverse of [`Frame::source`].
-    fn field(&self, x: f32, y: f32) -> (f32, f32) {
-        let (u, v) = (x * self.u.0 + y * self.u.1, x * self.v.0 + y * self.v.1);
-        ((u - self.uc) / self.inv + self.fw as f32 / 2.0, (v - self.vc) / self.inv + self.fh as f32 / 2.0)
-    }
 }
 
 /// Enlarging (a field pixel smaller than a source pixel): each field pixel near ink is the
@@ -105,31 +100,50 @@ fn shrink(s: &Sample, f: &Frame, clean: &Clean, corners: [(f32, f32); 4]) -> Rgb
     let (xs, ys) = (span(|c| c.0, s.w), span(|c| c.1, s.h));
     // Integer darkness at or below this cleans to white (the same cut as `ink`).
     let min = s.threshold / 2;
+    // A pixel's field position, less half a field pixel (the four around it start there): a
+    // row term and a column term, worked out once each.
+    let scale = 1.0 / f.inv;
+    let (cx, cy) = (f.fw as f32 / 2.0 - 0.5 - f.uc * scale, f.fh as f32 / 2.0 - 0.5 - f.vc * scale);
     for y in ys {
         let row = &s.dark[y * s.w + xs.start..y * s.w + xs.end];
+        let paper = s.paper_rows.row(y);
+        let yf = y as f32 + 0.5;
+        let (ry, ry2) = (cx + yf * f.u.1 * scale, cy + yf * f.v.1 * scale);
         for (b, run) in row.chunks(BLOCK).enumerate() {
             if !any_above(run, min) {
                 continue;
             }
             let x0 = xs.start + b * BLOCK;
             for x in x0..x0 + run.len() {
-                let Some(c) = ink(s, x as isize, y as isize, clean) else { continue };
-                let (gx, gy) = f.field(x as f32 + 0.5, y as f32 + 0.5);
-                let (gx, gy) = (gx - 0.5, gy - 0.5);
+                let Some(c) = ink_at(s, x, y, &paper, clean) else { continue };
+                let xf = x as f32 + 0.5;
+                let (gx, gy) = (ry + xf * f.u.0 * scale, ry2 + xf * f.v.0 * scale);
                 let (i, j) = (floor(gx), floor(gy));
                 let (tx, ty) = (gx - i as f32, gy - j as f32);
                 let lost = c.map(|v| 255.0 - v);
-                for (di, dj, wgt) in [
-                    (0, 0, (1.0 - tx) * (1.0 - ty)),
-                    (1, 0, tx * (1.0 - ty)),
-                    (0, 1, (1.0 - tx) * ty),
-                    (1, 1, tx * ty),
-                ] {
-                    let (i, j) = (i + di, j + dj);
-                    if i >= 0 && j >= 0 && (i as usize) < fw && (j as usize) < fh {
-                        let a = &mut loss[j as usize * fw + i as usize];
+                let corners = [
+                    (0, (1.0 - tx) * (1.0 - ty)),
+                    (1, tx * (1.0 - ty)),
+                    (fw as isize, (1.0 - tx) * ty),
+                    (fw as isize + 1, tx * ty),
+                ];
+                let at = j * fw as isize + i;
+                if i >= 0 && j >= 0 && i + 1 < fw as isize && j + 1 < fh as isize {
+                    // Inside the field, the common case: no corner needs a check.
+                    for (d, wgt) in corners {
+                        let a = &mut loss[(at + d) as usize];
                         for k in 0..3 {
                             a[k] += lost[k] * wgt;
+                        }
+                    }
+                } else {
+                    for (n, (d, wgt)) in corners.into_iter().enumerate() {
+                        let (i, j) = (i + (n % 2) as isize, j + (n / 2) as isize);
+                        if i >= 0 && j >= 0 && (i as usize) < fw && (j as usize) < fh {
+                            let a = &mut loss[(at + d) as usize];
+                            for k in 0..3 {
+                                a[k] += lost[k] * wgt;
+                            }
                         }
                     }
                 }
@@ -312,6 +326,12 @@ fn ink(s: &Sample, x: isize, y: isize, clean: &Clean) -> Option<[f32; 3]> {
         return None;
     }
     let (x, y) = (x as usize, y as usize);
+    ink_at(s, x, y, &s.paper_rows.row(y), clean)
+}
+
+/// [`ink`] at a pixel known to be on the frame, with its row of paper at hand.
+#[inline(always)]
+fn ink_at(s: &Sample, x: usize, y: usize, paper: &PaperRow, clean: &Clean) -> Option<[f32; 3]> {
     let i = y * s.w + x;
     let d = s.dark[i];
     // Paper, the commonest case, first: half the ink threshold or lighter shows nothing.
@@ -320,7 +340,7 @@ fn ink(s: &Sample, x: isize, y: isize, clean: &Clean) -> Option<[f32; 3]> {
         return None;
     }
     let alpha = ((df - clean.half) / clean.half).min(1.0);
-    let relight = clean.relight[usize::from(s.paper_px[i])];
+    let relight = clean.relight[usize::from(paper.at(x))];
     let px = &s.rgb.as_raw()[3 * i..3 * i + 3];
     Some([0, 1, 2].map(|k| {
         let ink = (f32::from(px[k]) * relight * clean.balance[k]).min(255.0);

@@ -14,20 +14,43 @@ pub struct PaperMap {
 /// Closing radius, in cells: strokes up to about twice this many cells wide are removed.
 const RADIUS: usize = 3;
 
-impl PaperMap {
-    pub fn new(luma: &[u8], w: usize, h: usize) -> Self {
+/// Cell sums of the luma, taken a row at a time while the luma is made, so the frame is not
+/// read again for them.
+pub struct CellSums {
+    sums: Vec<u32>,
+    counts: Vec<u32>,
+    cw: usize,
+    ch: usize,
+    cell: usize,
+}
+
+impl CellSums {
+    pub fn new(w: usize, h: usize) -> Self {
         let cell = (w.min(h) / 40).clamp(4, 32);
         let (cw, ch) = (w.div_ceil(cell), h.div_ceil(cell));
-        let mut sums = vec![0u32; cw * ch];
-        let mut counts = vec![0u32; cw * ch];
-        for y in 0..h {
-            let row = &luma[y * w..(y + 1) * w];
-            let base = (y / cell) * cw;
-            for (i, run) in row.chunks(cell).enumerate() {
-                sums[base + i] += run.iter().map(|&v| u32::from(v)).sum::<u32>();
-                counts[base + i] += run.len() as u32;
-            }
+        Self { sums: vec![0; cw * ch], counts: vec![0; cw * ch], cw, ch, cell }
+    }
+
+    pub fn add_row(&mut self, y: usize, row: &[u8]) {
+        let base = (y / self.cell) * self.cw;
+        for (i, run) in row.chunks(self.cell).enumerate() {
+            self.sums[base + i] += run.iter().map(|&v| u32::from(v)).sum::<u32>();
+            self.counts[base + i] += run.len() as u32;
         }
+    }
+}
+
+impl PaperMap {
+    pub fn new(luma: &[u8], w: usize, h: usize) -> Self {
+        let mut sums = CellSums::new(w, h);
+        for (y, row) in luma.chunks_exact(w).take(h).enumerate() {
+            sums.add_row(y, row);
+        }
+        Self::from_sums(sums)
+    }
+
+    pub fn from_sums(sums: CellSums) -> Self {
+        let CellSums { sums, counts, cw, ch, cell } = sums;
         let means: Vec<f32> = sums.iter().zip(&counts).map(|(&s, &c)| s as f32 / c.max(1) as f32).collect();
         let closed = filter(&filter(&means, cw, ch, RADIUS, f32::max), cw, ch, RADIUS, f32::min);
         let cells = box_blur(&closed, cw, ch);
@@ -44,17 +67,50 @@ impl PaperMap {
     }
 }
 
-/// One row of the bilinear upsampling at a time. Each row of cells is first spread across the
-/// frame's width (once), so a pixel row is a plain blend of two such rows: contiguous, and done
-/// several pixels per instruction.
+/// The paper's brightness at any pixel, by bilinear upsampling of the cells, without a
+/// frame-sized plane: each row of cells is spread across the frame's width once, so a pixel row
+/// is a plain blend of two such rows (contiguous, several pixels per instruction), and the few
+/// passes that need the paper read it only where the ink is.
 pub struct RowSampler {
     /// `spread[j * w + x]`: cell row `j` interpolated to column `x`.
     spread: Vec<f32>,
+    /// For each pixel row: the two cell rows it lies between and the second one's weight.
+    blends: Vec<(usize, usize, f32)>,
     w: usize,
 }
 
+/// One pixel row of the paper's brightness.
+pub struct PaperRow<'a> {
+    a: &'a [f32],
+    b: &'a [f32],
+    t: f32,
+}
+
+impl PaperRow<'_> {
+    /// The paper's brightness at column `x`, rounded down (0.5 below the nearest).
+    #[inline(always)]
+    pub fn at(&self, x: usize) -> u8 {
+        blend(self.a[x], self.b[x], self.t)
+    }
+
+    /// The whole row into `dst`.
+    pub fn fill(&self, dst: &mut [u8]) {
+        let t = self.t;
+        for ((d, &a), &b) in dst.iter_mut().zip(self.a).zip(self.b) {
+            *d = blend(a, b, t);
+        }
+    }
+}
+
+/// The paper's brightness between two spread cell rows, `t` of the way to the second, rounded
+/// down (0.5 below the nearest).
+#[inline(always)]
+pub fn blend(a: f32, b: f32, t: f32) -> u8 {
+    super::sample::round_byte(a * (1.0 - t) + b * t - 0.5)
+}
+
 impl RowSampler {
-    pub fn new(map: &PaperMap, w: usize) -> Self {
+    pub fn new(map: &PaperMap, w: usize, h: usize) -> Self {
         let c = map.cell as f32;
         let cols: Vec<(usize, usize, f32)> = (0..w)
             .map(|x| {
@@ -70,26 +126,27 @@ impl RowSampler {
                 *o = cells[i0] * (1.0 - s) + cells[i1] * s;
             }
         }
-        Self { spread, w }
+        let blends = (0..h)
+            .map(|y| {
+                let f = ((y as f32 + 0.5) / c - 0.5).clamp(0.0, (map.ch - 1) as f32);
+                let j = f as usize;
+                (j, (j + 1).min(map.ch - 1), f - j as f32)
+            })
+            .collect();
+        Self { spread, blends, w }
     }
 
-    /// Row `y` of the paper's brightness into `dst`.
-    pub fn row(&self, map: &PaperMap, y: usize, dst: &mut [u8]) {
-        let f = ((y as f32 + 0.5) / map.cell as f32 - 0.5).clamp(0.0, (map.ch - 1) as f32);
-        let j = f as usize;
-        let j1 = (j + 1).min(map.ch - 1);
-        let t = f - j as f32;
+    /// Pixel row `y`.
+    #[inline]
+    pub fn row(&self, y: usize) -> PaperRow<'_> {
+        let (j, j1, t) = self.blends[y];
         let w = self.w;
-        let (a, b) = (&self.spread[j * w..(j + 1) * w], &self.spread[j1 * w..(j1 + 1) * w]);
-        for ((d, &a), &b) in dst[..w].iter_mut().zip(a).zip(b) {
-            // Rounded down (0.5 below the nearest).
-            *d = super::sample::round_byte(a * (1.0 - t) + b * t - 0.5);
-        }
+        PaperRow { a: &self.spread[j * w..(j + 1) * w], b: &self.spread[j1 * w..(j1 + 1) * w], t }
     }
 }
 
 /// A separable max or min filter of radius `r` on a `w` x `h` grid.
-fn filter(v: &[f32], w: usize, h: usize, r: usize, op: fn(f32, f32) -> f32) -> Vec<f32> {
+fn filter(v: &[f32], w: usize, h: usize, r: usize, op: impl Fn(f32, f32) -> f32 + Copy) -> Vec<f32> {
     let mut tmp = vec![0f32; v.len()];
     for y in 0..h {
         for x in 0..w {
@@ -141,10 +198,10 @@ mod tests {
             }
         }
         let map = PaperMap::new(&luma, w, h);
-        let rows = RowSampler::new(&map, w);
+        let rows = RowSampler::new(&map, w, h);
         let mut p = vec![0u8; w * h];
         for (y, dst) in p.chunks_exact_mut(w).enumerate() {
-            rows.row(&map, y, dst);
+            rows.row(y).fill(dst);
         }
         assert!(p[98 * w + 100].abs_diff(230) < 6, "{}", p[98 * w + 100]);
         assert!(p[98 * w + 300].abs_diff(130) < 6, "{}", p[98 * w + 300]);

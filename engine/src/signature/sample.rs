@@ -3,7 +3,7 @@
 //! size, axis and stroke width.
 
 use super::lines::{self, Lines};
-use super::paper::PaperMap;
+use super::paper::{CellSums, PaperMap, RowSampler};
 use image::RgbImage;
 
 /// Ink is darker than its paper by at least this share of the darkest ink (the ink's core)...
@@ -19,8 +19,8 @@ pub struct Sample<'a> {
     pub h: usize,
     pub luma: Vec<u8>,
     pub paper: PaperMap,
-    /// The paper's brightness at each pixel.
-    pub paper_px: Vec<u8>,
+    /// The paper's brightness at any pixel (`paper_rows.row(y).at(x)`).
+    pub paper_rows: RowSampler,
     /// Darkness against the paper, 0 (paper) to 255 (black on white).
     pub dark: Vec<u8>,
     /// The mean colour of clean paper (what white balance and cleaning are measured against).
@@ -52,36 +52,34 @@ pub struct Sample<'a> {
 impl<'a> Sample<'a> {
     pub fn new(rgb: &'a RgbImage) -> Self {
         let (w, h) = (rgb.width() as usize, rgb.height() as usize);
-        let mut luma = vec![0u8; w * h];
-        for (l, p) in luma.iter_mut().zip(rgb.as_raw().chunks_exact(3)) {
-            *l = ((77 * u32::from(p[0]) + 150 * u32::from(p[1]) + 29 * u32::from(p[2])) >> 8) as u8;
+        // The frame-sized planes are made a row at a time in a small buffer and appended, so
+        // each is written once (a zeroed allocation would be written twice).
+        let mut buf = vec![0u8; w];
+        let mut luma = Vec::with_capacity(w * h);
+        let mut sums = CellSums::new(w, h);
+        for (y, src) in rgb.as_raw().chunks_exact(3 * w.max(1)).take(h).enumerate() {
+            luma_row(src, &mut buf);
+            sums.add_row(y, &buf);
+            luma.extend_from_slice(&buf);
         }
-        let paper = PaperMap::new(&luma, w, h);
-        let mut paper_px = vec![0u8; w * h];
-        let mut dark = vec![0u8; w * h];
+        let paper = PaperMap::from_sums(sums);
+        let paper_rows = RowSampler::new(&paper, w, h);
+        let mut dark = Vec::with_capacity(w * h);
         // Only the darkest pixels set the ink threshold: below PEAK_FLOOR the share of the peak
         // is under MIN_INK_DARKNESS anyway, so the tally keeps just the tail above it.
         let mut tail = [0usize; 256];
-        let rows = super::paper::RowSampler::new(&paper, w);
-        for y in 0..h {
-            let (l_row, p_row) = (&luma[y * w..(y + 1) * w], &mut paper_px[y * w..(y + 1) * w]);
-            rows.row(&paper, y, p_row);
-            let d_row = &mut dark[y * w..(y + 1) * w];
-            // (paper - luma) * 255 / paper, rounded down: both are whole numbers under 2^16, so
-            // the float quotient is never rounded across a whole number.
-            let (l_row, p_row) = (&l_row[..w], &p_row[..w]);
-            for x in 0..w {
-                let (l, p) = (l_row[x], p_row[x]);
-                let lost = f32::from(p.saturating_sub(l)) * 255.0;
-                // Rounded down: the quotient's fraction is a multiple of 1/p (p <= 255), so it is
-                // 0 or at least 1/255 from the next whole number, and 0.498 below rounds it down.
-                d_row[x] = round_byte((lost / f32::from(p.max(16))).min(255.0) - 0.498);
-            }
-            if d_row.iter().fold(0, |m, &d| m.max(d)) >= PEAK_FLOOR {
-                for &d in d_row.iter().filter(|&&d| d >= PEAK_FLOOR) {
+        let mut p_row = vec![0u8; w];
+        let mut tally = lines::Tally::new(w, h);
+        for (y, l_row) in luma.chunks_exact(w.max(1)).enumerate() {
+            paper_rows.row(y).fill(&mut p_row);
+            darkness_row(l_row, &p_row, &mut buf);
+            if buf.iter().fold(0, |m, &d| m.max(d)) >= PEAK_FLOOR {
+                for &d in buf.iter().filter(|&&d| d >= PEAK_FLOOR) {
                     tail[usize::from(d)] += 1;
                 }
             }
+            tally.add_row(y, &buf);
+            dark.extend_from_slice(&buf);
         }
         let paper_rgb = super::colour::paper_rgb(rgb, &dark);
         // The ink's core: the darkness only the darkest 0.05% of pixels reach.
@@ -95,25 +93,11 @@ impl<'a> Sample<'a> {
             left -= tail[d];
         }
         let threshold = ((f32::from(peak) * INK_SHARE_OF_PEAK) as u8).max(MIN_INK_DARKNESS);
-        let lines = lines::find(&dark, w, h);
+        let lines = tally.lines();
         let line_dark = line_darkness(&dark, &lines, w, h);
         let keep_on_line = threshold.max(((f32::from(line_dark) * 1.4) as u8).saturating_add(10));
         // The ink mask, and with it the ink's projections and moments (as integer sums per row).
-        let mut ink = vec![0u8; w * h];
-        let mut shape = Shape { cols: vec![0; w], rows: vec![0; h], ..Default::default() };
-        let has_lines = lines.count() > 0;
-        for (y, (i_row, d_row)) in ink.chunks_exact_mut(w).zip(dark.chunks_exact(w)).enumerate() {
-            if has_lines {
-                for (x, (i, &d)) in i_row.iter_mut().zip(d_row).enumerate() {
-                    *i = u8::from(d >= threshold && (d >= keep_on_line || !lines.on(x, y)));
-                }
-            } else {
-                for (i, &d) in i_row.iter_mut().zip(d_row) {
-                    *i = u8::from(d >= threshold);
-                }
-            }
-            shape.add_row(y, i_row);
-        }
+        let (ink, shape) = ink_mask(&dark, w, h, threshold, keep_on_line, &lines);
         let ink_count = shape.n as usize;
         let mut s = Sample {
             rgb,
@@ -121,7 +105,7 @@ impl<'a> Sample<'a> {
             h,
             luma,
             paper,
-            paper_px,
+            paper_rows,
             dark,
             paper_rgb,
             threshold,
@@ -187,6 +171,60 @@ impl<'a> Sample<'a> {
     }
 }
 
+/// One row of luma (BT.601 weights in 8-bit fixed point) from packed RGB. Compiled also for
+/// AVX2 and picked at run time: the three-byte stride needs byte shuffles that the x86-64
+/// baseline lacks, and this is a whole-frame pass. The arithmetic is integer, so every build
+/// gives the same bytes.
+#[multiversion::multiversion(targets("x86_64+avx2"))]
+fn luma_row(src: &[u8], dst: &mut [u8]) {
+    for (l, p) in dst.iter_mut().zip(src.chunks_exact(3)) {
+        *l = ((77 * u16::from(p[0]) + 150 * u16::from(p[1]) + 29 * u16::from(p[2])) >> 8) as u8;
+    }
+}
+
+/// One row of darkness against the paper: (paper - luma) * 255 / paper, rounded down. Both are
+/// whole numbers under 2^16, so the float quotient is never rounded across a whole number, and
+/// plain IEEE division and subtraction (no fused steps) give the same bytes. (An AVX2 build of
+/// this loop is no faster: the divider sets its pace.)
+fn darkness_row(luma: &[u8], paper: &[u8], dst: &mut [u8]) {
+    for ((d, &l), &p) in dst.iter_mut().zip(luma).zip(paper) {
+        let lost = f32::from(p.saturating_sub(l)) * 255.0;
+        // Rounded down: the quotient's fraction is a multiple of 1/p (p <= 255), so it is 0 or
+        // at least 1/255 from the next whole number, and 0.498 below rounds it down.
+        *d = round_byte((lost / f32::from(p.max(16))).min(255.0) - 0.498);
+    }
+}
+
+/// The ink mask (1 where ink, printed lines taken out), and with it the ink's projections and
+/// moments.
+fn ink_mask(
+    dark: &[u8],
+    w: usize,
+    h: usize,
+    threshold: u8,
+    keep_on_line: u8,
+    lines: &Lines,
+) -> (Vec<u8>, Shape) {
+    let mut buf = vec![0u8; w];
+    let mut ink = Vec::with_capacity(w * h);
+    let mut shape = Shape { cols: vec![0; w], rows: vec![0; h], ..Default::default() };
+    let has_lines = lines.count() > 0;
+    for (y, d_row) in dark.chunks_exact(w.max(1)).take(h).enumerate() {
+        if has_lines {
+            for (x, (i, &d)) in buf.iter_mut().zip(d_row).enumerate() {
+                *i = u8::from(d >= threshold && (d >= keep_on_line || !lines.on(x, y)));
+            }
+        } else {
+            for (i, &d) in buf.iter_mut().zip(d_row) {
+                *i = u8::from(d >= threshold);
+            }
+        }
+        shape.add_row(y, &buf);
+        ink.extend_from_slice(&buf);
+    }
+    (ink, shape)
+}
+
 /// `v` (-0.5 to 255.5) rounded to the nearest whole number (ties to even): adding 1.5 * 2^23
 /// leaves the whole part in the float's lowest bits. An `as` cast saturates one value at a
 /// time; this runs several to an instruction.
@@ -210,6 +248,7 @@ struct Shape {
 }
 
 impl Shape {
+    #[inline]
     fn add_row(&mut self, y: usize, ink_row: &[u8]) {
         let n: usize = ink_row.iter().map(|&v| usize::from(v)).sum();
         self.rows[y] = n;
