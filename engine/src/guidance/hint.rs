@@ -104,6 +104,22 @@ pub struct Placement {
     pub crop: Rect,
     /// The crop's height over the frame's below which the person should come closer.
     pub min_crop_height_share: f32,
+    /// The crop's height, in the placement's units, below which the person should come closer
+    /// because the crop would have too few of the camera's pixels for the document photo
+    /// (`[framing] min_height`, judged as `low_res` by the capture); 0 when the camera cannot give
+    /// them at any distance ([`min_crop_height_px`]).
+    pub min_crop_height_px: f32,
+}
+
+/// The crop height, in the camera frame's own pixels, that the capture's resolution rule asks for
+/// (`[framing] min_width` x `min_height` of the crop's own pixels, `low_res`), or `None` when a
+/// `width` x `height` frame cannot hold such a crop at any distance: coming closer cannot fix
+/// that, so guidance does not ask it (the capture still judges it).
+pub fn min_crop_height_px(profile: &crate::validate::Profile, width: u32, height: u32) -> Option<f32> {
+    let (f, out) = (&profile.framing, &profile.output);
+    let aspect = out.width as f32 / out.height as f32;
+    let need = (f.min_height as f32).max(f.min_width as f32 / aspect);
+    (need <= height as f32 && need * aspect <= width as f32).then_some(need)
 }
 
 /// Distance and centring: the crop must lie inside the frame (the kiosk never pads) and fill
@@ -118,7 +134,7 @@ pub fn placement(p: &Placement) -> Vec<Hint> {
         return vec![Hint::MoveBack];
     }
     let mut out = Vec::new();
-    if c.h < p.min_crop_height_share * p.height {
+    if c.h < p.min_crop_height_share * p.height || c.h < p.min_crop_height_px {
         out.push(Hint::MoveCloser);
     }
     if out_left {
@@ -200,6 +216,7 @@ mod tests {
             height: 480.0,
             crop: Rect { x, y, w, h },
             min_crop_height_share: 0.7,
+            min_crop_height_px: 0.0,
         })
     }
 
@@ -221,6 +238,27 @@ mod tests {
         assert_eq!(place(170.0, -30.0, 300.0, 400.0), vec![Hint::MoveDown]);
         assert_eq!(place(170.0, 100.0, 300.0, 400.0), vec![Hint::MoveUp]);
         assert_eq!(place(100.0, -10.0, 400.0, 500.0), vec![Hint::MoveBack]);
+    }
+
+    #[test]
+    fn a_crop_with_too_few_camera_pixels_asks_the_person_closer_when_the_camera_can_give_them() {
+        let kiosk = crate::validate::Profile::built_in("kiosk").unwrap();
+        // 600 px of crop height (`[framing] min_height`; 450 px wide needs only 579 at 413:531).
+        assert_eq!(min_crop_height_px(&kiosk, 1280, 720), Some(600.0));
+        assert_eq!(min_crop_height_px(&kiosk, 1920, 1080), Some(600.0));
+        assert_eq!(min_crop_height_px(&kiosk, 640, 480), None, "no distance gives 600 px of 480");
+        // A 1280x720 frame: a crop of 0.75 of its height passes the share but has 540 px.
+        let at = |h: f32| {
+            placement(&Placement {
+                width: 1280.0,
+                height: 720.0,
+                crop: Rect { x: 640.0 - h * 0.39, y: (720.0 - h) / 2.0, w: h * 0.778, h },
+                min_crop_height_share: 0.7,
+                min_crop_height_px: 600.0,
+            })
+        };
+        assert_eq!(at(540.0), vec![Hint::MoveCloser]);
+        assert!(at(610.0).is_empty());
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! that passes everything else; on a stream, the caller may hand back the parser's last verdict
 //! (`Parsed`) to be reused while the face stays where it was (`guide_reusing`). The checks and thresholds are validation's own
 //! (`crate::validate::checks`), so a frame guidance calls ready fails the capture only on what
-//! guidance does not judge (resolution, background, expression model, hands).
+//! guidance does not judge (background, expression model, hands; resolution only when the
+//! camera's frame cannot hold a crop of `[framing] min_height` at any distance).
 
 pub mod hint;
 
@@ -173,6 +174,9 @@ pub fn guide_reusing(
         height: img.height() as f32,
         crop,
         min_crop_height_share: g.min_crop_height_share,
+        // The capture judges the crop's pixels in the camera frame, before this shrink.
+        min_crop_height_px: hint::min_crop_height_px(profile, frame.width(), frame.height())
+            .map_or(0.0, |px| px * scale),
     }));
     let mut ctx = Ctx {
         img,

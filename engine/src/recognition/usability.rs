@@ -33,6 +33,9 @@ pub enum UnusableReason {
 }
 
 impl UnusableReason {
+    /// Every reason.
+    pub const ALL: [Self; 5] = [Self::FaceTooSmall, Self::Turned, Self::Blurred, Self::Dark, Self::Obscured];
+
     /// The validation code whose kk/ru/en message names the fix.
     pub fn message_code(self) -> &'static str {
         match self {

@@ -91,6 +91,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/kiosk", get(kiosk::page))
         .route("/kiosk/kiosk.js", get(kiosk::script))
         .route("/kiosk/kiosk.css", get(kiosk::style))
+        .route("/kiosk/messages.json", get(kiosk::messages))
         .route("/review", get(review::page))
         .route("/review/review.js", get(review::script))
         .route("/review/review.css", get(review::style))

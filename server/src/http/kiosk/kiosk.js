@@ -1,8 +1,11 @@
 // The kiosk identification page: the citizen enters their IIN, then the camera preview, camera
 // frames over the guidance WebSocket with the live hints, and an automatic capture: once guidance
 // has said "ready" for HOLD answers in a row, those frames go to /v1/capture, which keeps the best;
-// then the chosen frame and the IIN go to /v1/kiosk/identify, and the page shows the outcome, the
-// crop and the capture's verdict. If the
+// then the chosen frame and the IIN go to /v1/kiosk/identify (once per capture), and the page shows
+// the two results in the kiosk's order: first the identity, then (once it is confirmed) the document
+// photo, its crop and what to fix. Every message about an answer is rendered from its stable codes
+// with the service's catalogue (/kiosk/messages.json, kk, ru and en, loaded once), so a language
+// switch re-renders the screen and never asks the service again. If the
 // person has been in view for `patience` seconds without getting ready (a hint they cannot
 // follow), the last frames are captured anyway, so the kiosk shows what is still wrong instead of
 // waiting for ever. Nothing is stored: the operator's key lives in this tab's sessionStorage, the
@@ -15,8 +18,10 @@ const T = {
     title: "Sapa kiosk", key_label: "Operator: API key", key_save: "Use this key", key_set: "Key set for this tab.",
     key_forget: "Forget", intro: "Look at the camera. The photo is taken automatically.",
     starting: "Starting the camera…", connecting: "Connecting…", look: "Follow the instructions below.",
-    ready: "Hold still…", capturing: "Taking the photo…", captured: "Photo taken",
+    ready: "Hold still…", capturing: "Taking the photo…", captured: "The photo meets the requirements",
     not_captured: "The photo does not meet the requirements", crop_caption: "Photo for the document",
+    identity_title: "1. Identity check", document_title: "2. Document photo",
+    others: "Also not met",
     fix: "What to fix", nothing_to_fix: "Nothing to fix.", again: "Take another photo",
     no_camera: "The camera cannot be opened. Please ask the operator for help.",
     ws_refused: "The connection to Sapa was refused. Please ask the operator to check the key.",
@@ -32,8 +37,10 @@ const T = {
     title: "Киоск Sapa", key_label: "Оператор: API-ключ", key_save: "Использовать ключ", key_set: "Ключ задан для этой вкладки.",
     key_forget: "Забыть", intro: "Смотрите в камеру. Снимок будет сделан автоматически.",
     starting: "Включаем камеру…", connecting: "Подключаемся…", look: "Следуйте подсказкам ниже.",
-    ready: "Не двигайтесь…", capturing: "Делаем снимок…", captured: "Снимок сделан",
+    ready: "Не двигайтесь…", capturing: "Делаем снимок…", captured: "Снимок соответствует требованиям",
     not_captured: "Снимок не соответствует требованиям", crop_caption: "Фото для документа",
+    identity_title: "1. Подтверждение личности", document_title: "2. Фото на документ",
+    others: "Также не выполнено",
     fix: "Что исправить", nothing_to_fix: "Исправлять нечего.", again: "Сделать другой снимок",
     no_camera: "Не удаётся включить камеру. Обратитесь к оператору.",
     ws_refused: "Sapa отклонила подключение. Попросите оператора проверить ключ.",
@@ -49,8 +56,10 @@ const T = {
     title: "Sapa киоскі", key_label: "Оператор: API кілті", key_save: "Осы кілтті қолдану", key_set: "Кілт осы қойындыға орнатылды.",
     key_forget: "Ұмыту", intro: "Камераға қараңыз. Сурет автоматты түрде түсіріледі.",
     starting: "Камера қосылуда…", connecting: "Қосылуда…", look: "Төмендегі нұсқауларды орындаңыз.",
-    ready: "Қозғалмаңыз…", capturing: "Сурет түсірілуде…", captured: "Сурет түсірілді",
+    ready: "Қозғалмаңыз…", capturing: "Сурет түсірілуде…", captured: "Сурет талаптарға сай",
     not_captured: "Сурет талаптарға сай емес", crop_caption: "Құжатқа арналған фотосурет",
+    identity_title: "1. Жеке басты растау", document_title: "2. Құжатқа арналған фотосурет",
+    others: "Сондай-ақ орындалмады",
     fix: "Нені түзету керек", nothing_to_fix: "Түзететін ештеңе жоқ.", again: "Басқа сурет түсіру",
     no_camera: "Камераны қосу мүмкін емес. Операторға жүгініңіз.",
     ws_refused: "Sapa қосылудан бас тартты. Оператордан кілтті тексеруді сұраңыз.",
@@ -88,13 +97,21 @@ let faceSince = null;   // when a face was first seen in this session
 let lastSend = 0;
 let answered = 0;
 let capturing = false;
-let burst = null;       // the last burst sent to /v1/capture, to ask again in another language
-let shown = null;       // the answer shown
+let shown = null;       // the capture answer shown
+let hints = [];         // the live hints shown ({code, message})
 let iin = null;         // the citizen's IIN, in memory only, until the next person
-let identity = null;    // the identification answer shown ({outcome, reasons} or {error})
+let identity = null;    // the identification answer shown ({outcome, reasons}, {error} or {pending})
 let iinError = null;    // the IIN form's message key
+let M = null;           // the service's message catalogue (/kiosk/messages.json)
+let problem = null;     // the error shown (see renderProblem)
 
 function t(k) { return T[lang][k] || T.en[k] || k; }
+/// A message of the service's catalogue for `code` in the page's language; the answer's own
+/// message (in the language it was asked in) only if the catalogue has none.
+function msg(section, code, fallback) {
+  const e = M && M[section] && M[section][code];
+  return (e && e[lang]) || fallback || code;
+}
 function setState(s) { document.body.dataset.state = s; }
 function clear(el) { while (el.firstChild) el.removeChild(el.firstChild); }
 function status(k) { $("status").dataset.t = k; $("status").textContent = t(k); }
@@ -105,6 +122,8 @@ function applyLang() {
   for (const el of document.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
   for (const b of document.querySelectorAll("#langs button")) b.setAttribute("aria-pressed", String(b.dataset.lang === lang));
   if (iinError) $("iin-error").textContent = t(iinError);
+  renderProblem();
+  showHints(hints);
   if (shown) renderResult(shown);
   if (identity) renderIdentity(identity);
 }
@@ -125,13 +144,14 @@ function askIin() {
   iin = null;
   identity = null;
   shown = null;
-  burst = null;
+  hints = [];
   iinError = null;
   $("iin").value = "";
   $("iin-error").hidden = true;
   $("live").hidden = true;
   $("result").hidden = true;
-  $("error").hidden = true;
+  problem = null;
+  renderProblem();
   $("iin-box").hidden = false;
   setState("iin");
   $("iin").focus();
@@ -145,9 +165,20 @@ function showKeyState() {
   $("key-state").hidden = !has;
 }
 
+/// The problem shown: the page's own ({k, detail}) or Sapa's refusal ({code, message}), rendered
+/// in the page's language.
+function renderProblem() {
+  const el = $("error");
+  if (!problem) { el.hidden = true; return; }
+  el.textContent = problem.k
+    ? t(problem.k) + (problem.detail ? " (" + problem.detail + ")" : "")
+    : msg("errors", problem.code, problem.message) + (problem.code ? " (" + problem.code + ")" : "");
+  el.hidden = false;
+}
+
 function showError(k, detail) {
-  $("error").textContent = t(k) + (detail ? " (" + detail + ")" : "");
-  $("error").hidden = false;
+  problem = { k, detail };
+  renderProblem();
   setState("error");
 }
 
@@ -159,12 +190,14 @@ function keyProtocol(k) {
 }
 
 async function start() {
-  $("error").hidden = true;
+  problem = null;
+  renderProblem();
   $("iin-box").hidden = true;
   $("result").hidden = true;
   identity = null;
   $("live").hidden = false;
   shown = null;
+  showHints([]);
   status("starting");
   setState("starting");
   try {
@@ -230,12 +263,14 @@ function sendFrame() {
   }, "image/jpeg", 0.92);
 }
 
+/// The live hints (or a frame's error), each rendered from its code.
 function showHints(list) {
+  hints = list;
   const ul = $("hints");
   clear(ul);
   for (const h of list) {
     const item = document.createElement("li");
-    item.textContent = h.message;
+    item.textContent = h.error ? msg("errors", h.code, h.message) : msg("hints", h.code, h.message);
     item.dataset.code = h.code;
     ul.appendChild(item);
   }
@@ -245,7 +280,7 @@ function onAnswer(a) {
   answered += 1;
   document.body.dataset.frames = String(answered);
   if (a.error) {
-    showHints([{ code: a.error.code, message: a.error.message }]);
+    showHints([{ code: a.error.code, message: a.error.message, error: true }]);
   } else {
     showHints(a.hints);
     if (a.face && faceSince === null) faceSince = performance.now();
@@ -278,7 +313,7 @@ async function post(frames) {
   const json = await r.json().catch(() => null);
   if (!r.ok) {
     const e = json && json.error ? json.error : { code: String(r.status), message: r.statusText };
-    throw new Error(e.message + " (" + e.code + ")");
+    throw Object.assign(new Error(e.message + " (" + e.code + ")"), { sapa: { code: e.code, message: e.message } });
   }
   return json;
 }
@@ -296,15 +331,20 @@ async function identify(photo) {
   return { error: e };
 }
 
-/// Capture's answer, then identification on its chosen frame: whether or not the frame passes as a
-/// document photo (a 640x480 camera never does: resolution), identification has its own reasons
-/// to ask for a retake.
+/// Capture's answer, then identification on its chosen frame, once: the kiosk identifies first,
+/// and identification has its own reasons to ask for a retake, so it does not wait for the frame
+/// to pass as a document photo. The document photo's verdict is shown once the identity is
+/// confirmed (a retake captures and identifies again: the document photo must be the identified
+/// person's).
 async function captureAndIdentify(frames) {
   const a = await post(frames);
-  renderResult(a, true);
+  shown = a;
+  renderIdentity({ pending: true });
+  renderResult(a);
   setState("identifying");
   const photo = frames[a.chosen] || frames[frames.length - 1];
   renderIdentity(await identify(photo));
+  renderResult(a);
   setState("done");
 }
 
@@ -315,18 +355,18 @@ async function capture(frames, trigger) {
   stopCamera();
   status("capturing");
   setState("capturing");
-  burst = frames;
   try {
     await captureAndIdentify(frames);
   } catch (e) {
-    $("error").textContent = e.message;
-    $("error").hidden = false;
+    problem = e.sapa || { code: "", message: String(e.message) };
+    renderProblem();
     setState("error");
   }
 }
 
 function renderIdentity(a) {
   identity = a;
+  if (shown) renderResult(shown);
   const h = $("outcome");
   const ol = $("id-reasons");
   clear(ol);
@@ -338,7 +378,7 @@ function renderIdentity(a) {
   if (a.error) {
     h.dataset.outcome = "error";
     h.dataset.code = a.error.code;
-    h.textContent = a.error.message;
+    h.textContent = msg("errors", a.error.code, a.error.message);
     return;
   }
   h.dataset.outcome = a.outcome;
@@ -346,44 +386,71 @@ function renderIdentity(a) {
   h.textContent = t(a.outcome);
   for (const r of a.reasons) {
     const item = document.createElement("li");
-    item.textContent = r.message;
+    item.textContent = msg("identify", r.code, r.message);
     item.dataset.code = r.code;
     ol.appendChild(item);
   }
 }
 
-function renderResult(a, identifying) {
-  shown = a;
-  if (identifying) renderIdentity({ pending: true });
-  $("live").hidden = true;
-  const d = $("decision");
-  const decision = a.captured ? "captured" : "not_captured";
-  d.dataset.decision = decision;
-  d.textContent = t(decision);
-  const img = $("crop");
-  if (a.crop) { img.src = "data:image/" + a.crop.format + ";base64," + a.crop.data; img.hidden = false; } else { img.removeAttribute("src"); img.hidden = true; }
-  const ol = $("reasons");
+function listItems(ol, items) {
   clear(ol);
-  // What the person can do first; then what no hint covers (the camera, the background).
-  const items = a.hints.map((h) => [h.code, h.message]);
-  for (const code of a.others) {
-    const c = a.report.checks.find((x) => x.code === code && !x.passed);
-    items.push([code, c ? c.message : code]);
-  }
-  if (items.length === 0) items.push(["", t("nothing_to_fix")]);
   for (const [code, text] of items) {
     const item = document.createElement("li");
     item.textContent = text;
     if (code) item.dataset.code = code;
     ol.appendChild(item);
   }
-  $("fix-title").hidden = a.captured;
+}
+
+/// The capture's verdict on the document photo. It is shown under the identity, and only once
+/// the identity is confirmed: the kiosk takes the document photo of an identified person. What the
+/// person can do (the hints) first; then, apart, the failures no hint covers (capture's `others`:
+/// the camera, the background, a covered face), in the kiosk's wording where the general one
+/// would ask for another camera or wall; "Take another photo" goes back to live guidance.
+function renderResult(a) {
+  shown = a;
+  $("live").hidden = true;
+  const outcome = identity && identity.outcome;
+  const showDocument = outcome === "identified";
+  $("document").hidden = !showDocument;
+  const d = $("decision");
+  const decision = a.captured ? "captured" : "not_captured";
+  d.dataset.decision = decision;
+  d.textContent = t(decision);
+  const img = $("crop");
+  if (a.crop) { img.src = "data:image/" + a.crop.format + ";base64," + a.crop.data; img.hidden = false; } else { img.removeAttribute("src"); img.hidden = true; }
+  const fix = a.hints.map((h) => [h.code, msg("hints", h.code, h.message)]);
+  const other = a.others.map((code) => {
+    const c = a.report.checks.find((x) => x.code === code && !x.passed);
+    const key = c && c.status === "not_measured" ? "not_measured" : code;
+    return [code, key === code ? msg("kiosk", code, msg("checks", code, c && c.message)) : msg("checks", key, c.message)];
+  });
+  if (!a.captured && fix.length === 0 && other.length === 0) fix.push(["", t("nothing_to_fix")]);
+  listItems($("reasons"), fix);
+  listItems($("other-reasons"), other);
+  $("fix-title").hidden = fix.length === 0;
+  $("other-title").hidden = other.length === 0;
+  // Another photo helps when the identity asks for one, or the document photo is not accepted;
+  // not after "not identified" or a suspected attack (a member of staff takes over).
+  const retake = outcome === "retake" || (identity && identity.error) || (showDocument && !a.captured);
+  $("again").hidden = !retake || Boolean(identity && identity.pending);
   $("result").hidden = false;
   document.body.dataset.chosen = String(a.chosen);
 }
 
+/// The service's messages, once; until they are here (or if they cannot be had) the answers' own
+/// messages are shown.
+async function loadMessages() {
+  try {
+    const r = await fetch("/kiosk/messages.json", { cache: "no-cache", credentials: "omit" });
+    if (r.ok) M = await r.json();
+  } catch (e) { /* the answers' own messages stand in */ }
+  applyLang();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   applyLang();
+  loadMessages();
   showKeyState();
   $("key-form").addEventListener("submit", (e) => {
     e.preventDefault();
@@ -420,16 +487,12 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   $("again").addEventListener("click", start);
   for (const b of document.querySelectorAll("#langs button")) {
-    b.addEventListener("click", async () => {
+    b.addEventListener("click", () => {
       lang = b.dataset.lang;
       sessionStorage.setItem(LANG, lang);
+      // Everything on the screen is rendered again from its codes: no request, so a capture and
+      // an identification are never sent twice, and the live stream goes on.
       applyLang();
-      // The hints and reasons come from Sapa in the chosen language: reconnect, or ask again.
-      if (ws) { const s = ws; ws = null; s.close(); connect(); }
-      else if (shown && burst) {
-        setState("capturing");
-        try { await captureAndIdentify(burst); } catch (e) { $("error").textContent = e.message; $("error").hidden = false; setState("error"); }
-      }
     });
   }
   if (key() !== null) askIin(); else setState("setup");

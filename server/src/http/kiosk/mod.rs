@@ -4,6 +4,8 @@
 //! binary, as `/review`; it calls the same guarded API as any client with the key the kiosk's
 //! operator enters, so it needs no route or scope of its own.
 
+pub mod messages;
+
 use super::page_asset::asset;
 use axum::response::IntoResponse;
 
@@ -25,4 +27,9 @@ pub async fn script() -> impl IntoResponse {
 
 pub async fn style() -> impl IntoResponse {
     asset("text/css; charset=utf-8", STYLE, PERMISSIONS)
+}
+
+/// Every message the page can show about an answer, in kk, ru and en (`messages.rs`).
+pub async fn messages() -> impl IntoResponse {
+    asset("application/json; charset=utf-8", messages::json(), PERMISSIONS)
 }
