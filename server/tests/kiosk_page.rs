@@ -58,6 +58,9 @@ const OFFICE_KEY: &str = "kiosk-page-office-key-0123456789";
 /// A valid IIN (check digit), the portrait's in this test.
 const IIN: &str = "900101300017";
 
+/// A valid IIN (check digit) that nobody enrols.
+const UNENROLLED_IIN: &str = "900101400201";
+
 /// Enrols the committed portrait under `IIN`, as an office would.
 fn enrol(s: &serve::Serve) {
     let mut png = std::io::Cursor::new(Vec::new());
@@ -275,6 +278,13 @@ fn the_kiosk_page_takes_the_iin_streams_the_camera_captures_and_shows_the_identi
     page.eval("document.getElementById('next').click()");
     assert_eq!(page.eval("document.body.dataset.state"), "iin");
     assert_eq!(page.eval("document.getElementById('iin').value"), "");
+    // A valid IIN with no reference: the refusal is the outcome, in the page's language, and no
+    // "Take another photo" (another photo cannot give the IIN a reference; staff take over).
+    page.eval(&submit(UNENROLLED_IIN));
+    page.wait_for("document.body.dataset.state === 'done'", Duration::from_secs(180));
+    assert_eq!(page.eval("document.getElementById('outcome').dataset.code"), "reference_not_found");
+    assert_eq!(page.eval("document.getElementById('document').hidden"), true);
+    assert_eq!(page.eval("document.getElementById('again').hidden"), true);
     let _ = std::fs::remove_file(&camera);
 }
 

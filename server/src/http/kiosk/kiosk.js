@@ -328,8 +328,13 @@ async function identify(photo) {
   const json = await r.json().catch(() => null);
   if (r.ok && json && json.outcome) return json;
   const e = json && json.error ? json.error : { code: String(r.status), message: r.statusText };
-  return { error: e };
+  return { error: e, status: r.status };
 }
+
+/// Refusals of identify that another photo can mend: the photo itself (too slow to arrive, too
+/// large, unreadable) or a busy service. Not the IIN's record (none, or outdated) or the kiosk's
+/// key: there a member of staff takes over.
+const RETAKE_STATUSES = [408, 413, 422, 503];
 
 /// Capture's answer, then identification on its chosen frame, once: the kiosk identifies first,
 /// and identification has its own reasons to ask for a retake, so it does not wait for the frame
@@ -430,9 +435,11 @@ function renderResult(a) {
   listItems($("other-reasons"), other);
   $("fix-title").hidden = fix.length === 0;
   $("other-title").hidden = other.length === 0;
-  // Another photo helps when the identity asks for one, or the document photo is not accepted;
-  // not after "not identified" or a suspected attack (a member of staff takes over).
-  const retake = outcome === "retake" || (identity && identity.error) || (showDocument && !a.captured);
+  // Another photo helps when the identity asks for one, a refusal is about the photo or a busy
+  // service, or the document photo is not accepted; not after "not identified", a suspected
+  // attack or an IIN with no usable reference (a member of staff takes over).
+  const mendable = Boolean(identity && identity.error && RETAKE_STATUSES.includes(identity.status));
+  const retake = outcome === "retake" || mendable || (showDocument && !a.captured);
   $("again").hidden = !retake || Boolean(identity && identity.pending);
   $("result").hidden = false;
   document.body.dataset.chosen = String(a.chosen);
