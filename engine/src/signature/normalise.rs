@@ -121,7 +121,8 @@ fn shrink(s: &Sample, f: &Frame, clean: &Clean, corners: [(f32, f32); 4]) -> Rgb
                 let (i, j) = (floor(gx), floor(gy));
                 let (tx, ty) = (gx - i as f32, gy - j as f32);
                 let lost = c.map(|v| 255.0 - v);
-                let corners = [
+                // The four field pixels around it: offsets from (i, j) and bilinear weights.
+                let around = [
                     (0, (1.0 - tx) * (1.0 - ty)),
                     (1, tx * (1.0 - ty)),
                     (fw as isize, (1.0 - tx) * ty),
@@ -130,14 +131,14 @@ fn shrink(s: &Sample, f: &Frame, clean: &Clean, corners: [(f32, f32); 4]) -> Rgb
                 let at = j * fw as isize + i;
                 if i >= 0 && j >= 0 && i + 1 < fw as isize && j + 1 < fh as isize {
                     // Inside the field, the common case: no corner needs a check.
-                    for (d, wgt) in corners {
+                    for (d, wgt) in around {
                         let a = &mut loss[(at + d) as usize];
                         for k in 0..3 {
                             a[k] += lost[k] * wgt;
                         }
                     }
                 } else {
-                    for (n, (d, wgt)) in corners.into_iter().enumerate() {
+                    for (n, (d, wgt)) in around.into_iter().enumerate() {
                         let (i, j) = (i + (n % 2) as isize, j + (n / 2) as isize);
                         if i >= 0 && j >= 0 && (i as usize) < fw && (j as usize) < fh {
                             let a = &mut loss[(at + d) as usize];

@@ -105,7 +105,7 @@ impl PaperRow<'_> {
 /// The paper's brightness between two spread cell rows, `t` of the way to the second, rounded
 /// down (0.5 below the nearest).
 #[inline(always)]
-pub fn blend(a: f32, b: f32, t: f32) -> u8 {
+fn blend(a: f32, b: f32, t: f32) -> u8 {
     super::sample::round_byte(a * (1.0 - t) + b * t - 0.5)
 }
 

@@ -248,7 +248,6 @@ struct Shape {
 }
 
 impl Shape {
-    #[inline]
     fn add_row(&mut self, y: usize, ink_row: &[u8]) {
         let n: usize = ink_row.iter().map(|&v| usize::from(v)).sum();
         self.rows[y] = n;

@@ -124,8 +124,8 @@ function applyLang() {
   if (iinError) $("iin-error").textContent = t(iinError);
   renderProblem();
   showHints(hints);
-  if (shown) renderResult(shown);
-  if (identity) renderIdentity(identity);
+  // The identity renders the capture's result too (which parts show depends on it).
+  if (identity) renderIdentity(identity); else if (shown) renderResult(shown);
 }
 
 /// The IIN's own check: 12 digits, a century code, the check digit (the service checks again).
@@ -345,11 +345,9 @@ async function captureAndIdentify(frames) {
   const a = await post(frames);
   shown = a;
   renderIdentity({ pending: true });
-  renderResult(a);
   setState("identifying");
   const photo = frames[a.chosen] || frames[frames.length - 1];
   renderIdentity(await identify(photo));
-  renderResult(a);
   setState("done");
 }
 
@@ -369,6 +367,8 @@ async function capture(frames, trigger) {
   }
 }
 
+/// The identification's outcome, then the capture's result under it (the document photo shows only
+/// for a confirmed identity, and "Take another photo" depends on the outcome).
 function renderIdentity(a) {
   identity = a;
   if (shown) renderResult(shown);
