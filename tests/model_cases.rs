@@ -75,8 +75,9 @@ fn a_tampered_model_file_is_refused_by_name() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// A burst of callers past the core count never grows a model's sessions past it (ONNX Runtime
-/// keeps a session per concurrent caller; tract has one plan).
+/// A burst of callers past the core count never grows a model's sessions past it, plus the one
+/// the server's idle lane may hold (ONNX Runtime keeps a session per concurrent caller; tract has
+/// one plan).
 #[test]
 fn a_burst_of_callers_does_not_grow_the_sessions_past_the_cores() {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -94,6 +95,7 @@ fn a_burst_of_callers_does_not_grow_the_sessions_past_the_cores() {
                 });
             }
         });
-        assert!(model.sessions() <= cores, "{kind:?}: {} sessions for {cores} cores", model.sessions());
+        let most = cores + 1;
+        assert!(model.sessions() <= most, "{kind:?}: {} sessions for {cores} cores", model.sessions());
     }
 }

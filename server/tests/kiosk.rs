@@ -380,6 +380,17 @@ fn parser_counts(s: &Serve) -> (u64, u64) {
     (count("parser=\"ran\""), count("parser=\"reused\""))
 }
 
+/// `sapa_guidance_verdict_age_seconds`: how many reused verdicts were timed, and their ages' sum.
+fn verdict_ages(s: &Serve) -> (u64, f64) {
+    let text = agent().get(&s.url("/metrics")).call().unwrap().body_mut().read_to_string().unwrap();
+    let read = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .map_or(0.0, |l| l.rsplit(' ').next().unwrap().parse::<f64>().unwrap())
+    };
+    (read("sapa_guidance_verdict_age_seconds_count") as u64, read("sapa_guidance_verdict_age_seconds_sum"))
+}
+
 /// Sends one frame and waits for its answer, which must be `ready` (so guidance needed the face
 /// parser's verdict on it).
 fn ready_answer(ws: &mut Socket, frame: &[u8]) {
@@ -450,10 +461,15 @@ fn an_old_verdict_answers_at_once_and_is_refreshed_in_the_background() {
     // The first ready frame has no verdict to use: it waits for the parser.
     ready_answer(&mut ws, &still);
     assert_eq!(parser_counts(&s), (1, 0));
-    // The next is answered with the old verdict, and parsed again as a job of its own.
+    assert_eq!(verdict_ages(&s).0, 0, "no verdict reused yet");
+    // The next is answered with the old verdict, and parsed again as a job of its own (on the
+    // idle lane).
     std::thread::sleep(std::time::Duration::from_millis(5));
     ready_answer(&mut ws, &still);
     assert_eq!(parser_counts(&s).1, 1, "answered with the old verdict");
+    let (timed, age) = verdict_ages(&s);
+    assert_eq!(timed, 1, "the reused verdict's age is recorded");
+    assert!(age >= 0.005, "the verdict was at least the 5 ms between the frames old: {age}");
     await_parser_runs(&s, 2);
     // The refreshed verdict answers the frame after, which starts the next refresh.
     std::thread::sleep(std::time::Duration::from_millis(5));

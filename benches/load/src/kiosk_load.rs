@@ -62,6 +62,11 @@ enum Cmd {
         /// Write the frame used as JPEG here (to look at it).
         #[arg(long)]
         save_frame: Option<PathBuf>,
+        /// A second summary row leaves out the frames each kiosk sent in its first this many
+        /// seconds: a stream's first ready frame waits for the face parser, which a person
+        /// stepping up to the camera sees once, not at every frame.
+        #[arg(long, default_value_t = 2.0)]
+        settle: f64,
     },
     /// Sequential identifications after enrolling the portrait.
     Identify {
@@ -87,13 +92,13 @@ fn main() -> Result<()> {
         .with_context(|| format!("reading {} (run from the repository root)", cli.portrait.display()))?
         .to_rgb8();
     match cli.cmd {
-        Cmd::Stream { kiosks, fps, seconds, frame, ref save_frame } => {
+        Cmd::Stream { kiosks, fps, seconds, frame, ref save_frame, settle } => {
             let jpeg = jpeg(&make_frame(&portrait, frame));
             if let Some(p) = save_frame {
                 std::fs::write(p, &jpeg)?;
             }
             precheck(&cli, &jpeg, frame)?;
-            stream(&cli, kiosks, fps, seconds, jpeg)
+            stream(&cli, kiosks, fps, seconds, settle, jpeg)
         }
         Cmd::Identify { ref iin, n, frame } => identify(&cli, &portrait, iin, n, frame),
     }
@@ -217,6 +222,11 @@ struct KioskResult {
     errors: BTreeMap<String, usize>,
     /// Send to answer, for answered frames.
     latencies: Vec<Duration>,
+    /// The sequence numbers (from 1) of the answered frames, in the order of `latencies`, and of
+    /// the dropped ones.
+    answered_seqs: Vec<usize>,
+    dropped_seqs: Vec<usize>,
+    ready_seqs: Vec<usize>,
     /// Frames neither answered nor listed as dropped when the connection ended.
     unaccounted: usize,
     /// Largest delay of a send past its due time (the tool's own lag).
@@ -293,6 +303,8 @@ fn kiosk(cli: &Cli, frame: &tungstenite::Bytes, fps: f64, n: usize, start: Insta
                 let seq = v["seq"].as_u64().unwrap_or(0) as usize;
                 let dropped = v["dropped"].as_array().map_or(0, Vec::len);
                 r.dropped += dropped;
+                let listed = v["dropped"].as_array().into_iter().flatten();
+                r.dropped_seqs.extend(listed.filter_map(|d| d.as_u64()).map(|d| d as usize));
                 accounted += dropped + 1;
                 if let Some(code) = v["error"]["code"].as_str() {
                     *r.errors.entry(code.to_string()).or_default() += 1;
@@ -300,9 +312,11 @@ fn kiosk(cli: &Cli, frame: &tungstenite::Bytes, fps: f64, n: usize, start: Insta
                     r.answered += 1;
                     if v["ready"] == true {
                         r.ready += 1;
+                        r.ready_seqs.push(seq);
                     }
                     if let Some(sent) = seq.checked_sub(1).and_then(|i| sent_at.get(i)) {
                         r.latencies.push(at - *sent);
+                        r.answered_seqs.push(seq);
                     }
                 }
             }
@@ -326,6 +340,29 @@ fn kiosk(cli: &Cli, frame: &tungstenite::Bytes, fps: f64, n: usize, start: Insta
     r
 }
 
+impl KioskResult {
+    /// The same kiosk's figures for the frames it sent after its first `first` (errors left out:
+    /// the row that counts them is the whole run's).
+    fn after(&self, first: usize) -> KioskResult {
+        let kept: Vec<(usize, Duration)> = self
+            .answered_seqs
+            .iter()
+            .copied()
+            .zip(self.latencies.iter().copied())
+            .filter(|(s, _)| *s > first)
+            .collect();
+        KioskResult {
+            sent: self.sent.saturating_sub(first),
+            answered: kept.len(),
+            ready: self.ready_seqs.iter().filter(|&&s| s > first).count(),
+            dropped: self.dropped_seqs.iter().filter(|&&s| s > first).count(),
+            latencies: kept.iter().map(|(_, l)| *l).collect(),
+            answered_seqs: kept.iter().map(|(s, _)| *s).collect(),
+            ..KioskResult::default()
+        }
+    }
+}
+
 fn pct(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -334,28 +371,68 @@ fn pct(sorted: &[Duration], p: f64) -> f64 {
     sorted[i.clamp(1, sorted.len()) - 1].as_secs_f64() * 1e3
 }
 
-/// `sapa_guidance_parser_total{parser=...}` from /metrics.
-fn parser_counts(cli: &Cli) -> (f64, f64) {
+/// What /metrics says about the face parser on streams: `sapa_guidance_parser_total` by label,
+/// and the verdict age histogram's buckets (upper bound, cumulative count), sum and count.
+#[derive(Default)]
+struct ParserMetrics {
+    ran: f64,
+    reused: f64,
+    age_buckets: Vec<(f64, f64)>,
+    age_sum: f64,
+    age_count: f64,
+}
+
+fn parser_metrics(cli: &Cli) -> ParserMetrics {
     let text = agent()
         .get(format!("{}/metrics", cli.url))
         .call()
         .ok()
         .and_then(|mut r| r.body_mut().read_to_string().ok())
         .unwrap_or_default();
-    let read = |label: &str| {
-        text.lines()
-            .find(|l| l.starts_with("sapa_guidance_parser_total") && l.contains(label))
-            .and_then(|l| l.rsplit(' ').next())
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
+    let value = |l: &str| l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let read = |prefix: &str, label: &str| {
+        text.lines().find(|l| l.starts_with(prefix) && l.contains(label)).map_or(0.0, value)
     };
-    (read("parser=\"ran\""), read("parser=\"reused\""))
+    let age = "sapa_guidance_verdict_age_seconds";
+    let age_buckets = text
+        .lines()
+        .filter(|l| l.starts_with(&format!("{age}_bucket")))
+        .filter_map(|l| {
+            let le = l.split("le=\"").nth(1)?.split('"').next()?;
+            let le = if le == "+Inf" { f64::INFINITY } else { le.parse().ok()? };
+            Some((le, value(l)))
+        })
+        .collect();
+    ParserMetrics {
+        ran: read("sapa_guidance_parser_total", "parser=\"ran\""),
+        reused: read("sapa_guidance_parser_total", "parser=\"reused\""),
+        age_buckets,
+        age_sum: read(&format!("{age}_sum"), ""),
+        age_count: read(&format!("{age}_count"), ""),
+    }
 }
 
-fn stream(cli: &Cli, kiosks: usize, fps: f64, seconds: f64, frame: Vec<u8>) -> Result<()> {
+/// The verdict ages of the frames answered between two readings: mean, and the bucket bound
+/// under which 95% of them fall.
+fn age_summary(before: &ParserMetrics, after: &ParserMetrics) -> String {
+    let n = after.age_count - before.age_count;
+    if n <= 0.0 {
+        return "no verdict reused".into();
+    }
+    let mean = (after.age_sum - before.age_sum) / n;
+    let p95 = after
+        .age_buckets
+        .iter()
+        .map(|&(le, c)| (le, c - before.age_buckets.iter().find(|b| b.0 == le).map_or(0.0, |b| b.1)))
+        .find(|&(_, c)| c >= 0.95 * n)
+        .map_or(f64::INFINITY, |(le, _)| le);
+    format!("verdict age when reused: mean {mean:.2} s, 95% within {p95} s")
+}
+
+fn stream(cli: &Cli, kiosks: usize, fps: f64, seconds: f64, settle: f64, frame: Vec<u8>) -> Result<()> {
     let n = (fps * seconds).round() as usize;
     let frame = tungstenite::Bytes::from(frame);
-    let before = parser_counts(cli);
+    let before = parser_metrics(cli);
     // Connections open together, a little apart so their frames are not sent in lockstep.
     let start = Instant::now() + Duration::from_millis(500);
     let results: Vec<KioskResult> = std::thread::scope(|s| {
@@ -368,11 +445,12 @@ fn stream(cli: &Cli, kiosks: usize, fps: f64, seconds: f64, frame: Vec<u8>) -> R
             .collect();
         handles.into_iter().map(|h| h.join().expect("a kiosk thread")).collect()
     });
-    let after = parser_counts(cli);
+    let after = parser_metrics(cli);
     println!(
-        "{kiosks} kiosks x {fps} frames/s for {seconds} s (open loop); face parser ran {} times, reused {} times",
-        after.0 - before.0,
-        after.1 - before.1
+        "{kiosks} kiosks x {fps} frames/s for {seconds} s (open loop); face parser ran {} times, reused {} times; {}",
+        after.ran - before.ran,
+        after.reused - before.reused,
+        age_summary(&before, &after),
     );
     println!(
         "| kiosk | sent | answered | ready | dropped | errors | unaccounted | answered/s | p50 ms | p95 ms | p99 ms | max ms |"
@@ -400,6 +478,21 @@ fn stream(cli: &Cli, kiosks: usize, fps: f64, seconds: f64, frame: Vec<u8>) -> R
     }
     all.sort();
     row("all", &total, &all, seconds);
+    let first = (fps * settle).round() as usize;
+    if first > 0 && first < n {
+        let mut steady = KioskResult::default();
+        for r in &results {
+            let a = r.after(first);
+            steady.sent += a.sent;
+            steady.answered += a.answered;
+            steady.ready += a.ready;
+            steady.dropped += a.dropped;
+            steady.latencies.extend(a.latencies);
+        }
+        steady.latencies.sort();
+        let l = std::mem::take(&mut steady.latencies);
+        row(&format!("all, after the first {settle} s"), &steady, &l, seconds - settle);
+    }
     println!("largest send lag behind schedule: {:.1} ms", total.max_send_lag.as_secs_f64() * 1e3);
     Ok(())
 }

@@ -82,7 +82,9 @@ impl OrtModel {
             env: rt.env.clone(),
             pool: Mutex::new(Sessions { idle: Vec::new(), total: 0 }),
             returned: Condvar::new(),
-            max_sessions: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            // One per core, and one more for the server's idle lane: a background job holding a
+            // session at idle priority must never make a worker wait for it.
+            max_sessions: std::thread::available_parallelism().map_or(1, |n| n.get()) + 1,
         };
         // Build the first session now so a broken model fails at load, not at first use.
         let first = model.new_session()?;

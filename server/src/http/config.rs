@@ -46,8 +46,9 @@ pub struct KioskSection {
     /// Milliseconds after which a WebSocket connection refreshes the face parser's verdict
     /// (glasses, head covering). The verdict stands for later ready frames whose face box still
     /// overlaps the parsed one (`guidance::REUSE_MIN_IOU`); once it is older than this, the next
-    /// ready frame is answered with it and parsed again in the background. 0 parses every ready
-    /// frame before answering it. `POST /v1/guidance` always parses.
+    /// ready frame is answered with it and parsed again in the background, on the idle lane (so
+    /// under load the verdict ages past this until the frames leave a core free). 0 parses every
+    /// ready frame before answering it. `POST /v1/guidance` always parses.
     pub parser_reuse_ms: u64,
 }
 

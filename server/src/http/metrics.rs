@@ -63,6 +63,9 @@ pub struct Metrics {
     /// Guidance frames on a WebSocket that needed the face parser: `ran` or `reused` (an earlier
     /// frame's verdict stood, `[kiosk] parser_reuse_ms`).
     pub guidance_parser: Family<ParserLabel, Counter>,
+    /// How old the verdict a `reused` frame was answered with was, from the frame it was made
+    /// from: the window on a quiet server, longer when the idle lane that refreshes it waits.
+    pub guidance_verdict_age: Histogram,
     pub queue_depth: Gauge,
     pub in_flight: Gauge,
     pub workers: Gauge,
@@ -90,6 +93,7 @@ impl Metrics {
             HistogramFamily::<StageLabel>::new_with_constructor(latency_buckets as fn() -> Histogram);
         let decisions = Family::<DecisionLabel, Counter>::default();
         let guidance_parser = Family::<ParserLabel, Counter>::default();
+        let guidance_verdict_age = Histogram::new(exponential_buckets(0.25, 2.0, 8));
         let (queue_depth, in_flight, workers) = (Gauge::default(), Gauge::default(), Gauge::default());
         let down = Gauge::default();
         let refused = Family::<RefusalLabel, Counter>::default();
@@ -115,6 +119,11 @@ impl Metrics {
             "Streamed guidance frames that needed the face parser: ran, or an earlier verdict reused",
             guidance_parser.clone(),
         );
+        registry.register(
+            "guidance_verdict_age_seconds",
+            "Age of the face parser's verdict a streamed frame was answered with",
+            guidance_verdict_age.clone(),
+        );
         registry.register("queue_depth", "Requests waiting for a CPU worker", queue_depth.clone());
         registry.register("in_flight", "Requests running on a CPU worker", in_flight.clone());
         registry.register("workers", "CPU workers", workers.clone());
@@ -130,6 +139,7 @@ impl Metrics {
             stages,
             decisions,
             guidance_parser,
+            guidance_verdict_age,
             queue_depth,
             in_flight,
             workers,

@@ -47,13 +47,31 @@ impl CpuPool {
             .num_threads(workers)
             .thread_name(|i| format!("sapa-cpu-{i}"))
             .build()?;
-        Ok(Self {
+        Ok(Self::around(pool, workers, queue))
+    }
+
+    /// A pool whose workers run only on CPU time nobody else wants (Linux `SCHED_IDLE`; the
+    /// lowest priority elsewhere), for work that may wait: a kiosk stream's background parse.
+    /// Every thread of [`Self::new`]'s pool pre-empts it, so it never slows the frames a person
+    /// is waiting for; under full load it still moves, slowly, as the scheduler gives an idle
+    /// thread a small share rather than none.
+    pub fn idle(workers: usize, queue: usize) -> anyhow::Result<Self> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(workers)
+            .thread_name(|i| format!("sapa-idle-{i}"))
+            .start_handler(|_| lower_this_thread())
+            .build()?;
+        Ok(Self::around(pool, workers, queue))
+    }
+
+    fn around(pool: rayon::ThreadPool, workers: usize, queue: usize) -> Self {
+        Self {
             pool,
             permits: Arc::new(Semaphore::new(workers + queue)),
             workers,
             waiting: Arc::new(AtomicI64::new(0)),
             running: Arc::new(AtomicI64::new(0)),
-        })
+        }
     }
 
     pub fn workers(&self) -> usize {
@@ -161,6 +179,25 @@ impl CpuPool {
     }
 }
 
+/// Puts the calling thread in the idle scheduling class. Failing that (a platform without it),
+/// the thread keeps its priority: the work is still bounded by the pool's own admission.
+fn lower_this_thread() {
+    #[cfg(target_os = "linux")]
+    let lowered = {
+        use thread_priority::unix::{
+            NormalThreadSchedulePolicy, ThreadSchedulePolicy, set_thread_priority_and_policy,
+            thread_native_id,
+        };
+        let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
+        set_thread_priority_and_policy(thread_native_id(), thread_priority::ThreadPriority::Min, idle)
+    };
+    #[cfg(not(target_os = "linux"))]
+    let lowered = thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min);
+    if let Err(e) = lowered {
+        tracing::warn!(error = ?e, "could not lower a background worker's priority");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,6 +254,25 @@ mod tests {
         drop(held);
         let slow = pool.run_blocking(later(20), || std::thread::sleep(Duration::from_millis(300)));
         assert_eq!(slow.err(), Some(PoolError::DeadlineExceeded));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn the_idle_pool_runs_its_jobs_in_the_idle_class() {
+        use thread_priority::unix::{
+            NormalThreadSchedulePolicy, ThreadSchedulePolicy, thread_schedule_policy,
+        };
+        let idle = CpuPool::idle(1, 1).unwrap();
+        let on = idle
+            .run(later(5_000), || (std::thread::current().name().map(String::from), thread_schedule_policy()))
+            .await
+            .unwrap()
+            .value;
+        assert_eq!(on.0.as_deref(), Some("sapa-idle-0"));
+        assert_eq!(on.1.unwrap(), ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle));
+        let main = CpuPool::new(1, 1).unwrap();
+        let policy = main.run(later(5_000), thread_schedule_policy).await.unwrap().value.unwrap();
+        assert_eq!(policy, ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Other));
     }
 
     #[tokio::test]

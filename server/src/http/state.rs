@@ -164,6 +164,9 @@ impl TemplateSource for EngineSource {
 pub struct AppState {
     pub engine: Arc<Engine>,
     pub pool: Arc<CpuPool>,
+    /// One worker on CPU time the pool leaves idle, for work nobody waits on (a kiosk stream's
+    /// verdict refresh). One thread, so it holds at most one model session at a time.
+    pub idle: CpuPool,
     pub keys: ApiKeys,
     pub store: Arc<ReferenceStore>,
     pub gbd: Option<Arc<GbdClient>>,
@@ -181,6 +184,7 @@ impl AppState {
         audit: AuditLog,
     ) -> anyhow::Result<Self> {
         let pool = Arc::new(CpuPool::new(config.workers(), config.limits.queue)?);
+        let idle = CpuPool::idle(1, config.limits.queue)?;
         let location = config.store.location();
         let opened = match &location {
             StoreLocation::Sqlite(path) => ReferenceStore::open(path),
@@ -212,7 +216,7 @@ impl AppState {
         metrics.workers.set(pool.workers() as i64);
         let runtime = engine.validator.analyzer().backend().runtime();
         metrics.backend.get_or_create(&super::metrics::RuntimeLabel { runtime }).set(1);
-        Ok(Self { engine, pool, keys, store, gbd, metrics, audit, config, next_id: Default::default() })
+        Ok(Self { engine, pool, idle, keys, store, gbd, metrics, audit, config, next_id: Default::default() })
     }
 
     /// A request id unique within this process, for correlating the audit log with client logs.
@@ -274,6 +278,26 @@ impl AppState {
                 retry,
             )),
             Err(PoolError::Panicked) => Err(ApiError::internal("a worker failed on this request")),
+        }
+    }
+
+    /// [`Self::compute`] on the idle lane: the job runs only when the pool's workers leave a
+    /// core free (or, under full load, slowly). A full lane or a passed deadline is an error, as
+    /// on the pool.
+    pub async fn compute_when_idle<T, F>(&self, job: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        match self.idle.run(self.deadline(), job).await {
+            Ok(ran) => Ok(ran.value),
+            Err(PoolError::Saturated) => Err(self.overloaded()),
+            Err(PoolError::DeadlineExceeded) => Err(ApiError::unavailable(
+                ErrorCode::DeadlineExceeded,
+                format!("the background job took longer than {} ms", self.config.limits.deadline_ms),
+                self.config.server.retry_after_s,
+            )),
+            Err(PoolError::Panicked) => Err(ApiError::internal("a background worker failed")),
         }
     }
 

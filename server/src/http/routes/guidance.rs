@@ -133,10 +133,10 @@ pub struct FrameError {
     pub message: String,
 }
 
-/// The newest frame not yet served, and those it replaced.
+/// The newest frame not yet served (its number, when it came, its bytes), and those it replaced.
 #[derive(Default)]
 struct Pending {
-    frame: Option<(u64, Bytes)>,
+    frame: Option<(u64, Instant, Bytes)>,
     dropped: Vec<u64>,
     closed: bool,
 }
@@ -243,7 +243,7 @@ async fn session(state: Arc<AppState>, mut socket: WebSocket, profile: Arc<Profi
                         }
                         {
                             let mut p = pending.lock().expect("the pending slot is never poisoned");
-                            if let Some((old, _)) = p.frame.replace((seq, bytes)) {
+                            if let Some((old, _, _)) = p.frame.replace((seq, Instant::now(), bytes)) {
                                 p.dropped.push(old);
                             }
                         }
@@ -268,18 +268,15 @@ async fn session(state: Arc<AppState>, mut socket: WebSocket, profile: Arc<Profi
 /// to the engine, which uses it while the face stays where it was parsed.
 ///
 /// A verdict older than `[kiosk] parser_reuse_ms` is refreshed in the background: the frame that
-/// finds it old is answered with it at once, and the same frame is parsed again as a separate job
-/// on the pool, whose verdict replaces the old one when it comes back. So a still, ready person's
-/// frames never wait for the parser (about ten frames' time), and the parser runs about once per
-/// window. A face that moves is parsed at once, as before; 0 parses every ready frame, with no
-/// verdict kept.
+/// finds it old is answered with it at once, and the same frame is parsed again on the idle lane
+/// (`AppState::idle`), whose verdict replaces the old one when it comes back. So a still, ready
+/// person's frames never wait for the parser (about ten frames' time), and the refresh never takes
+/// a core from the frames: on a quiet server it runs about once per window, under load as often
+/// as the frames leave CPU free (the verdict then ages beyond the window; its age counts from the
+/// frame it was made from). A face that moves is parsed at once, as before; 0 parses every ready
+/// frame, with no verdict kept.
 ///
-/// The turn is a generic cell rate algorithm: each frame moves a theoretical time `due` one
-/// interval on (from now, if `due` is past), and a frame may be served from half an interval
-/// before `due`. So frames come at most `max_fps` a second over time, and a client sending at
-/// exactly `max_fps` is not made to wait by its own jitter. (Served from `now + interval`, as
-/// before, the timer's rounding added up: at 10 frames a second the wait crept towards a whole
-/// interval within seconds, and frames were dropped.)
+/// The turn is kept by [`Pace`].
 async fn serve_newest(
     state: Arc<AppState>,
     pending: Arc<Mutex<Pending>>,
@@ -288,17 +285,15 @@ async fn serve_newest(
     profile: Arc<Profile>,
     lang: Lang,
 ) {
-    let interval = Duration::from_secs_f64(1.0 / state.config.kiosk.max_fps);
+    let mut pace = Pace::new(state.config.kiosk.max_fps, Instant::now());
     let reuse_for = Duration::from_millis(state.config.kiosk.parser_reuse_ms);
     let mut parsed: Option<(Instant, Parsed)> = None;
     let mut refresh: Option<oneshot::Receiver<Option<(Instant, Parsed)>>> = None;
     let ran = state.metrics.guidance_parser.get_or_create(&ParserLabel { parser: "ran" }).clone();
-    let early = interval / 2;
-    let mut due = Instant::now();
     loop {
         wake.notified().await;
-        tokio::time::sleep_until(due.checked_sub(early).unwrap_or(due)).await;
-        let ((seq, bytes), dropped) = {
+        tokio::time::sleep_until(pace.opens()).await;
+        let ((seq, came, bytes), dropped) = {
             let mut p = pending.lock().expect("the pending slot is never poisoned");
             if p.closed {
                 return;
@@ -308,7 +303,7 @@ async fn serve_newest(
                 None => continue,
             }
         };
-        due = due.max(Instant::now()) + interval;
+        pace.served(came);
         // A background parse that has come back replaces the verdict.
         if let Some(rx) = refresh.as_mut() {
             match rx.try_recv() {
@@ -327,10 +322,13 @@ async fn serve_newest(
         if keep && refresh.is_none() && parsed.as_ref().is_some_and(|(at, _)| at.elapsed() >= reuse_for) {
             refresh = Some(parse_in_background(&state, bytes.clone(), profile.clone(), lang, ran.clone()));
         }
-        let answer = match serve_frame(&state, bytes, profile.clone(), lang, earlier).await {
+        let answer = match serve_frame(&state, Lane::Now, bytes, profile.clone(), lang, earlier).await {
             Ok(s) => {
                 if s.reused {
                     state.metrics.guidance_parser.get_or_create(&ParserLabel { parser: "reused" }).inc();
+                    if let Some((at, _)) = &parsed {
+                        state.metrics.guidance_verdict_age.observe(at.elapsed().as_secs_f64());
+                    }
                 }
                 if let Some(p) = s.parsed {
                     ran.inc();
@@ -348,10 +346,42 @@ async fn serve_newest(
     }
 }
 
-/// The frame guided again without an earlier verdict, as its own job on the pool: the parser's
-/// fresh verdict and when it was made (counted in `ran` then), or none when the frame did not
-/// reach the parser or the job could not run (the old verdict then stands and the next frame
-/// tries again).
+/// A connection's turn, by a generic cell rate algorithm: each frame served moves a theoretical
+/// time `due` one interval on (from the frame's arrival, if `due` is past), and a frame may be
+/// served from half an interval before `due`. So frames are served at most `max_fps` a second
+/// over time, and a client sending at exactly `max_fps` is not made to wait by its own jitter.
+///
+/// Two ways this went wrong before: served from `now + interval`, the timer's rounding added up
+/// (at 10 frames a second the wait crept towards a whole interval within seconds, and frames were
+/// dropped); moved on from when a frame was taken rather than when it came, one slow frame (a
+/// stream's first parse) left every later frame waiting the same part of an interval for the
+/// rest of the connection.
+struct Pace {
+    interval: Duration,
+    due: Instant,
+}
+
+impl Pace {
+    fn new(max_fps: f64, now: Instant) -> Self {
+        Self { interval: Duration::from_secs_f64(1.0 / max_fps), due: now }
+    }
+
+    /// The earliest the next frame may be served.
+    fn opens(&self) -> Instant {
+        let early = self.interval / 2;
+        self.due.checked_sub(early).unwrap_or(self.due)
+    }
+
+    /// A frame that came at `came` is being served.
+    fn served(&mut self, came: Instant) {
+        self.due = self.due.max(came) + self.interval;
+    }
+}
+
+/// The frame guided again without an earlier verdict, as its own job on the idle lane: the
+/// parser's fresh verdict and when its frame came (counted in `ran` then), or none when the frame
+/// did not reach the parser or the job could not run (the old verdict then stands and the next
+/// frame tries again).
 fn parse_in_background(
     state: &Arc<AppState>,
     bytes: Bytes,
@@ -361,32 +391,44 @@ fn parse_in_background(
 ) -> oneshot::Receiver<Option<(Instant, Parsed)>> {
     let (tx, rx) = oneshot::channel();
     let state = state.clone();
+    let came = Instant::now();
     tokio::spawn(async move {
-        let fresh = serve_frame(&state, bytes, profile, lang, None).await.ok().and_then(|s| s.parsed);
+        let fresh = serve_frame(&state, Lane::WhenIdle, bytes, profile, lang, None).await;
+        let fresh = fresh.ok().and_then(|s| s.parsed);
         if fresh.is_some() {
             ran.inc();
         }
-        let _ = tx.send(fresh.map(|p| (Instant::now(), p)));
+        let _ = tx.send(fresh.map(|p| (came, p)));
     });
     rx
 }
 
-/// One frame through the pool (a full pool is an error answer, not a wait).
+/// Where a frame is guided: on the pool, for an answer a person waits for, or on the idle lane.
+#[derive(Clone, Copy)]
+enum Lane {
+    Now,
+    WhenIdle,
+}
+
+/// One frame through the pool or the idle lane (a full one is an error answer, not a wait).
 async fn serve_frame(
     state: &Arc<AppState>,
+    lane: Lane,
     bytes: Bytes,
     profile: Arc<Profile>,
     lang: Lang,
     earlier: Option<Parsed>,
 ) -> Result<Streamed, ApiError> {
     let st = state.clone();
-    let (result, timing) = state
-        .compute(move || {
-            let mut timing = Timing::default();
-            (run_guide(&st, &bytes, &profile, lang, earlier.as_ref(), &mut timing), timing)
-        })
-        .await
-        .map_err(|e| e.in_lang(lang))?;
+    let job = move || {
+        let mut timing = Timing::default();
+        (run_guide(&st, &bytes, &profile, lang, earlier.as_ref(), &mut timing), timing)
+    };
+    let ran = match lane {
+        Lane::Now => state.compute(job).await,
+        Lane::WhenIdle => state.compute_when_idle(job).await,
+    };
+    let (result, timing) = ran.map_err(|e| e.in_lang(lang))?;
     state.record_timing(&timing);
     result.map_err(|e| e.in_lang(lang))
 }
@@ -394,4 +436,52 @@ async fn serve_frame(
 fn frame_error(e: ApiError, lang: Lang) -> FrameError {
     let e = e.in_lang(lang);
     FrameError { code: e.code, message: e.citizen_message() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Pace;
+    use std::time::Duration;
+    use tokio::time::Instant;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    /// A client at exactly 10 frames a second whose first frame took 474 ms to answer (the
+    /// parser): once the worker is free, the frames that come on time are served on arrival.
+    #[test]
+    fn a_slow_frame_does_not_delay_the_frames_after_it() {
+        let t0 = Instant::now();
+        let mut pace = Pace::new(10.0, t0);
+        assert!(pace.opens() <= t0);
+        pace.served(t0);
+        // Frames 2 to 5 came at 100..400 ms while the first was guided; the newest is taken at
+        // 474 ms, when the worker is free.
+        assert!(pace.opens() <= t0 + ms(474));
+        pace.served(t0 + ms(400));
+        for k in 5..50u64 {
+            let came = t0 + ms(100 * k);
+            assert!(pace.opens() <= came, "frame at {} ms waits until {:?}", 100 * k, pace.opens() - t0);
+            pace.served(came);
+        }
+    }
+
+    /// A client sending three times too fast is served at most `max_fps` over time.
+    #[test]
+    fn a_fast_client_is_served_at_most_max_fps() {
+        let t0 = Instant::now();
+        let mut pace = Pace::new(10.0, t0);
+        let mut served = 0;
+        // A frame every 33 ms for 10 s; each is served if its turn is open, else replaced by
+        // the next (the newest waiting frame is taken when the turn opens).
+        for k in 0..300u64 {
+            let came = t0 + ms(33 * k);
+            if pace.opens() <= came {
+                pace.served(came);
+                served += 1;
+            }
+        }
+        assert!((95..=101).contains(&served), "{served} frames served in 10 s at max_fps 10");
+    }
 }
