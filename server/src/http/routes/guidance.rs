@@ -272,8 +272,8 @@ async fn session(state: Arc<AppState>, mut socket: WebSocket, profile: Arc<Profi
 /// (`AppState::idle`), whose verdict replaces the old one when it comes back. So a still, ready
 /// person's frames never wait for the parser (about ten frames' time), and the refresh never takes
 /// a core from the frames: on a quiet server it runs about once per window, under load as often
-/// as the frames leave CPU free (the verdict then ages beyond the window; its age counts from the
-/// frame it was made from). A face that moves is parsed at once, as before; 0 parses every ready
+/// as the frames leave CPU free (the verdict then ages beyond the window; its age counts from when
+/// its frame was taken). A face that moves is parsed at once, as before; 0 parses every ready
 /// frame, with no verdict kept.
 ///
 /// The turn is kept by [`Pace`].
@@ -379,9 +379,10 @@ impl Pace {
 }
 
 /// The frame guided again without an earlier verdict, as its own job on the idle lane: the
-/// parser's fresh verdict and when its frame came (counted in `ran` then), or none when the frame
-/// did not reach the parser or the job could not run (the old verdict then stands and the next
-/// frame tries again).
+/// parser's fresh verdict, dated when the frame was taken for it (so a verdict that waited on the
+/// lane comes back as old as it is; counted in `ran` then), or none when the frame did not reach
+/// the parser or the job could not run (the old verdict then stands and the next frame tries
+/// again).
 fn parse_in_background(
     state: &Arc<AppState>,
     bytes: Bytes,
@@ -391,14 +392,14 @@ fn parse_in_background(
 ) -> oneshot::Receiver<Option<(Instant, Parsed)>> {
     let (tx, rx) = oneshot::channel();
     let state = state.clone();
-    let came = Instant::now();
+    let taken = Instant::now();
     tokio::spawn(async move {
         let fresh = serve_frame(&state, Lane::WhenIdle, bytes, profile, lang, None).await;
         let fresh = fresh.ok().and_then(|s| s.parsed);
         if fresh.is_some() {
             ran.inc();
         }
-        let _ = tx.send(fresh.map(|p| (came, p)));
+        let _ = tx.send(fresh.map(|p| (taken, p)));
     });
     rx
 }
