@@ -34,6 +34,12 @@ pub struct EvalValidateArgs {
     dump: Option<PathBuf>,
 }
 
+/// `[45, 94]%`: the 95% Wilson interval of `k` of `n`, in whole percent.
+fn interval(k: usize, n: usize) -> String {
+    let r = crate::rates::Rate::new(k, n);
+    if n == 0 { "-".into() } else { format!("[{:.0}, {:.0}]%", 100.0 * r.low, 100.0 * r.high) }
+}
+
 fn parse_split(s: &str) -> Result<Split, String> {
     match s {
         "tune" => Ok(Split::Tune),
@@ -118,18 +124,28 @@ impl Tally {
         println!("== {} split: {photos} photos", split.name());
         let pct = |a: usize, b: usize| if b == 0 { 0.0 } else { 100.0 * a as f32 / b as f32 };
         println!(
-            "false rejects of ICAO-like photos: {} of {} ({:.1}%)",
+            "false rejects of ICAO-like photos: {} of {} ({:.1}%; 95% Wilson interval {})",
             self.false_rejects.len(),
             self.icao,
-            pct(self.false_rejects.len(), self.icao)
+            pct(self.false_rejects.len(), self.icao),
+            interval(self.false_rejects.len(), self.icao),
         );
         for f in &self.false_rejects {
             println!("  {f}");
         }
-        println!("{:<24} {:>6} {:>6} {:>8}  missed", "defect", "found", "of", "recall");
+        // The interval says what the cases can show: 9 of 9 found is "at least 70%", not 100%.
+        println!(
+            "{:<24} {:>6} {:>6} {:>8} {:>14}  missed",
+            "defect", "found", "of", "recall", "95% interval"
+        );
         for (label, (hit, n, missed)) in &self.recall {
             let few = if *n >= 5 { "" } else { " (fewer than 5 cases)" };
-            println!("{label:<24} {hit:>6} {n:>6} {:>7.0}%  {}{few}", pct(*hit, *n), missed.join(" "));
+            println!(
+                "{label:<24} {hit:>6} {n:>6} {:>7.0}% {:>14}  {}{few}",
+                pct(*hit, *n),
+                interval(*hit, *n),
+                missed.join(" ")
+            );
         }
         if !self.turned_as_pitch.is_empty() {
             println!(
