@@ -400,6 +400,16 @@ fn ready_answer(ws: &mut Socket, frame: &[u8]) {
     assert_eq!(a["ready"], true, "{a}");
 }
 
+/// Sends one frame that needs a verdict the stream does not have, and waits for its answer: at
+/// once `hold_still`, not ready; then waits for the parse of it (the `n`th of the server) to land.
+fn held_then_parsed(s: &Serve, ws: &mut Socket, frame: &[u8], n: u64) {
+    ws.send(Message::binary(frame.to_vec())).unwrap();
+    let a = next_answer(ws);
+    assert!(a["dropped"].as_array().unwrap().is_empty(), "{a}");
+    assert_eq!((&a["ready"], codes(&a)), (&serde_json::json!(false), vec!["hold_still".to_string()]), "{a}");
+    await_parser_runs(s, n);
+}
+
 #[test]
 fn a_stream_that_stays_ready_reuses_the_parsers_verdict_until_the_face_moves() {
     // A reuse window far longer than the test: only the face's place decides here, no timing.
@@ -408,11 +418,14 @@ fn a_stream_that_stays_ready_reuses_the_parsers_verdict_until_the_face_moves() {
     // 40 px to the side: the face box overlaps the parsed one by about 2/3 (IoU < 0.8).
     let moved = jpeg(&frames::ready_frame(40));
     let mut ws = connect(&s, Some(KEY)).expect("upgrade");
-    // The first ready frame is parsed, the next two reuse that verdict; the moved face is parsed
-    // again, and its verdict stands for the frame after it.
-    for f in [&still, &still, &still, &moved, &moved] {
-        ready_answer(&mut ws, f);
-    }
+    // The first ready frame has no verdict: it is answered `hold_still` at once and parsed apart;
+    // the next two are ready on that verdict. The moved face is held and parsed again, and its
+    // verdict stands for the frame after it.
+    held_then_parsed(&s, &mut ws, &still, 1);
+    ready_answer(&mut ws, &still);
+    ready_answer(&mut ws, &still);
+    held_then_parsed(&s, &mut ws, &moved, 2);
+    ready_answer(&mut ws, &moved);
     assert_eq!(parser_counts(&s), (2, 3));
     // A frame with hints left does not need the parser at all.
     ws.send(Message::binary(jpeg(&kiosk_frame()))).unwrap();
@@ -421,15 +434,16 @@ fn a_stream_that_stays_ready_reuses_the_parsers_verdict_until_the_face_moves() {
     // A new connection starts without a verdict.
     ws.close(None).unwrap();
     let mut ws = connect(&s, Some(KEY)).expect("upgrade");
+    held_then_parsed(&s, &mut ws, &moved, 3);
     ready_answer(&mut ws, &moved);
-    assert_eq!(parser_counts(&s), (3, 3));
+    assert_eq!(parser_counts(&s), (3, 4));
     // POST /v1/guidance always parses (and is not counted: it keeps nothing).
     let (status, a) =
         post(&s.url("/v1/guidance"), "image/jpeg", &still, &[("authorization", &format!("Bearer {KEY}"))]);
     assert_eq!((status, &a["ready"]), (200, &serde_json::json!(true)), "{a}");
     ws.close(None).unwrap();
 
-    // With reuse off, every ready frame is parsed.
+    // With reuse off, every ready frame is parsed before it is answered.
     let s = keyed("guidance-parse-off", "[kiosk]\nparser_reuse_ms = 0\nmax_frame_bytes = 300000\n");
     let mut ws = connect(&s, Some(KEY)).expect("upgrade");
     for _ in 0..3 {
@@ -458,8 +472,8 @@ fn an_old_verdict_answers_at_once_and_is_refreshed_in_the_background() {
     let s = keyed("guidance-refresh", "[kiosk]\nparser_reuse_ms = 1\nmax_frame_bytes = 300000\n");
     let still = jpeg(&frames::ready_frame(0));
     let mut ws = connect(&s, Some(KEY)).expect("upgrade");
-    // The first ready frame has no verdict to use: it waits for the parser.
-    ready_answer(&mut ws, &still);
+    // The first ready frame has no verdict to use: held, and parsed apart.
+    held_then_parsed(&s, &mut ws, &still, 1);
     assert_eq!(parser_counts(&s), (1, 0));
     assert_eq!(verdict_ages(&s).0, 0, "no verdict reused yet");
     // The next is answered with the old verdict, and parsed again as a job of its own (on the

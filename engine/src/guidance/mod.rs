@@ -3,7 +3,9 @@
 //! detector first, the mesh, both pose estimates and the eye-state classifier; no segmentation,
 //! expression model or hand models. The face parser (glasses, head covering) runs only on a frame
 //! that passes everything else; on a stream, the caller may hand back the parser's last verdict
-//! (`Parsed`) to be reused while the face stays where it was (`guide_reusing`). The checks and thresholds are validation's own
+//! (`Parsed`) to be reused while the face stays where it was, and have a frame that needs a fresh
+//! verdict answered `hold_still` at once instead of parsed (`guide_reusing`, `ParserUse`). The
+//! checks and thresholds are validation's own
 //! (`crate::validate::checks`), so a frame guidance calls ready fails the capture only on what
 //! guidance does not judge (background, expression model, hands; resolution only when the
 //! camera's frame cannot hold a crop of `[framing] min_height` at any distance).
@@ -101,6 +103,19 @@ pub struct Streamed {
     pub parsed: Option<Parsed>,
     /// The earlier verdict handed in stood for this frame (the parser did not run).
     pub reused: bool,
+    /// The frame needed a fresh verdict and, as `ParserUse::ReuseOrDefer` asked, the parser was
+    /// not run: the frame is answered `hold_still`, and the caller parses a frame apart.
+    pub deferred: bool,
+}
+
+/// What guidance may do with the face parser on a frame that needs it (nothing else left to fix).
+#[derive(Debug, Clone, Copy)]
+pub enum ParserUse<'a> {
+    /// Run it: a single frame, or a stream that keeps no verdict.
+    Run,
+    /// Reuse this earlier verdict of the same stream while its face box still `fits`; otherwise
+    /// do not parse now but answer `hold_still`, so a stream's frames never wait for the parser.
+    ReuseOrDefer(Option<&'a Parsed>),
 }
 
 /// Guides on one decoded frame with `profile`'s thresholds.
@@ -111,12 +126,12 @@ pub fn guide(
     profile: &Profile,
     lang: Lang,
 ) -> Result<Guidance> {
-    Ok(guide_reusing(v, frame, source, profile, lang, None)?.guidance)
+    Ok(guide_reusing(v, frame, source, profile, lang, ParserUse::Run)?.guidance)
 }
 
 /// Guides on one frame of a stream. When the frame needs the face parser (nothing else is left to
-/// fix) and `earlier`, the parser's verdict on an earlier frame of the same stream, was taken on a
-/// face box that still `fits` this frame's, that verdict is reused instead of parsing again: an
+/// fix) and `parser` hands in the verdict on an earlier frame of the same stream, taken on a face
+/// box that still `fits` this frame's, that verdict is reused instead of parsing again: an
 /// approximation (glasses put on or taken off while the face stays put are seen only when the
 /// caller stops handing the verdict back), which the capture's full validation does not share.
 /// The caller decides how long a verdict may be handed back.
@@ -126,7 +141,7 @@ pub fn guide_reusing(
     source: SourceInfo,
     profile: &Profile,
     lang: Lang,
-    earlier: Option<&Parsed>,
+    parser: ParserUse<'_>,
 ) -> Result<Streamed> {
     let g = &profile.guidance;
     let long = frame.width().max(frame.height());
@@ -149,6 +164,7 @@ pub fn guide_reusing(
             guidance: Guidance::new(vec![Hint::NoFace], None, lang),
             parsed: None,
             reused: false,
+            deferred: false,
         });
     };
     let lm = face.landmarks.as_ref().expect("the main face is always meshed");
@@ -202,14 +218,18 @@ pub fn guide_reusing(
     ]
     .concat();
     let mut hints = hint::collect(first.clone(), &judged(&mut results, profile));
-    let (mut parsed, mut reused) = (None, false);
+    let (mut parsed, mut reused, mut deferred) = (None, false, false);
     if hints.is_empty() && g.parse_when_ready {
-        match earlier.filter(|p| p.fits(&pose.bbox)) {
-            Some(p) => {
+        match parser {
+            ParserUse::ReuseOrDefer(Some(p)) if p.fits(&pose.bbox) => {
                 hints = p.hints.clone();
                 reused = true;
             }
-            None => {
+            ParserUse::ReuseOrDefer(_) => {
+                hints = vec![Hint::HoldStill];
+                deferred = true;
+            }
+            ParserUse::Run => {
                 ctx.parts = Some(v.parser().run(img, &lm.mesh)?);
                 let mut results =
                     [checks::glasses::check(&ctx, profile), checks::head_covering::check(&ctx, profile)]
@@ -219,7 +239,7 @@ pub fn guide_reusing(
             }
         }
     }
-    Ok(Streamed { guidance: Guidance::new(hints, Some(pose), lang), parsed, reused })
+    Ok(Streamed { guidance: Guidance::new(hints, Some(pose), lang), parsed, reused, deferred })
 }
 
 /// The results whose failure the profile rejects (a code it warns on or turns off asks nothing

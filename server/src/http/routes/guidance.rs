@@ -16,7 +16,7 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{FromRequestParts, Request, State};
 use axum::response::{IntoResponse, Response};
 use prometheus_client::metrics::counter::Counter;
-use sapa_engine::guidance::{self, Guidance, Parsed, Streamed};
+use sapa_engine::guidance::{self, Guidance, Parsed, ParserUse, Streamed};
 use sapa_engine::validate::{Lang, Profile};
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
@@ -51,20 +51,35 @@ fn frame_intake(state: &AppState) -> Intake {
     Intake { max_bytes: state.config.kiosk.max_frame_bytes, timeout: state.config.body_read_timeout() }
 }
 
-/// Decodes and guides on the pool's thread. `earlier` is the parser's verdict a stream's
-/// connection may still reuse (none for a single frame).
+/// What a guidance job may do with the face parser: `ParserUse`, owned so the job can move onto
+/// a worker.
+enum Parse {
+    Run,
+    ReuseOrDefer(Option<Parsed>),
+}
+
+impl Parse {
+    fn as_use(&self) -> ParserUse<'_> {
+        match self {
+            Parse::Run => ParserUse::Run,
+            Parse::ReuseOrDefer(earlier) => ParserUse::ReuseOrDefer(earlier.as_ref()),
+        }
+    }
+}
+
+/// Decodes and guides on the pool's thread.
 fn run_guide(
     state: &AppState,
     bytes: &[u8],
     profile: &Profile,
     lang: Lang,
-    earlier: Option<&Parsed>,
+    parse: &Parse,
     timing: &mut Timing,
 ) -> Result<Streamed, ApiError> {
     let v = &state.engine.validator;
     let decoded = timing.stage("decode", || v.analyzer().decode(bytes))?;
     Ok(timing.stage("guidance", || {
-        guidance::guide_reusing(v, &decoded.rgb, decoded.source, profile, lang, earlier)
+        guidance::guide_reusing(v, &decoded.rgb, decoded.source, profile, lang, parse.as_use())
     })?)
 }
 
@@ -101,7 +116,7 @@ pub async fn guide(
         let (result, timing) = state
             .compute_admitted(admission, move || {
                 let mut timing = Timing::default();
-                (run_guide(&st, &bytes, &profile, lang, None, &mut timing).map(|s| s.guidance), timing)
+                (run_guide(&st, &bytes, &profile, lang, &Parse::Run, &mut timing).map(|s| s.guidance), timing)
             })
             .await
             .map_err(|e| e.in_lang(lang))?;
@@ -267,14 +282,16 @@ async fn session(state: Arc<AppState>, mut socket: WebSocket, profile: Arc<Profi
 /// older one) and serves it on the pool. It keeps the face parser's last verdict and hands it back
 /// to the engine, which uses it while the face stays where it was parsed.
 ///
-/// A verdict older than `[kiosk] parser_reuse_ms` is refreshed in the background: the frame that
-/// finds it old is answered with it at once, and the same frame is parsed again on the idle lane
-/// (`AppState::idle`), whose verdict replaces the old one when it comes back. So a still, ready
-/// person's frames never wait for the parser (about ten frames' time), and the refresh never takes
-/// a core from the frames: on a quiet server it runs about once per window, under load as often
-/// as the frames leave CPU free (the verdict then ages beyond the window; its age counts from when
-/// its frame was taken). A face that moves is parsed at once, as before; 0 parses every ready
-/// frame, with no verdict kept.
+/// No frame waits for the parser (about ten frames' time). A ready frame with no verdict that
+/// fits it (the stream's first, or the face has moved) is answered `hold_still` at once, and
+/// parsed apart as its own job on the pool; its verdict answers the frames after it. A verdict
+/// older than `[kiosk] parser_reuse_ms` still answers the frame that finds it, and that frame is
+/// parsed again on the idle lane (`AppState::idle`), whose verdict replaces the old one when it
+/// comes back: so the refresh never takes a core from the frames. On a quiet server it runs about
+/// once per window; under load as often as the frames leave CPU free (the verdict then ages beyond
+/// the window; its age counts from when its frame was taken). One parse is in flight at a time per
+/// connection. `parser_reuse_ms` 0 parses every ready frame before answering it, with no verdict
+/// kept.
 ///
 /// The turn is kept by [`Pace`].
 async fn serve_newest(
@@ -288,7 +305,8 @@ async fn serve_newest(
     let mut pace = Pace::new(state.config.kiosk.max_fps, Instant::now());
     let reuse_for = Duration::from_millis(state.config.kiosk.parser_reuse_ms);
     let mut parsed: Option<(Instant, Parsed)> = None;
-    let mut refresh: Option<oneshot::Receiver<Option<(Instant, Parsed)>>> = None;
+    // The parse in flight apart from the frames, and its lane.
+    let mut refresh: Option<(Lane, Fresh)> = None;
     let ran = state.metrics.guidance_parser.get_or_create(&ParserLabel { parser: "ran" }).clone();
     loop {
         wake.notified().await;
@@ -305,7 +323,7 @@ async fn serve_newest(
         };
         pace.served(came);
         // A background parse that has come back replaces the verdict.
-        if let Some(rx) = refresh.as_mut() {
+        if let Some((_, rx)) = refresh.as_mut() {
             match rx.try_recv() {
                 Ok(fresh) => {
                     refresh = None;
@@ -318,11 +336,16 @@ async fn serve_newest(
             }
         }
         let keep = !reuse_for.is_zero();
-        let earlier = parsed.as_ref().filter(|_| keep).map(|(_, p)| p.clone());
+        let parse = match keep {
+            true => Parse::ReuseOrDefer(parsed.as_ref().map(|(_, p)| p.clone())),
+            false => Parse::Run,
+        };
         if keep && refresh.is_none() && parsed.as_ref().is_some_and(|(at, _)| at.elapsed() >= reuse_for) {
-            refresh = Some(parse_in_background(&state, bytes.clone(), profile.clone(), lang, ran.clone()));
+            let job = (bytes.clone(), profile.clone());
+            refresh = Some((Lane::WhenIdle, parse_apart(&state, Lane::WhenIdle, job, lang, ran.clone())));
         }
-        let answer = match serve_frame(&state, Lane::Now, bytes, profile.clone(), lang, earlier).await {
+        let frame = bytes.clone();
+        let answer = match serve_frame(&state, Lane::Now, bytes, profile.clone(), lang, parse).await {
             Ok(s) => {
                 if s.reused {
                     state.metrics.guidance_parser.get_or_create(&ParserLabel { parser: "reused" }).inc();
@@ -335,6 +358,12 @@ async fn serve_newest(
                     parsed = Some((Instant::now(), p));
                     // Newer than what a background parse in flight will bring.
                     refresh = None;
+                }
+                // A person waits for this verdict: it goes on the pool, and replaces a refresh on
+                // the idle lane (which may be slow under load, and is about a face now moved).
+                if s.deferred && refresh.as_ref().is_none_or(|(lane, _)| *lane == Lane::WhenIdle) {
+                    let rx = parse_apart(&state, Lane::Now, (frame, profile.clone()), lang, ran.clone());
+                    refresh = Some((Lane::Now, rx));
                 }
                 FrameAnswer { seq, dropped, guidance: Some(s.guidance), error: None }
             }
@@ -378,34 +407,39 @@ impl Pace {
     }
 }
 
-/// The frame guided again without an earlier verdict, as its own job on the idle lane: the
-/// parser's fresh verdict, dated when the frame was taken for it (so a verdict that waited on the
-/// lane comes back as old as it is; counted in `ran` then), or none when the frame did not reach
-/// the parser or the job could not run (the old verdict then stands and the next frame tries
-/// again).
-fn parse_in_background(
+/// Where a parse apart from the frames will bring its verdict and the time of its frame.
+type Fresh = oneshot::Receiver<Option<(Instant, Parsed)>>;
+
+/// A frame guided again with the parser run, as its own job on `lane` (the pool for a frame that
+/// had no verdict, the idle lane for a refresh): the parser's fresh verdict, dated when the frame
+/// was taken for it (so a verdict that waited comes back as old as it is; counted in `ran` then),
+/// or none when the frame did not reach the parser or the job could not run (the old verdict, if
+/// any, then stands and the next frame tries again).
+fn parse_apart(
     state: &Arc<AppState>,
-    bytes: Bytes,
-    profile: Arc<Profile>,
+    lane: Lane,
+    (bytes, profile): (Bytes, Arc<Profile>),
     lang: Lang,
     ran: Counter,
-) -> oneshot::Receiver<Option<(Instant, Parsed)>> {
+) -> Fresh {
     let (tx, rx) = oneshot::channel();
     let state = state.clone();
     let taken = Instant::now();
     tokio::spawn(async move {
-        let fresh = serve_frame(&state, Lane::WhenIdle, bytes, profile, lang, None).await;
+        let fresh = serve_frame(&state, lane, bytes, profile, lang, Parse::Run).await;
         let fresh = fresh.ok().and_then(|s| s.parsed);
-        if fresh.is_some() {
+        let got = fresh.is_some();
+        let _ = tx.send(fresh.map(|p| (taken, p)));
+        // Counted once the verdict can be had, so that whoever sees the count sees the verdict.
+        if got {
             ran.inc();
         }
-        let _ = tx.send(fresh.map(|p| (taken, p)));
     });
     rx
 }
 
 /// Where a frame is guided: on the pool, for an answer a person waits for, or on the idle lane.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq)]
 enum Lane {
     Now,
     WhenIdle,
@@ -418,12 +452,12 @@ async fn serve_frame(
     bytes: Bytes,
     profile: Arc<Profile>,
     lang: Lang,
-    earlier: Option<Parsed>,
+    parse: Parse,
 ) -> Result<Streamed, ApiError> {
     let st = state.clone();
     let job = move || {
         let mut timing = Timing::default();
-        (run_guide(&st, &bytes, &profile, lang, earlier.as_ref(), &mut timing), timing)
+        (run_guide(&st, &bytes, &profile, lang, &parse, &mut timing), timing)
     };
     let ran = match lane {
         Lane::Now => state.compute(job).await,
