@@ -336,10 +336,8 @@ async fn serve_newest(
             }
         }
         let keep = !reuse_for.is_zero();
-        let parse = match keep {
-            true => Parse::ReuseOrDefer(parsed.as_ref().map(|(_, p)| p.clone())),
-            false => Parse::Run,
-        };
+        let parse =
+            if keep { Parse::ReuseOrDefer(parsed.as_ref().map(|(_, p)| p.clone())) } else { Parse::Run };
         if keep && refresh.is_none() && parsed.as_ref().is_some_and(|(at, _)| at.elapsed() >= reuse_for) {
             let job = (bytes.clone(), profile.clone());
             refresh = Some((Lane::WhenIdle, parse_apart(&state, Lane::WhenIdle, job, lang, ran.clone())));
