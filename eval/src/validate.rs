@@ -74,6 +74,9 @@ struct Tally {
     false_rejects: Vec<String>,
     /// label -> (found, cases, missed files)
     recall: BTreeMap<String, (usize, usize, Vec<String>)>,
+    /// label -> photos rejected for any code: a defect missed by its own code may still be
+    /// refused (with the wrong message), or accepted (let through).
+    rejected: BTreeMap<String, usize>,
     /// Failures of codes the photo's labels do not name.
     extra: BTreeMap<Code, usize>,
     /// turned_head labels whose pose failed only as pitch (under `tilted`): reported, not counted.
@@ -96,6 +99,9 @@ impl Tally {
         let mut expected = Vec::new();
         for label in &row.defects {
             expected.extend(codes_for_label(label));
+            if rep.decision == Decision::Reject {
+                *self.rejected.entry(label.clone()).or_default() += 1;
+            }
             let e = self.recall.entry(label.clone()).or_default();
             e.1 += 1;
             if found(label, rep) {
@@ -134,16 +140,19 @@ impl Tally {
             println!("  {f}");
         }
         // The interval says what the cases can show: 9 of 9 found is "at least 70%", not 100%.
+        // "rejected": refused for any code, the right one or not; the rest were let through.
         println!(
-            "{:<24} {:>6} {:>6} {:>8} {:>14}  missed",
-            "defect", "found", "of", "recall", "95% interval"
+            "{:<24} {:>6} {:>6} {:>8} {:>14} {:>9}  missed",
+            "defect", "found", "of", "recall", "95% interval", "rejected"
         );
         for (label, (hit, n, missed)) in &self.recall {
             let few = if *n >= 5 { "" } else { " (fewer than 5 cases)" };
+            let rejected = self.rejected.get(label).copied().unwrap_or(0);
             println!(
-                "{label:<24} {hit:>6} {n:>6} {:>7.0}% {:>14}  {}{few}",
+                "{label:<24} {hit:>6} {n:>6} {:>7.0}% {:>14} {:>9}  {}{few}",
                 pct(*hit, *n),
                 interval(*hit, *n),
+                rejected,
                 missed.join(" ")
             );
         }
