@@ -265,19 +265,23 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
     {
-        let retry = self.config.server.retry_after_s;
-        match self.pool.run_admitted(admission, self.deadline(), job).await {
-            Ok(ran) => {
-                self.metrics.stage("queue", ran.queued);
-                Ok(ran.value)
-            }
-            Err(PoolError::Saturated) => Err(self.overloaded()),
-            Err(PoolError::DeadlineExceeded) => Err(ApiError::unavailable(
+        let ran =
+            self.pool.run_admitted(admission, self.deadline(), job).await.map_err(|e| self.refused(e))?;
+        self.metrics.stage("queue", ran.queued);
+        Ok(ran.value)
+    }
+
+    /// A job the pool or the idle lane did not finish, as the API's error: saturation and
+    /// deadlines are 503s.
+    fn refused(&self, e: PoolError) -> ApiError {
+        match e {
+            PoolError::Saturated => self.overloaded(),
+            PoolError::DeadlineExceeded => ApiError::unavailable(
                 ErrorCode::DeadlineExceeded,
                 format!("the request took longer than {} ms", self.config.limits.deadline_ms),
-                retry,
-            )),
-            Err(PoolError::Panicked) => Err(ApiError::internal("a worker failed on this request")),
+                self.config.server.retry_after_s,
+            ),
+            PoolError::Panicked => ApiError::internal("a worker failed on this request"),
         }
     }
 
@@ -289,16 +293,7 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
     {
-        match self.idle.run(self.deadline(), job).await {
-            Ok(ran) => Ok(ran.value),
-            Err(PoolError::Saturated) => Err(self.overloaded()),
-            Err(PoolError::DeadlineExceeded) => Err(ApiError::unavailable(
-                ErrorCode::DeadlineExceeded,
-                format!("the background job took longer than {} ms", self.config.limits.deadline_ms),
-                self.config.server.retry_after_s,
-            )),
-            Err(PoolError::Panicked) => Err(ApiError::internal("a background worker failed")),
-        }
+        self.idle.run(self.deadline(), job).await.map(|ran| ran.value).map_err(|e| self.refused(e))
     }
 
     /// Runs blocking work on the reference store (SQLite or PostgreSQL, and ГБД ФЛ behind it) off the async

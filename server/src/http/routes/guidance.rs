@@ -282,7 +282,7 @@ async fn session(state: Arc<AppState>, mut socket: WebSocket, profile: Arc<Profi
 /// older one) and serves it on the pool. It keeps the face parser's last verdict and hands it back
 /// to the engine, which uses it while the face stays where it was parsed.
 ///
-/// No frame waits for the parser (about ten frames' time). A ready frame with no verdict that
+/// No frame's answer waits for the parser (about ten frames' time). A ready frame with no verdict that
 /// fits it (the stream's first, or the face has moved) is answered `hold_still` at once, and
 /// parsed apart as its own job on the pool; its verdict answers the frames after it. A verdict
 /// older than `[kiosk] parser_reuse_ms` still answers the frame that finds it, and that frame is
@@ -340,7 +340,7 @@ async fn serve_newest(
             if keep { Parse::ReuseOrDefer(parsed.as_ref().map(|(_, p)| p.clone())) } else { Parse::Run };
         if keep && refresh.is_none() && parsed.as_ref().is_some_and(|(at, _)| at.elapsed() >= reuse_for) {
             let job = (bytes.clone(), profile.clone());
-            refresh = Some((Lane::WhenIdle, parse_apart(&state, Lane::WhenIdle, job, lang, ran.clone())));
+            refresh = Some(parse_apart(&state, Lane::WhenIdle, job, lang, ran.clone()));
         }
         let frame = bytes.clone();
         let answer = match serve_frame(&state, Lane::Now, bytes, profile.clone(), lang, parse).await {
@@ -360,8 +360,8 @@ async fn serve_newest(
                 // A person waits for this verdict: it goes on the pool, and replaces a refresh on
                 // the idle lane (which may be slow under load, and is about a face now moved).
                 if s.deferred && refresh.as_ref().is_none_or(|(lane, _)| *lane == Lane::WhenIdle) {
-                    let rx = parse_apart(&state, Lane::Now, (frame, profile.clone()), lang, ran.clone());
-                    refresh = Some((Lane::Now, rx));
+                    refresh =
+                        Some(parse_apart(&state, Lane::Now, (frame, profile.clone()), lang, ran.clone()));
                 }
                 FrameAnswer { seq, dropped, guidance: Some(s.guidance), error: None }
             }
@@ -412,14 +412,14 @@ type Fresh = oneshot::Receiver<Option<(Instant, Parsed)>>;
 /// had no verdict, the idle lane for a refresh): the parser's fresh verdict, dated when the frame
 /// was taken for it (so a verdict that waited comes back as old as it is; counted in `ran` then),
 /// or none when the frame did not reach the parser or the job could not run (the old verdict, if
-/// any, then stands and the next frame tries again).
+/// any, then stands and the next frame tries again). Returned with its lane.
 fn parse_apart(
     state: &Arc<AppState>,
     lane: Lane,
     (bytes, profile): (Bytes, Arc<Profile>),
     lang: Lang,
     ran: Counter,
-) -> Fresh {
+) -> (Lane, Fresh) {
     let (tx, rx) = oneshot::channel();
     let state = state.clone();
     let taken = Instant::now();
@@ -433,7 +433,7 @@ fn parse_apart(
             ran.inc();
         }
     });
-    rx
+    (lane, rx)
 }
 
 /// Where a frame is guided: on the pool, for an answer a person waits for, or on the idle lane.
