@@ -63,8 +63,8 @@ enum Cmd {
         #[arg(long)]
         save_frame: Option<PathBuf>,
         /// A second summary row leaves out the frames each kiosk sent in its first this many
-        /// seconds: a stream's first ready frame waits for the face parser, which a person
-        /// stepping up to the camera sees once, not at every frame.
+        /// seconds: a stream's first ready frame needs the face parser, whose cost a person
+        /// stepping up to the camera meets once, not at every frame.
         #[arg(long, default_value_t = 2.0)]
         settle: f64,
     },
