@@ -7,6 +7,7 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use sapa_benches::{backends, models_dir, photos, portrait_of_side, recognizer, validator};
 use sapa_engine::image::SourceInfo;
 use sapa_engine::models::load_model;
+use sapa_engine::quality::blendshapes::BlendshapeModel;
 use sapa_engine::quality::expression::ExpressionModel;
 use sapa_engine::quality::eye_state::EyeStateModel;
 use sapa_engine::quality::face_parsing::FaceParser;
@@ -39,6 +40,10 @@ fn check_groups(c: &mut Criterion) {
     let expr = expression.run(&img, &face.detection).expect("fer");
     let eyes = eye_state.run(&img, &lm.mesh).expect("eyes");
     let parts = parser.run(&img, &lm.mesh).expect("parse");
+    let blendshape_model = BlendshapeModel::new(
+        load_model(&models_dir(), BlendshapeModel::MODEL_ID, &backend).expect("blendshapes"),
+    );
+    let shapes = blendshape_model.run(&lm.mesh).expect("blendshapes");
     let hand_models = HandModels::new(
         load_model(&models_dir(), HandModels::PALM_ID, &backend).expect("palm"),
         load_model(&models_dir(), HandModels::LANDMARK_ID, &backend).expect("hand"),
@@ -65,6 +70,7 @@ fn check_groups(c: &mut Criterion) {
         person: Some(segmenter.run(&img).expect("seg")),
         expression: Some(expr),
         eye_state: Some(eyes),
+        blendshapes: Some(shapes),
         parts: Some(parts),
         hands: Some(hands),
         head,
@@ -75,6 +81,9 @@ fn check_groups(c: &mut Criterion) {
     g.bench_function("context", |b| b.iter(|| black_box(derive())));
     // The two models validation added for what is in the picture (issue #22).
     g.bench_function("eye_state", |b| b.iter(|| eye_state.run(black_box(&img), &lm.mesh).expect("eyes")));
+    g.bench_function("blendshapes", |b| {
+        b.iter(|| blendshape_model.run(black_box(&lm.mesh)).expect("shapes"))
+    });
     g.bench_function("face_parsing", |b| b.iter(|| parser.run(black_box(&img), &lm.mesh).expect("parse")));
     g.bench_function("hands", |b| {
         b.iter(|| hand_models.run(black_box(&img), &face.detection.bbox).expect("hands"))

@@ -214,7 +214,7 @@ const FLOORS: &[(&str, f32)] = &[
     ("low_res", 0.96),
     ("mask", 0.86),
     ("multiple_faces", 0.86),
-    ("non_neutral_expression", 0.84),
+    ("non_neutral_expression", 0.88),
     ("occlusion", 0.58),
     ("open_mouth", 0.85),
     ("poor_lighting", 0.42),

@@ -1,6 +1,7 @@
 //! Live guidance at a kiosk camera: one frame in, what the person should do out. A fast path of
 //! validation: the frame shrunk to the profile's `[guidance] max_long_side`, the short-range
-//! detector first, the mesh, both pose estimates and the eye-state classifier; no segmentation,
+//! detector first, the mesh, both pose estimates, the eye-state classifier and the blendshapes
+//! read from the mesh (a smile costs nothing to see there); no segmentation,
 //! expression model or hand models. The face parser (glasses, head covering) runs only on a frame
 //! that passes everything else; on a stream, the caller may hand back the parser's last verdict
 //! (`Parsed`) to be reused while the face stays where it was, and have a frame that needs a fresh
@@ -204,6 +205,7 @@ pub fn guide_reusing(
         person: None,
         expression: None,
         eye_state: Some(v.eye_state().run(img, &lm.mesh)?),
+        blendshapes: Some(v.blendshapes().run(&lm.mesh)?),
         parts: None,
         hands: None,
         head,

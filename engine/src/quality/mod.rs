@@ -2,6 +2,7 @@
 //! expression, the normalised face region the capture checks read, focus, and the picture's
 //! rotation in its frame.
 
+pub mod blendshapes;
 pub mod blockiness;
 pub mod expression;
 pub mod eye_references;

@@ -7,6 +7,7 @@ use crate::detect::Point;
 use crate::image::SourceInfo;
 use crate::image::resize::Rect;
 use crate::landmarks::regions::{CHIN, FACE_OVAL, FOREHEAD_TOP};
+use crate::quality::blendshapes::Blendshapes;
 use crate::quality::expression::Expression;
 use crate::quality::eye_state::EyeState;
 use crate::quality::face_parsing::FaceParts;
@@ -46,6 +47,8 @@ pub struct Ctx<'a> {
     pub person: Option<PersonMask>,
     pub expression: Option<Expression>,
     pub eye_state: Option<EyeState>,
+    /// How far the face has moved from rest (blink, smile, jaw), from the mesh's shape.
+    pub blendshapes: Option<Blendshapes>,
     pub parts: Option<FaceParts>,
     /// Hands around the face (palm detector, then hand landmarks).
     pub hands: Option<Vec<Hand>>,

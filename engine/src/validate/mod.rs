@@ -21,6 +21,7 @@ use crate::image::SourceInfo;
 use crate::image::resize::crop_resize;
 use crate::models::load_model;
 use crate::overlay::Overlay;
+use crate::quality::blendshapes::BlendshapeModel;
 use crate::quality::expression::ExpressionModel;
 use crate::quality::eye_state::EyeStateModel;
 use crate::quality::face_parsing::FaceParser;
@@ -43,6 +44,7 @@ pub struct Validator {
     segmenter: Segmenter,
     expression: ExpressionModel,
     eye_state: EyeStateModel,
+    blendshapes: BlendshapeModel,
     parser: FaceParser,
     hands: HandModels,
 }
@@ -53,12 +55,13 @@ impl Validator {
         let segmenter = Segmenter::new(load_model(models_dir, Segmenter::MODEL_ID, &backend)?);
         let expression = ExpressionModel::new(load_model(models_dir, ExpressionModel::MODEL_ID, &backend)?);
         let eye_state = EyeStateModel::new(load_model(models_dir, EyeStateModel::MODEL_ID, &backend)?);
+        let blendshapes = BlendshapeModel::new(load_model(models_dir, BlendshapeModel::MODEL_ID, &backend)?);
         let parser = FaceParser::new(load_model(models_dir, FaceParser::MODEL_ID, &backend)?);
         let hands = HandModels::new(
             load_model(models_dir, HandModels::PALM_ID, &backend)?,
             load_model(models_dir, HandModels::LANDMARK_ID, &backend)?,
         );
-        Ok(Self { analyzer, segmenter, expression, eye_state, parser, hands })
+        Ok(Self { analyzer, segmenter, expression, eye_state, blendshapes, parser, hands })
     }
 
     pub fn analyzer(&self) -> &Analyzer {
@@ -68,6 +71,11 @@ impl Validator {
     /// The eye-state classifier (live guidance reads it on every frame).
     pub(crate) fn eye_state(&self) -> &EyeStateModel {
         &self.eye_state
+    }
+
+    /// The blendshapes model (live guidance reads it on every frame: it costs next to nothing).
+    pub(crate) fn blendshapes(&self) -> &BlendshapeModel {
+        &self.blendshapes
     }
 
     /// The face parser (live guidance runs it only on a frame otherwise ready).
@@ -140,6 +148,7 @@ impl Validator {
         let person = Some(self.segmenter.run(img)?);
         let expression = Some(self.expression.run(img, &face.detection)?);
         let eye_state = Some(self.eye_state.run(img, &lm.mesh)?);
+        let blendshapes = Some(self.blendshapes.run(&lm.mesh)?);
         let parts = Some(self.parser.run(img, &lm.mesh)?);
         let hands = Some(self.hands.run(img, &face.detection.bbox)?);
         let region = FaceRegion::new(img, &lm.mesh, &lm.measures);
@@ -156,6 +165,7 @@ impl Validator {
             person,
             expression,
             eye_state,
+            blendshapes,
             parts,
             hands,
             head,

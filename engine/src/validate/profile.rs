@@ -175,6 +175,9 @@ pub struct Mouth {
     pub max_expression: f32,
     /// Maximum smile: how far the mouth corners sit above the lips' centre, over mouth width.
     pub max_smile: f32,
+    /// Maximum mean of the two mouth-corner smile blendshapes (MediaPipe's, 0 to 1), read from
+    /// the mesh's shape: it sees a closed-mouth smile the pixel classifier misses.
+    pub max_smile_shape: f32,
     /// A mouth pixel is teeth when its CIELAB L* exceeds the lips' by this and (in colour) its a*
     /// is below the lips' by `teeth_redness`; it is the mouth's interior when its L* is below the
     /// lips' by `interior_darkness`.

@@ -80,6 +80,16 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
             "face region unavailable",
         )),
     }
+    let t_shape = Threshold::Max { max: m.max_smile_shape };
+    out.push(match ctx.blendshapes {
+        Some(b) => CheckResult::judge(Code::NonNeutralExpression, "smile_shape", b.smile(), t_shape),
+        None => CheckResult::not_measured(
+            Code::NonNeutralExpression,
+            "smile_shape",
+            t_shape,
+            "blendshapes not read",
+        ),
+    });
     let t_smile = Threshold::Max { max: m.max_smile };
     out.push(match &ctx.region {
         Some(r) => CheckResult::judge(Code::NonNeutralExpression, "smile", smile(r), t_smile),
