@@ -22,15 +22,13 @@ const POINTS: [usize; 146] = [
     466, 468, 469, 470, 471, 472, 473, 474, 475, 476, 477,
 ];
 
-/// Scores at their output index. "Left" and "right" are the person's own. The blink and
-/// jaw-open scores were tried as closed-eye and open-mouth measures and do not separate the
-/// labelled photos (BENCHMARKS.md, "Session 16"): the attention mesh draws closed lids open, and
-/// the labelled open mouths are mostly smiles that bare teeth with the jaw at rest.
+/// The scores the checks read, at their output index ("left" and "right" are the person's own).
+/// The blink and jaw-open scores (9, 10, 25) were tried as closed-eye and open-mouth measures and
+/// do not separate the labelled photos (BENCHMARKS.md, "Session 16"): the attention mesh draws
+/// closed lids open, and the labelled open mouths are mostly smiles that bare teeth with the jaw
+/// at rest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
-    EyeBlinkLeft = 9,
-    EyeBlinkRight = 10,
-    JawOpen = 25,
     MouthSmileLeft = 44,
     MouthSmileRight = 45,
 }

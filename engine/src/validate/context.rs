@@ -47,7 +47,7 @@ pub struct Ctx<'a> {
     pub person: Option<PersonMask>,
     pub expression: Option<Expression>,
     pub eye_state: Option<EyeState>,
-    /// How far the face has moved from rest (blink, smile, jaw), from the mesh's shape.
+    /// How far each part of the face has moved from rest, read from the mesh's shape.
     pub blendshapes: Option<Blendshapes>,
     pub parts: Option<FaceParts>,
     /// Hands around the face (palm detector, then hand landmarks).
