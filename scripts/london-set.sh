@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Lays out the Face Research Lab London Set (DeBruine & Jones 2017, CC-BY 4.0) as a labelled set
 # for `sapa-eval validate`, from a git snapshot of debruine/webmorphR.stim (inst/neutral_front and
-# inst/smiling_front), leaving out every identity that ../shared/fixtures already holds.
+# inst/smiling_front), leaving out every identity that ../shared/fixtures already holds; and the
+# same lab's Canada set beside it (OUT_DIR/canada).
 #   scripts/london-set.sh GIT_DIR OUT_DIR
 # OUT_DIR must be outside the repository: these are photographs of people, never committed.
 set -euo pipefail
@@ -36,6 +37,28 @@ while read -r path; do
   echo "$file,$id,debruine/webmorphR.stim,$path,CC-BY-4.0,yes,yes,no,non_neutral_expression," >> "$out/partners/labels.csv"
 done
 
+# The Canada set (DeBruine & Jones 2017, "Young Adult White Faces", CC-BY 4.0; 40 neutral
+# frontal photos aligned on the pupils) as OUT_DIR/canada/labels.csv, without the two subjects the
+# shared sets hold. Labelled by looking at the photos before any run, by the shared sets' rule for
+# this set (neutral, frontal, plain background: ICAO-like), except:
+#   010f, 020f: the hair reaches the frame's top edge (head_cropped);
+#   117m: a black alignment wedge in a bottom corner (left out of the ICAO-like photos).
+mkdir -p "$out/canada"
+echo "file,identity,source_repo,source_path,license,single_face,frontal,icao_like,defects,notes" > "$out/canada/labels.csv"
+git --git-dir="$git_dir" ls-tree -r HEAD --name-only | grep -E '^inst/canada/[0-9]+[fm]\.jpg$' |
+while read -r path; do
+  stem="$(basename "$path" .jpg)"
+  id="canada_$stem"
+  grep -q "$id" "$shared"/fixtures/*/labels.csv && continue
+  case "$stem" in
+    010f|020f) labels="no,head_cropped,hair cut by the frame's top edge" ;;
+    117m) labels="no,,black alignment wedge in a bottom corner" ;;
+    *) labels="yes,," ;;
+  esac
+  git --git-dir="$git_dir" show "HEAD:$path" > "$out/canada/$id.jpg"
+  echo "$id.jpg,$id,debruine/webmorphR.stim,$path,CC-BY-4.0,yes,yes,$labels" >> "$out/canada/labels.csv"
+done
+
 # Self-reported sex and ethnicity of every London and Canada subject (including those the shared
 # sets hold), for results per group: identity,sex,ethnicity.
 {
@@ -45,4 +68,4 @@ done
   git --git-dir="$git_dir" show HEAD:data-raw/canada_info.csv | tail -n +2 | tr -d '\r' |
     awk -F, '{ printf "canada_%s,%s,\n", $1, $3 }'
 } > "$out/groups.csv"
-echo "$(( $(wc -l < "$out/labels.csv") - 1 )) photos in $out, $(( $(wc -l < "$out/partners/labels.csv") - 1 )) in $out/partners; groups in $out/groups.csv" >&2
+echo "$(( $(wc -l < "$out/labels.csv") - 1 )) photos in $out, $(( $(wc -l < "$out/partners/labels.csv") - 1 )) in $out/partners, $(( $(wc -l < "$out/canada/labels.csv") - 1 )) in $out/canada; groups in $out/groups.csv" >&2
