@@ -139,7 +139,8 @@ impl Kind {
     pub fn parameter(self, s: Severity) -> String {
         match self {
             Kind::Blur => format!("gaussian sigma {:.3} x inter-eye", blur_sigma(s)),
-            Kind::Underexposed | Kind::Overexposed => format!("light x{:.2}", exposure(self, s)),
+            Kind::Underexposed => format!("light x{:.2}", exposure(self, s)),
+            Kind::Overexposed => format!("light x{:.2} past the face's highlights", exposure(self, s)),
             Kind::GammaDark | Kind::GammaBright => format!("gamma {:.2}", gamma(self, s)),
             Kind::LowContrast => format!("contrast x{:.2}", s.pick((0.4, 0.2, 0.1))),
             Kind::CastWarm | Kind::CastCool => format!("cast {:.2}", cast(s)),
@@ -227,7 +228,11 @@ pub fn apply(img: &RgbImage, a: &Anchor, kind: Kind, s: Severity) -> Generated {
     match kind {
         Kind::Blur => png(&imageops::blur(img, blur_sigma(s) * ied)),
         Kind::Underexposed | Kind::Overexposed => {
-            let k = exposure(kind, s);
+            // Over-exposure counts from the face's own highlights: a fixed gain only brightens a
+            // face shot with headroom (a dim studio, a dark-skinned face) into a well-exposed
+            // one, with no face pixel clipped.
+            let reference = if kind == Kind::Overexposed { face_highlight(img, a) } else { 1.0 };
+            let k = exposure(kind, s) / reference;
             // Light scales linearly; the file stores sRGB.
             png(&map_pixels(img, |c| c.map(|v| to_srgb(to_linear(v) * k))))
         }
@@ -270,6 +275,28 @@ pub fn apply(img: &RgbImage, a: &Anchor, kind: Kind, s: Severity) -> Generated {
         Kind::SecondFace => png(&second_face(img, a, second_scale(s))),
         Kind::BusyBackground => png(&busy_background(img, a, busy_amplitude(s))),
     }
+}
+
+/// The linear luminance of the face's highlights: the 99th percentile over the middle of the face
+/// box (its central 60% across, 15-90% down), which holds skin rather than hair or background.
+/// Light raised by 1 / this value puts those highlights at full scale.
+fn face_highlight(img: &RgbImage, a: &Anchor) -> f32 {
+    let [fx, fy, fw, fh] = a.face;
+    let (w, h) = (img.width() as f32, img.height() as f32);
+    let (x0, x1) = ((fx + 0.2 * fw).clamp(0.0, w) as u32, (fx + 0.8 * fw).clamp(0.0, w) as u32);
+    let (y0, y1) = ((fy + 0.15 * fh).clamp(0.0, h) as u32, (fy + 0.9 * fh).clamp(0.0, h) as u32);
+    let mut luma: Vec<f32> = (y0..y1)
+        .flat_map(|y| (x0..x1).map(move |x| (x, y)))
+        .map(|(x, y)| {
+            let [r, g, b] = img.get_pixel(x, y).0.map(|c| to_linear(c as f32));
+            0.2126 * r + 0.7152 * g + 0.0722 * b
+        })
+        .collect();
+    if luma.is_empty() {
+        return 1.0;
+    }
+    let k = ((luma.len() - 1) as f32 * 0.99).round() as usize;
+    luma.select_nth_unstable_by(k, |a, b| a.total_cmp(b)).1.max(1e-3)
 }
 
 fn to_linear(v: f32) -> f32 {
@@ -437,6 +464,23 @@ mod tests {
         assert_eq!(out.get_pixel(150, 190), img.get_pixel(150, 190));
         let changed = (0..300).filter(|&x| out.get_pixel(x, 5) != img.get_pixel(x, 5)).count();
         assert!(changed > 200, "{changed}");
+    }
+
+    #[test]
+    fn over_exposure_counts_from_the_face_whatever_the_headroom() {
+        // The same face shot two stops dimmer: a fixed gain would leave it unclipped, while
+        // light counted from the face's highlights clips it just the same.
+        let (img, a) = portrait();
+        let dim = map_pixels(&img, |c| c.map(|v| to_srgb(to_linear(v) * 0.25)));
+        for source in [&img, &dim] {
+            let g = apply(source, &a, Kind::Overexposed, Severity::Clear);
+            let out = image::load_from_memory(&g.bytes).unwrap().to_rgb8();
+            assert_eq!(out.get_pixel(150, 190).0, [255, 255, 255], "the face's middle clips");
+        }
+        // The reference is the face, not the light background around it.
+        let face = 0.2126 * to_linear(180.0) + 0.7152 * to_linear(140.0) + 0.0722 * to_linear(120.0);
+        let h = face_highlight(&dim, &a);
+        assert!((h / (0.25 * face) - 1.0).abs() < 0.05, "{h} against {}", 0.25 * face);
     }
 
     #[test]
