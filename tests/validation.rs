@@ -89,7 +89,7 @@ fn checks_that_cannot_be_measured_are_reported_and_follow_the_profile() {
         (Code::Overexposed, "bright_share"),
         (Code::Overexposed, "face_luminance"),
         (Code::LowDynamicRange, "entropy_bits"),
-        (Code::UnevenLighting, "halves_luminance_gap"),
+        (Code::UnevenLighting, "halves_median_gap"),
         (Code::ColourCast, "cheek_a"),
         (Code::ColourCast, "cheek_b"),
         (Code::NonNeutralExpression, "smile"),
