@@ -366,13 +366,26 @@ fn second_face(img: &RgbImage, a: &Anchor, scale: f32) -> RgbImage {
     let face = imageops::crop_imm(img, sx as u32, sy as u32, sw as u32, sh as u32).to_image();
     let (w, h) = (((sw * scale) as u32).max(8), ((sh * scale) as u32).max(8));
     let small = imageops::resize(&face, w, h, imageops::FilterType::Triangle);
-    let room_left = fx;
-    let room_right = img.width() as f32 - (fx + fw);
-    let x = if room_right > room_left { (img.width() as i64 - w as i64).max(0) } else { 0 };
+    let room_left = sx;
+    let room_right = img.width() as f32 - (sx + sw);
+    let right = room_right > room_left;
+    // The copy stands beside the head, never over it: where the frame has no room for it, the
+    // frame is widened on that side by repeating its edge column, as a wider shot would show.
+    let extra = (w as f32 - room_left.max(room_right)).max(0.0).ceil() as u32;
+    let mut out = widen(img, extra, right);
+    let x = if right { out.width() as i64 - w as i64 } else { 0 };
     let y = (fy as i64 - h as i64 / 4).max(0);
-    let mut out = img.clone();
     imageops::overlay(&mut out, &small, x, y);
     out
+}
+
+/// `img` with `extra` columns added on the right (or left), each a copy of the edge column.
+fn widen(img: &RgbImage, extra: u32, right: bool) -> RgbImage {
+    let (w, h) = img.dimensions();
+    RgbImage::from_fn(w + extra, h, |x, y| {
+        let src = if right { x.min(w - 1) } else { x.saturating_sub(extra) };
+        *img.get_pixel(src, y)
+    })
 }
 
 /// The plain background replaced by a pattern of coloured blocks of `amplitude` around its own
@@ -481,6 +494,23 @@ mod tests {
         let face = 0.2126 * to_linear(180.0) + 0.7152 * to_linear(140.0) + 0.0722 * to_linear(120.0);
         let h = face_highlight(&dim, &a);
         assert!((h / (0.25 * face) - 1.0).abs() < 0.05, "{h} against {}", 0.25 * face);
+    }
+
+    #[test]
+    fn a_second_face_never_covers_the_first() {
+        // A tight crop: no room beside the head for a copy at 0.8x.
+        let (img, _) = portrait();
+        let tight = imageops::crop_imm(&img, 70, 0, 160, 400).to_image();
+        let a = Anchor { face: [20.0, 110.0, 120.0, 150.0], eyes: [(35.0, 170.0), (125.0, 170.0)] };
+        let out = second_face(&tight, &a, 0.8);
+        assert!(out.width() > tight.width());
+        // The original frame, head included, is intact inside the widened one, at one end.
+        let intact = |off: u32| {
+            [(80, 190), (40, 250), (120, 150), (10, 120)]
+                .iter()
+                .all(|&(x, y)| out.get_pixel(x + off, y) == tight.get_pixel(x, y))
+        };
+        assert!(intact(0) || intact(out.width() - 160));
     }
 
     #[test]
