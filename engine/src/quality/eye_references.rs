@@ -10,6 +10,7 @@
 use crate::detect::Point;
 use crate::landmarks::FaceMesh;
 use crate::quality::face_region::{FaceRegion, polygon_mask, srgb_to_lab};
+use crate::quality::percentile::percentile;
 
 /// The eye openings (lid margins), each a closed ring from the outer corner along the upper lid.
 const RIGHT_EYE_RING: [usize; 16] =
@@ -93,24 +94,5 @@ impl EyeReferences {
             out.sclera_b = Some(bright.iter().sum::<f32>() / bright.len().max(1) as f32);
         }
         out
-    }
-}
-
-/// The `q` quantile (0-1) by selection; `values` must not be empty.
-fn percentile(values: &mut [f32], q: f32) -> f32 {
-    let k = ((values.len() - 1) as f32 * q).round() as usize;
-    *values.select_nth_unstable_by(k, |a, b| a.total_cmp(b)).1
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn percentile_picks_by_rank() {
-        let mut v = vec![5.0, 1.0, 4.0, 2.0, 3.0];
-        assert_eq!(percentile(&mut v, 0.0), 1.0);
-        assert_eq!(percentile(&mut v, 0.5), 3.0);
-        assert_eq!(percentile(&mut v, 1.0), 5.0);
     }
 }

@@ -11,5 +11,6 @@ pub mod face_parsing;
 pub mod face_region;
 pub mod frame_rotation;
 pub mod hands;
+pub mod percentile;
 pub mod segmentation;
 pub mod sharpness;

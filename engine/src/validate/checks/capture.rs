@@ -6,6 +6,7 @@ use crate::image::ColourKind;
 use crate::quality::blockiness::blockiness;
 use crate::quality::eye_references::EyeReferences;
 use crate::quality::face_region::{FaceRegion, srgb_to_lab};
+use crate::quality::percentile::percentile;
 use crate::quality::sharpness::edge_sharpness;
 use crate::validate::code::Code;
 use crate::validate::context::Ctx;
@@ -43,8 +44,7 @@ fn white_point(ctx: &Ctx) -> f32 {
     if luma.is_empty() {
         return 0.0;
     }
-    let k = ((luma.len() - 1) as f32 * 0.99).round() as usize;
-    *luma.select_nth_unstable_by(k, |a, b| a.total_cmp(b)).1
+    percentile(&mut luma, 0.99)
 }
 
 /// Mean CIELAB chroma of the whole image, sampled on a grid.
@@ -74,13 +74,15 @@ fn halves_median_gap(r: &FaceRegion, mean: f32) -> f32 {
     for i in r.face_pixels() {
         if ((i % w) as f32) < mid { left.push(r.luma[i]) } else { right.push(r.luma[i]) }
     }
-    match (median(&mut left), median(&mut right)) {
+    match (lower_median(&mut left), lower_median(&mut right)) {
         (Some(l), Some(r)) => (l - r).abs() / mean.max(1.0),
         _ => 0.0,
     }
 }
 
-fn median(v: &mut [f32]) -> Option<f32> {
+/// The median at rank `(n - 1) / 2` (the lower middle for even `n`), the rank the profile's
+/// threshold was set with; `percentile(v, 0.5)` rounds up instead.
+fn lower_median(v: &mut [f32]) -> Option<f32> {
     if v.is_empty() {
         return None;
     }
