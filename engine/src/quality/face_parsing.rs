@@ -154,6 +154,23 @@ impl FaceParts {
         self.share_in_rect([a.x - 0.35 * ied, y - 0.25 * ied, b.x + 0.35 * ied, y + 0.2 * ied], &[Part::Hair])
     }
 
+    /// The less visible of the eyes the parser can judge: the share of eye pixels in a small box
+    /// on each iris (a quarter of the eye distance wide, an eighth high). An open eye is parsed as
+    /// eye there; a closed lid is parsed as skin. An eye behind a lens that the parser labels
+    /// glasses cannot be judged so, and is left out; `None` when neither eye can be.
+    pub fn eye_seen_share(&self, mesh: &FaceMesh) -> Option<f32> {
+        let (a, b) = self.eyes(mesh);
+        let ied = self.ied;
+        let box_at = |e: Point| [e.x - 0.12 * ied, e.y - 0.06 * ied, e.x + 0.12 * ied, e.y + 0.06 * ied];
+        [a, b]
+            .into_iter()
+            .filter(|&e| {
+                self.share_in_rect(box_at(e), &[Part::Glasses]).is_some_and(|g| g < GLASSES_OVER_EYE)
+            })
+            .filter_map(|e| self.share_in_rect(box_at(e), &[Part::LeftEye, Part::RightEye]))
+            .reduce(f32::min)
+    }
+
     /// Mouth and lips inside the mesh's outer-lip outline: a mask, a hand or an object hides them.
     pub fn mouth_visible(&self, mesh: &FaceMesh) -> Option<f32> {
         let lips: Vec<_> = OUTER_LIP_CONTOUR.iter().map(|&i| self.to_crop(mesh.point(i))).collect();
@@ -199,6 +216,8 @@ impl FaceParts {
     }
 }
 
+/// An eye whose iris box is at least this share glasses is behind a lens, for `eye_seen_share`.
+const GLASSES_OVER_EYE: f32 = 0.5;
 /// What covers a head.
 const COVERING: [Part; 2] = [Part::Hat, Part::Cloth];
 /// What counts as the face being visible: its own parts (glasses are judged by their own check).
@@ -288,6 +307,42 @@ impl FaceParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A parsed crop of skin with the given class painted in a box around each of two points.
+    fn parts_with(eyes: [(Point, Part); 2]) -> FaceParts {
+        let mut labels = vec![Part::Skin; (SIZE * SIZE) as usize];
+        for (c, part) in eyes {
+            for y in (c.y as i32 - 8)..=(c.y as i32 + 8) {
+                for x in (c.x as i32 - 14)..=(c.x as i32 + 14) {
+                    labels[y as usize * SIZE as usize + x as usize] = part;
+                }
+            }
+        }
+        FaceParts {
+            labels,
+            to_crop: Affine::similarity(1.0, 0.0, 0.0, 0.0),
+            ied: SIZE as f32 / SIDE_OVER_IED,
+        }
+    }
+
+    fn mesh_with_irises(r: Point, l: Point) -> FaceMesh {
+        FaceMesh { presence: 1.0, points: vec![[0.0; 3]; 478], right_iris: [r; 5], left_iris: [l; 5] }
+    }
+
+    #[test]
+    fn a_closed_eye_is_parsed_as_skin_and_a_lens_is_left_to_the_classifier() {
+        let (r, l) = (Point::new(150.0, 150.0), Point::new(237.0, 150.0));
+        let mesh = mesh_with_irises(r, l);
+        let open = parts_with([(r, Part::RightEye), (l, Part::LeftEye)]);
+        assert!(open.eye_seen_share(&mesh).unwrap() > 0.9);
+        let wink = parts_with([(r, Part::RightEye), (l, Part::Skin)]);
+        assert_eq!(wink.eye_seen_share(&mesh), Some(0.0));
+        // One eye behind a lens: only the other is judged.
+        let one_lens = parts_with([(r, Part::Glasses), (l, Part::LeftEye)]);
+        assert!(one_lens.eye_seen_share(&mesh).unwrap() > 0.9);
+        let lenses = parts_with([(r, Part::Glasses), (l, Part::Glasses)]);
+        assert_eq!(lenses.eye_seen_share(&mesh), None);
+    }
 
     #[test]
     fn polygon_membership_follows_the_even_odd_rule() {

@@ -146,6 +146,13 @@ pub struct Eyes {
     pub min_openness: f32,
     /// Minimum probability, for each eye, that the eye-state classifier sees it open.
     pub min_open_probability: f32,
+    /// Minimum share of the iris box the face parser labels eye, for the less visible eye.
+    #[serde(default = "d_min_parsed_eye_share")]
+    pub min_parsed_eye_share: f32,
+    /// The parser's closed eye refuses only when the eye-state classifier also leans closed: its
+    /// probability for the less open eye under this (its own decision line).
+    #[serde(default = "d_parsed_eye_confirm_below")]
+    pub parsed_eye_confirm_below: f32,
     /// Maximum gaze angle (head pose plus eye-in-head), degrees.
     pub max_gaze_deg: f32,
     /// Maximum share of the pupil area that is flash-red.
@@ -158,6 +165,12 @@ pub struct Eyes {
     pub red_eye_dominance: f32,
 }
 
+fn d_min_parsed_eye_share() -> f32 {
+    0.36
+}
+fn d_parsed_eye_confirm_below() -> f32 {
+    0.5
+}
 fn d_red_eye_min_red() -> f32 {
     90.0
 }

@@ -56,6 +56,44 @@ fn red_share(ctx: &Ctx, e: &Eyes) -> Option<f32> {
     (total >= 4).then(|| red as f32 / total as f32)
 }
 
+/// Past this yaw the nose hides the far eye, which the parser then cannot see open (labelled closed
+/// eyes in the shared sets turn at most 28 degrees).
+const MAX_YAW_BOTH_EYES_DEG: f32 = 30.0;
+
+/// The face parser's view of the eyes: no eye pixels on an iris means a closed lid (or something
+/// over the eye). It refuses only where the eye-state classifier agrees the eye leans closed, so a
+/// mask or a blur that confuses the parser is not called closed eyes.
+fn parsed_eye(ctx: &Ctx, e: &Eyes) -> CheckResult {
+    const MEASURE: &str = "eye_parsed_share_min";
+    let t = Threshold::Min { min: e.min_parsed_eye_share };
+    let Some(parts) = &ctx.parts else {
+        return CheckResult::not_measured(Code::ClosedEyes, MEASURE, t, "face parts not parsed");
+    };
+    if ctx.lm.pose.yaw.abs() > MAX_YAW_BOTH_EYES_DEG {
+        return CheckResult::not_measured(
+            Code::ClosedEyes,
+            MEASURE,
+            t,
+            "head turned too far for both eyes to show",
+        );
+    }
+    let Some(v) = parts.eye_seen_share(&ctx.lm.mesh) else {
+        return CheckResult::not_measured(
+            Code::ClosedEyes,
+            MEASURE,
+            t,
+            "both eyes behind lenses or outside the parsed crop",
+        );
+    };
+    let out = CheckResult::judge(Code::ClosedEyes, MEASURE, v, t);
+    let confirmed = ctx.eye_state.is_some_and(|s| s.min_open() < e.parsed_eye_confirm_below);
+    if out.passed || confirmed {
+        return out;
+    }
+    CheckResult { passed: true, ..out }
+        .with_note("the eye-state classifier reads the eyes open; the parser alone does not refuse")
+}
+
 pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
     let e = &p.eyes;
     let open = ctx.lm.measures.eye_openness;
@@ -80,6 +118,7 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
             CheckResult::not_measured(Code::ClosedEyes, "eye_open_probability_min", t_p, "eye state not read")
         }
     });
+    out.push(parsed_eye(ctx, e));
     let t = Threshold::Max { max: e.max_red_share };
     out.push(match red_share(ctx, e) {
         Some(v) => CheckResult::judge(Code::RedEye, "red_pupil_share", v, t),
