@@ -119,20 +119,26 @@ fn background_stats(mask: &PersonMask, r: u32) -> BackgroundStats {
 }
 
 /// Pixels within `r` (Chebyshev distance) of a pixel the mask gives at least 0.1 person: a
-/// separable box dilation of the thresholded mask.
+/// separable box dilation of the thresholded mask, each pass a running count along its line, so
+/// the cost does not grow with `r` (the face-scaled reach is up to a fifth of the side).
 fn near_person(mask: &PersonMask, r: u32) -> Vec<bool> {
     let (s, r) = (SIZE as usize, r as usize);
     let person: Vec<bool> = (0..s * s).map(|i| mask.at((i % s) as u32, (i / s) as u32) >= 0.1).collect();
-    let mut rows = vec![false; s * s];
-    for y in 0..s {
-        for x in 0..s {
-            rows[y * s + x] = (x.saturating_sub(r)..=(x + r).min(s - 1)).any(|u| person[y * s + u]);
-        }
-    }
+    let rows = dilate_lines(&person, s, r, |line, i| line * s + i);
+    dilate_lines(&rows, s, r, |line, i| i * s + line)
+}
+
+/// One pass of a box dilation of radius `r` along `s` lines of `s` pixels; `at(line, i)` is the
+/// index of pixel `i` of a line.
+fn dilate_lines(src: &[bool], s: usize, r: usize, at: impl Fn(usize, usize) -> usize) -> Vec<bool> {
     let mut out = vec![false; s * s];
-    for y in 0..s {
-        for x in 0..s {
-            out[y * s + x] = (y.saturating_sub(r)..=(y + r).min(s - 1)).any(|v| rows[v * s + x]);
+    let mut prefix = vec![0u32; s + 1];
+    for line in 0..s {
+        for i in 0..s {
+            prefix[i + 1] = prefix[i] + src[at(line, i)] as u32;
+        }
+        for i in 0..s {
+            out[at(line, i)] = prefix[(i + r + 1).min(s)] > prefix[i.saturating_sub(r)];
         }
     }
     out
@@ -205,6 +211,29 @@ mod tests {
     fn a_busy_backdrop_away_from_the_person_is_still_read() {
         let far = background_stats(&scene(true), FAR_FROM_PERSON_PX);
         assert!(far.gradient > 5.0, "checkerboard reads {}", far.gradient);
+    }
+
+    #[test]
+    fn the_running_count_dilation_matches_the_definition() {
+        let mut m = scene(false);
+        let mut seed = 7u32;
+        for p in m.prob.iter_mut() {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            *p = if seed >> 24 == 0 { 1.0 } else { 0.0 };
+        }
+        let s = SIZE as i64;
+        for r in [0u32, 1, 3, 8, 19] {
+            let near = near_person(&m, r);
+            for (y, x) in (0..s).flat_map(|y| (0..s).map(move |x| (y, x))) {
+                let want = (-(r as i64)..=r as i64).any(|dy| {
+                    (-(r as i64)..=r as i64).any(|dx| {
+                        let (yy, xx) = (y + dy, x + dx);
+                        (0..s).contains(&yy) && (0..s).contains(&xx) && m.at(xx as u32, yy as u32) >= 0.1
+                    })
+                });
+                assert_eq!(near[(y * s + x) as usize], want, "r {r} at ({x}, {y})");
+            }
+        }
     }
 
     #[test]
