@@ -78,11 +78,11 @@ fn radii(inter_eye_px: f32, mask: &PersonMask) -> Vec<u32> {
     let per_px = SIZE as f32 / mask.width.max(mask.height).max(1) as f32;
     let reach = (HAIR_REACH_IED * inter_eye_px * per_px).round();
     let reach = if reach.is_finite() { reach.clamp(0.0, (SIZE / 2) as f32) as u32 } else { 0 };
-    let mut out = vec![FAR_FROM_PERSON_PX, NEXT_TO_PERSON_PX];
-    if reach > FAR_FROM_PERSON_PX {
-        out.insert(0, reach);
-    }
-    out
+    (reach > FAR_FROM_PERSON_PX)
+        .then_some(reach)
+        .into_iter()
+        .chain([FAR_FROM_PERSON_PX, NEXT_TO_PERSON_PX])
+        .collect()
 }
 
 /// Mean luminance gradient and mean luminance over the background pixels at least `r` mask

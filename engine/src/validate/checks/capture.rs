@@ -6,7 +6,7 @@ use crate::image::ColourKind;
 use crate::quality::blockiness::blockiness;
 use crate::quality::eye_references::EyeReferences;
 use crate::quality::face_region::{FaceRegion, srgb_to_lab};
-use crate::quality::percentile::percentile;
+use crate::quality::percentile::{lower_median, percentile};
 use crate::quality::sharpness::edge_sharpness;
 use crate::validate::code::Code;
 use crate::validate::context::Ctx;
@@ -67,7 +67,8 @@ fn mean_chroma(ctx: &Ctx) -> f32 {
 /// vertical midline through the eyes), over the face mean. Medians, because a beard, a glasses
 /// frame or flash shine on one side pulls a half's mean without any shadow falling on it: on the
 /// tune split, means put clean photos within 1.08x of the mildest labelled shadow they caught,
-/// medians 1.44x apart with the same shadows caught (BENCHMARKS.md, "Session 18").
+/// medians 1.44x apart with the same shadows caught (BENCHMARKS.md, "Session 18"). The lower
+/// median is the rank the profile's threshold was set with.
 fn halves_median_gap(r: &FaceRegion, mean: f32) -> f32 {
     let (mid, w) = (r.width() as f32 * 0.5, r.width() as usize);
     let (mut left, mut right) = (Vec::new(), Vec::new());
@@ -78,16 +79,6 @@ fn halves_median_gap(r: &FaceRegion, mean: f32) -> f32 {
         (Some(l), Some(r)) => (l - r).abs() / mean.max(1.0),
         _ => 0.0,
     }
-}
-
-/// The median at rank `(n - 1) / 2` (the lower middle for even `n`), the rank the profile's
-/// threshold was set with; `percentile(v, 0.5)` rounds up instead.
-fn lower_median(v: &mut [f32]) -> Option<f32> {
-    if v.is_empty() {
-        return None;
-    }
-    let k = (v.len() - 1) / 2;
-    Some(*v.select_nth_unstable_by(k, |a, b| a.total_cmp(b)).1)
 }
 
 /// The checks read on the face region's pixels, in the order `face_readings` returns them, so
