@@ -12,6 +12,7 @@ use sapa_engine::quality::expression::ExpressionModel;
 use sapa_engine::quality::eye_state::EyeStateModel;
 use sapa_engine::quality::face_parsing::FaceParser;
 use sapa_engine::quality::face_region::FaceRegion;
+use sapa_engine::quality::faceapi_expression::FaceApiExpressionModel;
 use sapa_engine::quality::hands::HandModels;
 use sapa_engine::quality::segmentation::Segmenter;
 use sapa_engine::validate::context::{self, Ctx};
@@ -38,6 +39,10 @@ fn check_groups(c: &mut Criterion) {
     let parser = FaceParser::new(load_model(&models_dir(), FaceParser::MODEL_ID, &backend).expect("parser"));
     let person = segmenter.run(&img).expect("seg");
     let expr = expression.run(&img, &face.detection).expect("fer");
+    let faceapi = FaceApiExpressionModel::new(
+        load_model(&models_dir(), FaceApiExpressionModel::MODEL_ID, &backend).expect("faceapi"),
+    );
+    let faceapi_expr = faceapi.run(&img, &face.detection).expect("faceapi");
     let eyes = eye_state.run(&img, &lm.mesh).expect("eyes");
     let parts = parser.run(&img, &lm.mesh).expect("parse");
     let blendshape_model = BlendshapeModel::new(
@@ -69,6 +74,7 @@ fn check_groups(c: &mut Criterion) {
         region,
         person: Some(segmenter.run(&img).expect("seg")),
         expression: Some(expr),
+        faceapi_expression: Some(faceapi_expr),
         eye_state: Some(eyes),
         blendshapes: Some(shapes),
         parts: Some(parts),
@@ -81,6 +87,9 @@ fn check_groups(c: &mut Criterion) {
     g.bench_function("context", |b| b.iter(|| black_box(derive())));
     // The two models validation added for what is in the picture (issue #22).
     g.bench_function("eye_state", |b| b.iter(|| eye_state.run(black_box(&img), &lm.mesh).expect("eyes")));
+    g.bench_function("faceapi_expression", |b| {
+        b.iter(|| faceapi.run(black_box(&img), &face.detection).expect("faceapi"))
+    });
     g.bench_function("blendshapes", |b| {
         b.iter(|| blendshape_model.run(black_box(&lm.mesh)).expect("shapes"))
     });

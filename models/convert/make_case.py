@@ -3,7 +3,8 @@
 the input tensor and ONNX Runtime's outputs as raw little-endian f32, shapes in case.json. Every
 backend must reproduce these (tests/model_cases.rs).
 
-    python models/convert/make_case.py seg_faceparse384   # or det_palm192, lmk_hand224, pad_minifasnet_*
+    python models/convert/make_case.py seg_faceparse384   # or det_palm192, lmk_hand224, pad_minifasnet_*,
+                                                          # q_expression112_faceapi
 
 q_blendshapes146 reads landmarks, not pixels: its input is the attention mesh's points on the
 portrait's face (../shared/models/lmk_facemesh_attention478.onnx on a fixed square around it), in
@@ -20,7 +21,8 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[2]
 
 # id -> (size, layout, mean, std): the input each model expects, made from the whole portrait.
-# The MiniFASNet models take raw 0..255 values (std 1/255 undoes the x/255) in BGR order.
+# The MiniFASNet models take raw 0..255 values (std 1/255 undoes the x/255) in BGR order; face-api's
+# expression model takes raw 0..255 RGB.
 RAW = (1 / 255, 1 / 255, 1 / 255)
 BGR = {"pad_minifasnet_v2_27", "pad_minifasnet_v1se_40"}
 INPUTS = {
@@ -29,6 +31,7 @@ INPUTS = {
     "seg_faceparse384": (384, "nchw", (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)),
     "det_palm192": (192, "nhwc", (0.0, 0.0, 0.0), (1.0, 1.0, 1.0)),
     "lmk_hand224": (224, "nhwc", (0.0, 0.0, 0.0), (1.0, 1.0, 1.0)),
+    "q_expression112_faceapi": (112, "nchw", (0.0, 0.0, 0.0), RAW),
 }
 
 

@@ -204,6 +204,7 @@ pub fn guide_reusing(
         region: FaceRegion::new(img, &lm.mesh, &lm.measures),
         person: None,
         expression: None,
+        faceapi_expression: None,
         eye_state: Some(v.eye_state().run(img, &lm.mesh)?),
         blendshapes: Some(v.blendshapes().run(&lm.mesh)?),
         parts: None,

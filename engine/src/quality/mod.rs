@@ -9,6 +9,7 @@ pub mod eye_references;
 pub mod eye_state;
 pub mod face_parsing;
 pub mod face_region;
+pub mod faceapi_expression;
 pub mod frame_rotation;
 pub mod hands;
 pub mod percentile;

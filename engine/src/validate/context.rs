@@ -12,6 +12,7 @@ use crate::quality::expression::Expression;
 use crate::quality::eye_state::EyeState;
 use crate::quality::face_parsing::FaceParts;
 use crate::quality::face_region::FaceRegion;
+use crate::quality::faceapi_expression::FaceApiExpression;
 use crate::quality::hands::Hand;
 use crate::quality::segmentation::PersonMask;
 use image::RgbImage;
@@ -46,6 +47,8 @@ pub struct Ctx<'a> {
     pub region: Option<FaceRegion>,
     pub person: Option<PersonMask>,
     pub expression: Option<Expression>,
+    /// The second expression classifier (colour, 112 px).
+    pub faceapi_expression: Option<FaceApiExpression>,
     pub eye_state: Option<EyeState>,
     /// How far each part of the face has moved from rest, read from the mesh's shape.
     pub blendshapes: Option<Blendshapes>,

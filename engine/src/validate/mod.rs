@@ -26,6 +26,7 @@ use crate::quality::expression::ExpressionModel;
 use crate::quality::eye_state::EyeStateModel;
 use crate::quality::face_parsing::FaceParser;
 use crate::quality::face_region::FaceRegion;
+use crate::quality::faceapi_expression::FaceApiExpressionModel;
 use crate::quality::hands::HandModels;
 use crate::quality::segmentation::Segmenter;
 use context::Ctx;
@@ -43,6 +44,7 @@ pub struct Validator {
     analyzer: Analyzer,
     segmenter: Segmenter,
     expression: ExpressionModel,
+    faceapi_expression: FaceApiExpressionModel,
     eye_state: EyeStateModel,
     blendshapes: BlendshapeModel,
     parser: FaceParser,
@@ -54,6 +56,8 @@ impl Validator {
         let backend = analyzer.backend().clone();
         let segmenter = Segmenter::new(load_model(models_dir, Segmenter::MODEL_ID, &backend)?);
         let expression = ExpressionModel::new(load_model(models_dir, ExpressionModel::MODEL_ID, &backend)?);
+        let faceapi_expression =
+            FaceApiExpressionModel::new(load_model(models_dir, FaceApiExpressionModel::MODEL_ID, &backend)?);
         let eye_state = EyeStateModel::new(load_model(models_dir, EyeStateModel::MODEL_ID, &backend)?);
         let blendshapes = BlendshapeModel::new(load_model(models_dir, BlendshapeModel::MODEL_ID, &backend)?);
         let parser = FaceParser::new(load_model(models_dir, FaceParser::MODEL_ID, &backend)?);
@@ -61,7 +65,16 @@ impl Validator {
             load_model(models_dir, HandModels::PALM_ID, &backend)?,
             load_model(models_dir, HandModels::LANDMARK_ID, &backend)?,
         );
-        Ok(Self { analyzer, segmenter, expression, eye_state, blendshapes, parser, hands })
+        Ok(Self {
+            analyzer,
+            segmenter,
+            expression,
+            faceapi_expression,
+            eye_state,
+            blendshapes,
+            parser,
+            hands,
+        })
     }
 
     pub fn analyzer(&self) -> &Analyzer {
@@ -147,6 +160,7 @@ impl Validator {
         let lm = face.landmarks.as_ref().expect("the main face is always meshed");
         let person = Some(self.segmenter.run(img)?);
         let expression = Some(self.expression.run(img, &face.detection)?);
+        let faceapi_expression = Some(self.faceapi_expression.run(img, &face.detection)?);
         let eye_state = Some(self.eye_state.run(img, &lm.mesh)?);
         let blendshapes = Some(self.blendshapes.run(&lm.mesh)?);
         let parts = Some(self.parser.run(img, &lm.mesh)?);
@@ -164,6 +178,7 @@ impl Validator {
             region,
             person,
             expression,
+            faceapi_expression,
             eye_state,
             blendshapes,
             parts,

@@ -191,6 +191,10 @@ pub struct Mouth {
     /// Maximum mean of the two mouth-corner smile blendshapes (MediaPipe's, 0 to 1), read from
     /// the mesh's shape: it sees a closed-mouth smile the pixel classifier misses.
     pub max_smile_shape: f32,
+    /// Maximum probability of a smile or a disgust grimace on the second expression classifier
+    /// (face-api's, colour 112 px crops). Not read where the face parser finds the mouth covered.
+    #[serde(default = "d_max_mouth_expression")]
+    pub max_mouth_expression: f32,
     /// A mouth pixel is teeth when its CIELAB L* exceeds the lips' by this and (in colour) its a*
     /// is below the lips' by `teeth_redness`; it is the mouth's interior when its L* is below the
     /// lips' by `interior_darkness`.
@@ -202,6 +206,9 @@ pub struct Mouth {
     pub interior_darkness: f32,
 }
 
+fn d_max_mouth_expression() -> f32 {
+    0.5
+}
 fn d_teeth_lightness() -> f32 {
     12.0
 }

@@ -109,5 +109,31 @@ pub fn check(ctx: &Ctx, p: &Profile) -> Vec<CheckResult> {
             "expression model not loaded",
         ),
     });
+    out.push(mouth_expression(ctx, p));
     out
+}
+
+/// The second classifier's smile-or-grimace probability. It reads the mouth, so where the face
+/// parser finds the mouth covered (by the occlusion check's own line) a mask would read as a
+/// smile: the measure is not taken, and the occlusion check names the real defect.
+fn mouth_expression(ctx: &Ctx, p: &Profile) -> CheckResult {
+    const MEASURE: &str = "mouth_expression_probability";
+    let t = Threshold::Max { max: p.mouth.max_mouth_expression };
+    let covered = ctx
+        .parts
+        .as_ref()
+        .and_then(|f| f.mouth_visible(&ctx.lm.mesh))
+        .is_some_and(|v| v < p.occlusion.min_mouth_visible);
+    match &ctx.faceapi_expression {
+        None => {
+            CheckResult::not_measured(Code::NonNeutralExpression, MEASURE, t, "expression model not loaded")
+        }
+        Some(_) if covered => CheckResult::not_measured(
+            Code::NonNeutralExpression,
+            MEASURE,
+            t,
+            "the mouth is covered: its expression cannot be read",
+        ),
+        Some(e) => CheckResult::judge(Code::NonNeutralExpression, MEASURE, e.mouth_expression(), t),
+    }
 }
