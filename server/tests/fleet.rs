@@ -3,11 +3,13 @@
 //! three `sapa worker`s splitting one batch job, one of them killed with SIGKILL midway.
 
 mod pg;
+mod serve;
 #[path = "../../tests/support.rs"]
 #[allow(dead_code)]
 mod support;
 
 use pg::PgServer;
+use serve::{multipart, root};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -19,10 +21,6 @@ const KEYS: &str = "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 const IIN: &str = "900101300017";
 /// Trust authentication ignores it; it is here to prove it is never printed.
 const PASSWORD: &str = "pw-never-logged-7731";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 fn temp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("sapa-fleet-{}-{name}", std::process::id()));
@@ -128,30 +126,6 @@ fn post(url: &str, content_type: &str, body: &[u8]) -> Reply {
 
 fn get(url: &str) -> Reply {
     reply(agent().get(url).call())
-}
-
-const BOUNDARY: &str = "sapa-fleet-boundary-19c2";
-
-fn multipart(parts: &[(&str, Option<&[u8]>, &str)]) -> (String, Vec<u8>) {
-    let mut body = Vec::new();
-    for (name, file, text) in parts {
-        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
-        match file {
-            Some(bytes) => {
-                body.extend_from_slice(
-                    format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{name}.png\"\r\nContent-Type: image/png\r\n\r\n")
-                        .as_bytes(),
-                );
-                body.extend_from_slice(bytes);
-            }
-            None => body.extend_from_slice(
-                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n{text}").as_bytes(),
-            ),
-        }
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
 }
 
 fn astronaut() -> Vec<u8> {

@@ -1,14 +1,13 @@
 //! `sapa serve` over real TCP: the real binary, real models, a real HTTP client.
 
+mod serve;
+
+use serve::{BOUNDARY, multipart, root};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 fn temp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("sapa-http-{}-{name}", std::process::id()));
@@ -133,31 +132,6 @@ fn get(url: &str, headers: &[(&str, &str)]) -> Reply {
         req = req.header(*k, *v);
     }
     reply(req.call())
-}
-
-const BOUNDARY: &str = "sapa-test-boundary-7f3a";
-
-/// A multipart/form-data body: `(name, Some(file bytes) | None, text)`.
-fn multipart(parts: &[(&str, Option<&[u8]>, &str)]) -> (String, Vec<u8>) {
-    let mut body = Vec::new();
-    for (name, file, text) in parts {
-        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
-        match file {
-            Some(bytes) => {
-                body.extend_from_slice(
-                    format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{name}.png\"\r\nContent-Type: image/png\r\n\r\n")
-                        .as_bytes(),
-                );
-                body.extend_from_slice(bytes);
-            }
-            None => body.extend_from_slice(
-                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n{text}").as_bytes(),
-            ),
-        }
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
 }
 
 /// A plain grey PNG: a valid photo with no face.

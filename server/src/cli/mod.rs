@@ -12,6 +12,7 @@ mod serve;
 pub mod setup;
 pub mod signature;
 mod validate;
+mod verdict;
 pub mod verify;
 
 use clap::{Args, Parser, Subcommand};

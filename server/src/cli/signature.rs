@@ -3,11 +3,11 @@
 
 use super::files::{self, CHUNK, ErrorBody, ErrorLine};
 use super::validate::parse_lang;
-use super::{GlobalArgs, setup};
+use super::{GlobalArgs, setup, verdict};
 use clap::Args;
 use rayon::prelude::*;
 use sapa_engine::signature::{self, SignatureReport, SignatureVerdict, StrokeInput};
-use sapa_engine::validate::{Decision, Lang, Profile};
+use sapa_engine::validate::{Lang, Profile};
 use sapa_engine::{Analyzer, AnalyzerConfig, EngineError};
 use serde::Serialize;
 use std::io::Write;
@@ -84,23 +84,9 @@ fn is_json(path: &Path) -> bool {
 }
 
 fn human(file: &str, r: &SignatureReport) -> String {
-    let mut s = match r.decision {
-        Decision::Accept => format!("{file}: ACCEPT ({})", r.profile),
-        Decision::Reject => format!("{file}: REJECT ({})", r.profile),
-    };
-    let mut n = 0;
-    for code in &r.failed {
-        if let Some(c) = r.checks.iter().find(|c| c.code == *code && !c.passed) {
-            n += 1;
-            s += &format!("\n  {n}. [{}] {}", c.code, c.message);
-        }
-    }
-    for code in &r.warnings {
-        if let Some(c) = r.checks.iter().find(|c| c.code == *code && !c.passed) {
-            s += &format!("\n  warning [{}] {}", c.code, c.message);
-        }
-    }
-    s
+    let failed =
+        |code: &_| r.checks.iter().find(|c| c.code == *code && !c.passed).map(|c| c.message.as_str());
+    verdict::human(file, r.decision, &r.profile, &r.failed, &r.warnings, failed)
 }
 
 pub fn run(global: &GlobalArgs, args: SignatureArgs) -> anyhow::Result<ExitCode> {

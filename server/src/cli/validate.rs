@@ -1,12 +1,12 @@
 //! `sapa validate`: the document-photo verdict for each file, with reasons in kk, ru or en.
 
 use super::files::{self, CHUNK, ErrorBody, ErrorLine};
-use super::{GlobalArgs, setup};
+use super::{GlobalArgs, setup, verdict};
 use crate::error_code::ErrorCode;
 use clap::Args;
 use rayon::prelude::*;
 use sapa_engine::AnalyzerConfig;
-use sapa_engine::validate::{Decision, Lang, Report, Validator};
+use sapa_engine::validate::{Lang, Report, Validator};
 use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -119,23 +119,9 @@ fn crop_path(out: &Path, file: &Path, many: bool) -> PathBuf {
 }
 
 fn human(file: &str, r: &Report) -> String {
-    let mut s = match r.decision {
-        Decision::Accept => format!("{file}: ACCEPT ({})", r.profile),
-        Decision::Reject => format!("{file}: REJECT ({})", r.profile),
-    };
-    let mut n = 0;
-    for code in &r.failed {
-        if let Some(c) = r.checks.iter().find(|c| c.code == *code && !c.passed) {
-            n += 1;
-            s += &format!("\n  {n}. [{}] {}", c.code, c.message);
-        }
-    }
-    for code in &r.warnings {
-        if let Some(c) = r.checks.iter().find(|c| c.code == *code && !c.passed) {
-            s += &format!("\n  warning [{}] {}", c.code, c.message);
-        }
-    }
-    s
+    let failed =
+        |code: &_| r.checks.iter().find(|c| c.code == *code && !c.passed).map(|c| c.message.as_str());
+    verdict::human(file, r.decision, &r.profile, &r.failed, &r.warnings, failed)
 }
 
 pub fn run(global: &GlobalArgs, args: ValidateArgs) -> anyhow::Result<ExitCode> {

@@ -91,7 +91,8 @@ impl Serve {
     }
 }
 
-const BOUNDARY: &str = "sapa-serve-test-boundary-51c2";
+/// The multipart boundary of [`multipart`]'s bodies (tests that write a body by hand use it too).
+pub const BOUNDARY: &str = "sapa-serve-test-boundary-51c2";
 
 /// A multipart/form-data body and its content type: `(name, Some(file bytes) | None, text)`.
 pub fn multipart(parts: &[(&str, Option<&[u8]>, &str)]) -> (String, Vec<u8>) {
