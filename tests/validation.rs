@@ -237,15 +237,21 @@ fn a_face_cut_by_the_frame_edge_is_reported_not_a_crash() {
     assert!(r.failed.contains(&Code::HeadCropped) || r.failed.contains(&Code::NoFace), "{:?}", r.failed);
 }
 
+/// The committed portrait's pixels and their analysis (face, mesh, measures).
+fn astronaut_analysis() -> (image::RgbImage, sapa_engine::analyze::Analysis) {
+    let a = analyzer(backends()[backends().len() - 1]);
+    let img = image::open(workspace_root().join("fixtures/astronaut.png")).unwrap().to_rgb8();
+    let analysis = a.analyze(&img, sapa_engine::image::SourceInfo::for_pixels(&img)).unwrap();
+    (img, analysis)
+}
+
 /// The second expression classifier reads the portrait's smile; painted over with a mask, the
 /// mouth is covered and its expression is not read (a mask reads as a smile to that model), while
 /// the occlusion check names the mask.
 #[test]
 fn a_covered_mouth_is_not_read_for_its_expression() {
     let v = validator();
-    let a = analyzer(backends()[backends().len() - 1]);
-    let img = image::open(workspace_root().join("fixtures/astronaut.png")).unwrap().to_rgb8();
-    let analysis = a.analyze(&img, sapa_engine::image::SourceInfo::for_pixels(&img)).unwrap();
+    let (img, analysis) = astronaut_analysis();
     let mesh = &analysis.faces[0].landmarks.as_ref().unwrap().mesh;
     let reading = |r: &Report| {
         r.checks.iter().find(|c| c.measure == "mouth_expression_probability").cloned().expect("reported")
@@ -318,9 +324,7 @@ fn draw_frames(img: &mut image::RgbImage, re: (f32, f32), le: (f32, f32), t: f32
 #[test]
 fn drawn_frames_raise_the_glasses_score_sharp_and_blurred() {
     let v = validator();
-    let a = analyzer(backends()[backends().len() - 1]);
-    let img = image::open(workspace_root().join("fixtures/astronaut.png")).unwrap().to_rgb8();
-    let analysis = a.analyze(&img, sapa_engine::image::SourceInfo::for_pixels(&img)).unwrap();
+    let (img, analysis) = astronaut_analysis();
     let m = analysis.faces[0].landmarks.as_ref().unwrap().measures;
     let (re, le) = ((m.right_eye.x, m.right_eye.y), (m.left_eye.x, m.left_eye.y));
     let max = Profile::built_in("kz-id").unwrap().occlusion.max_glasses_share;

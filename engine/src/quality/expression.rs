@@ -60,6 +60,20 @@ impl Expression {
     }
 }
 
+/// The face in `det` and its mirror image, each `size` px square, on a square of `margin` times
+/// the box's longer side about its centre. Expression models read both and average: a neutral
+/// face is symmetric, a model's left-right noise is not.
+pub(crate) fn face_and_mirror(img: &RgbImage, det: &Detection, margin: f32, size: u32) -> [RgbImage; 2] {
+    let (b, c) = (det.bbox, det.bbox.center());
+    let side = b.w.max(b.h) * margin;
+    let s = side / size as f32;
+    let straight = Affine { m: [s, 0.0, c.x - side / 2.0, 0.0, s, c.y - side / 2.0] };
+    let mirrored = Affine { m: [-s, 0.0, c.x + side / 2.0, 0.0, s, c.y - side / 2.0] };
+    // Both read the same square: it is shrunk once.
+    let square = CropSource::new(img, &straight, size, size);
+    [straight, mirrored].map(|to_src| square.warp(&to_src, size, size, [0, 0, 0]))
+}
+
 pub struct ExpressionModel {
     model: Arc<dyn Model>,
 }
@@ -78,16 +92,8 @@ impl ExpressionModel {
     pub fn run(&self, img: &RgbImage, det: &Detection) -> Result<Expression> {
         let mut probabilities = [0f32; 7];
         let n = (2 * MARGINS.len()) as f32;
-        let (b, c) = (det.bbox, det.bbox.center());
         for margin in MARGINS {
-            let side = b.w.max(b.h) * margin;
-            let s = side / SIZE as f32;
-            let straight = Affine { m: [s, 0.0, c.x - side / 2.0, 0.0, s, c.y - side / 2.0] };
-            let mirrored = Affine { m: [-s, 0.0, c.x + side / 2.0, 0.0, s, c.y - side / 2.0] };
-            // Both read the same square: it is shrunk once.
-            let square = CropSource::new(img, &straight, SIZE, SIZE);
-            for to_src in [straight, mirrored] {
-                let crop = square.warp(&to_src, SIZE, SIZE, [0, 0, 0]);
+            for crop in face_and_mirror(img, det, margin, SIZE) {
                 for (p, x) in probabilities.iter_mut().zip(self.infer(&crop)?) {
                     *p += x / n;
                 }

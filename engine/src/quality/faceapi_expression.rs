@@ -5,7 +5,7 @@
 
 use crate::detect::Detection;
 use crate::error::Result;
-use crate::image::warp::{Affine, CropSource};
+use crate::quality::expression::face_and_mirror;
 use crate::runtime::Model;
 use crate::tensor::nchw;
 use image::RgbImage;
@@ -60,18 +60,10 @@ impl FaceApiExpressionModel {
     }
 
     /// The expression of the face in `det`: the mean of the model's readings of the face and of
-    /// its mirror image (the model's left-right noise is not symmetric, a neutral face is) on a
-    /// square of [`MARGIN`] times the detection box's longer side.
+    /// its mirror image on a square of [`MARGIN`] times the detection box's longer side.
     pub fn run(&self, img: &RgbImage, det: &Detection) -> Result<FaceApiExpression> {
-        let (b, c) = (det.bbox, det.bbox.center());
-        let side = b.w.max(b.h) * MARGIN;
-        let s = side / SIZE as f32;
-        let straight = Affine { m: [s, 0.0, c.x - side / 2.0, 0.0, s, c.y - side / 2.0] };
-        let mirrored = Affine { m: [-s, 0.0, c.x + side / 2.0, 0.0, s, c.y - side / 2.0] };
-        let square = CropSource::new(img, &straight, SIZE, SIZE);
         let mut probabilities = [0f32; 7];
-        for to_src in [straight, mirrored] {
-            let crop = square.warp(&to_src, SIZE, SIZE, [0, 0, 0]);
+        for crop in face_and_mirror(img, det, MARGIN, SIZE) {
             // Raw 0..255: the graph subtracts the channel means and scales itself.
             let out = self.model.run(nchw(&crop, 1.0, [0.0; 3], [1.0; 3]).view())?;
             let v = out[0].as_slice().expect("contiguous");
