@@ -4,7 +4,8 @@
 use super::code::SignatureCode;
 use super::messages::message;
 use crate::validate::Lang;
-use crate::validate::report::{Decision, Severity, Status, Threshold, Unmeasurable};
+use crate::validate::judged::{Judged, Tally, apply_policy, message_key, tally};
+use crate::validate::report::{Decision, Severity, Status, Threshold};
 use serde::Serialize;
 
 /// One measurement of a signature sample judged against its threshold.
@@ -106,51 +107,30 @@ impl SignatureReport {
         normalised: Option<NormalisedInfo>,
         lang: Lang,
     ) -> Self {
-        for i in 0..checks.len() {
-            let code = checks[i].code;
-            checks[i].severity = policy.severity(code);
-            // A code measured another way was judged: its unmeasured extra stays a pass.
-            let judged_otherwise = checks.iter().any(|o| o.code == code && o.status != Status::NotMeasured);
-            let c = &mut checks[i];
-            if c.status == Status::NotMeasured && !judged_otherwise {
-                match policy.on_unmeasurable {
-                    Unmeasurable::Pass => c.passed = true,
-                    Unmeasurable::Warn => {
-                        c.passed = false;
-                        if c.severity == Severity::Reject {
-                            c.severity = Severity::Warn;
-                        }
-                    }
-                    Unmeasurable::Reject => c.passed = false,
-                }
-            }
-        }
-        checks.retain(|c| c.severity != Severity::Off);
+        apply_policy(&mut checks, |c| policy.severity(c), |_| policy.on_unmeasurable);
+        let Tally { decision, failed, warnings, not_measured } = tally(&mut checks);
         for c in &mut checks {
-            let key =
-                if !c.passed && c.status == Status::NotMeasured { "not_measured" } else { c.code.as_str() };
-            c.message = message(key, c.passed, lang).to_string();
+            c.message = message(message_key(c, c.code.as_str()), c.passed, lang).to_string();
         }
-        let mut not_measured = Vec::new();
-        for c in &checks {
-            let all = checks.iter().filter(|o| o.code == c.code).all(|o| o.status == Status::NotMeasured);
-            if all && !not_measured.contains(&c.code) {
-                not_measured.push(c.code);
-            }
-        }
-        not_measured.sort();
-        let (mut failed, mut warnings) = (Vec::new(), Vec::new());
-        for c in checks.iter().filter(|c| !c.passed) {
-            let list = if c.severity == Severity::Reject { &mut failed } else { &mut warnings };
-            if !list.contains(&c.code) {
-                list.push(c.code);
-            }
-        }
-        failed.sort();
-        warnings.sort();
-        warnings.retain(|c| !failed.contains(c));
-        checks.sort_by_key(|c| (c.passed, c.code));
-        let decision = if failed.is_empty() { Decision::Accept } else { Decision::Reject };
         Self { decision, profile: profile.to_string(), checks, failed, warnings, not_measured, normalised }
+    }
+}
+
+impl Judged for SignatureCheck {
+    type Code = SignatureCode;
+    fn code(&self) -> SignatureCode {
+        self.code
+    }
+    fn passed(&self) -> bool {
+        self.passed
+    }
+    fn status(&self) -> Status {
+        self.status
+    }
+    fn severity(&self) -> Severity {
+        self.severity
+    }
+    fn settle(&mut self, passed: bool, severity: Severity) {
+        (self.passed, self.severity) = (passed, severity);
     }
 }

@@ -4,6 +4,7 @@
 pub mod checks;
 pub mod code;
 pub mod context;
+pub mod judged;
 pub mod messages;
 pub mod policy;
 pub mod profile;

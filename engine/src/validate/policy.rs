@@ -2,40 +2,21 @@
 //! whose measures could be taken does (`[on_unmeasurable]`), so that nothing unmeasured passes
 //! silently.
 
+use super::judged;
 use super::profile::Profile;
-use super::report::{CheckResult, Severity, Status, Unmeasurable};
+use super::report::CheckResult;
 
-/// Sets every result's severity and applies the unmeasurable policy. A not-measured result
-/// whose code was measured another way (a PNG has no quantisation table, but its blockiness is
-/// read) stays a pass: the code was judged.
+/// Sets every result's severity and applies the profile's unmeasurable policy
+/// ([`judged::apply_policy`]).
 pub fn apply(results: &mut [CheckResult], profile: &Profile) {
-    for i in 0..results.len() {
-        let code = results[i].code;
-        results[i].severity = profile.severity(code);
-        let judged_otherwise = results.iter().any(|o| o.code == code && o.status != Status::NotMeasured);
-        if results[i].status != Status::NotMeasured || judged_otherwise {
-            continue;
-        }
-        let r = &mut results[i];
-        match profile.on_unmeasurable(code) {
-            Unmeasurable::Pass => {}
-            Unmeasurable::Warn => {
-                r.passed = false;
-                if r.severity == Severity::Reject {
-                    r.severity = Severity::Warn;
-                }
-            }
-            // Never stronger than the code's own severity: a `warn` code warns, an `off` code is off.
-            Unmeasurable::Reject => r.passed = false,
-        }
-    }
+    judged::apply_policy(results, |c| profile.severity(c), |c| profile.on_unmeasurable(c));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::validate::code::Code;
-    use crate::validate::report::Threshold;
+    use crate::validate::report::{Severity, Threshold};
 
     fn profile(table: &str) -> Profile {
         let text = include_str!("../../../profiles/kz-id.toml");

@@ -2,6 +2,7 @@
 //! was judged against, pass/fail, a stable code and a message in the citizen's language.
 
 use super::code::Code;
+use super::judged::{Judged, Tally, message_key, tally};
 use super::messages::{Lang, message};
 use crate::image::resize::Rect;
 use serde::Serialize;
@@ -184,34 +185,29 @@ pub const PRIORITY: &[Code] = Code::ALL;
 impl Report {
     /// Builds the report: fills messages in `lang`, orders failures, and decides.
     pub fn new(profile: &str, mut checks: Vec<CheckResult>, crop: Option<CropProposal>, lang: Lang) -> Self {
-        checks.retain(|c| c.severity != Severity::Off);
-        let mut not_measured: Vec<Code> = Vec::new();
+        let Tally { decision, failed, warnings, not_measured } = tally(&mut checks);
         for c in &mut checks {
-            // A check that fails because it could not be measured says so, not that the defect is there.
-            let key =
-                if !c.passed && c.status == Status::NotMeasured { "not_measured" } else { c.code.as_str() };
-            c.message = message(key, c.passed, lang).to_string();
+            c.message = message(message_key(c, c.code.as_str()), c.passed, lang).to_string();
         }
-        for c in &checks {
-            let all_unmeasured =
-                checks.iter().filter(|o| o.code == c.code).all(|o| o.status == Status::NotMeasured);
-            if all_unmeasured && !not_measured.contains(&c.code) {
-                not_measured.push(c.code);
-            }
-        }
-        not_measured.sort();
-        let mut failed: Vec<Code> = Vec::new();
-        let mut warnings: Vec<Code> = Vec::new();
-        for c in checks.iter().filter(|c| !c.passed) {
-            let list = if c.severity == Severity::Reject { &mut failed } else { &mut warnings };
-            if !list.contains(&c.code) {
-                list.push(c.code);
-            }
-        }
-        failed.sort();
-        warnings.sort();
-        checks.sort_by_key(|c| (c.passed, c.code));
-        let decision = if failed.is_empty() { Decision::Accept } else { Decision::Reject };
         Self { decision, profile: profile.to_string(), checks, failed, warnings, not_measured, crop }
+    }
+}
+
+impl Judged for CheckResult {
+    type Code = Code;
+    fn code(&self) -> Code {
+        self.code
+    }
+    fn passed(&self) -> bool {
+        self.passed
+    }
+    fn status(&self) -> Status {
+        self.status
+    }
+    fn severity(&self) -> Severity {
+        self.severity
+    }
+    fn settle(&mut self, passed: bool, severity: Severity) {
+        (self.passed, self.severity) = (passed, severity);
     }
 }
