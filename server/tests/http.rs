@@ -2,94 +2,10 @@
 
 mod serve;
 
-use serve::{BOUNDARY, multipart, root};
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use serve::{BOUNDARY, Serve, multipart, root};
+use std::process::{Child, Command};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
-
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sapa-http-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// A running `sapa serve`, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-    dir: PathBuf,
-    stderr: Arc<std::sync::Mutex<String>>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    /// Starts the service with `config` (TOML) and extra environment, on a free loopback port.
-    fn start(name: &str, config: &str, env: &[(&str, &str)]) -> Server {
-        let dir = temp(name);
-        let cfg = dir.join("serve.toml");
-        std::fs::write(&cfg, config).unwrap();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sapa"));
-        cmd.args(["serve", "--addr", "127.0.0.1:0", "--config", cfg.to_str().unwrap()])
-            .current_dir(root())
-            .env("SAPA_STORE", dir.join("refs.sqlite"))
-            .env("SAPA_AUDIT_LOG", dir.join("audit.jsonl"))
-            .env("SAPA_AUDIT_KEY", "test-audit-key-0123456789")
-            .env_remove("SAPA_API_KEYS")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().expect("start sapa serve");
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        let log = Arc::new(std::sync::Mutex::new(String::new()));
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(addr) = line.strip_prefix("sapa: listening on ") {
-                    let _ = tx.send(addr.to_string());
-                }
-                sink.lock().unwrap().push_str(&(line + "\n"));
-            }
-        });
-        let base = match rx.recv_timeout(Duration::from_secs(120)) {
-            Ok(b) => b,
-            Err(_) => panic!("sapa serve did not start: {}", log.lock().unwrap()),
-        };
-        Server { child, base, dir, stderr: log }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    /// The audit lines, once at least `n` are written: a writer thread of the service writes
-    /// them just after each answer.
-    fn audit(&self, n: usize) -> Vec<serde_json::Value> {
-        let start = Instant::now();
-        loop {
-            let lines: Vec<serde_json::Value> = std::fs::read_to_string(self.dir.join("audit.jsonl"))
-                .unwrap_or_default()
-                .lines()
-                .map(|l| serde_json::from_str(l).unwrap())
-                .collect();
-            if lines.len() >= n || start.elapsed() > Duration::from_secs(20) {
-                return lines;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
 
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
@@ -171,7 +87,7 @@ const IIN: &str = "900101300017";
 
 #[test]
 fn every_endpoint_answers_its_happy_path() {
-    let s = Server::start("happy", "", &[]);
+    let s = Serve::start("happy", "", &[]);
     let photo = astronaut();
 
     let r = post(&s.url("/v1/validate"), "image/png", &photo, &[]);
@@ -307,7 +223,7 @@ fn every_endpoint_answers_its_happy_path() {
     std::fs::write(&copy, serde_json::to_string_pretty(&api).unwrap()).unwrap();
 
     // The audit trail: one line per API call, a keyed hash for the IIN, never the IIN itself.
-    let audit = s.audit(11);
+    let audit = s.audit_at_least(11);
     assert_eq!(audit.len(), 11, "{audit:?}");
     assert!(audit.iter().any(|e| e["decision"] == "retake"), "a retake is audited as such");
     let text = std::fs::read_to_string(s.dir.join("audit.jsonl")).unwrap();
@@ -322,9 +238,9 @@ fn every_endpoint_answers_its_happy_path() {
         "X-Request-Id names the audit line"
     );
     assert!(audit[0]["failed"].as_array().unwrap().iter().any(|c| c == "busy_background"));
-    assert!(!s.stderr.lock().unwrap().contains(IIN), "raw IIN in the service log");
+    assert!(!s.log().contains(IIN), "raw IIN in the service log");
     // The log goes to a pipe here, not a terminal: plain text, no colour escapes.
-    assert!(!s.stderr.lock().unwrap().contains('\u{1b}'), "ANSI escapes in a redirected log");
+    assert!(!s.log().contains('\u{1b}'), "ANSI escapes in a redirected log");
     let (ct, body) = multipart(&[("probe", Some(&photo), ""), ("reference", Some(&photo), "")]);
     // An FMR that is no calibrated operating point is the request's fault, and says so.
     for bad in ["inf", "NaN", "0.5", "1e-7"] {
@@ -353,7 +269,7 @@ fn huge_png() -> Vec<u8> {
 
 #[test]
 fn bad_input_gets_its_4xx_code_and_never_a_5xx() {
-    let s = Server::start("bad", "[limits]\nmax_body_bytes = 1000000\n", &[]);
+    let s = Serve::start("bad", "[limits]\nmax_body_bytes = 1000000\n", &[]);
     let photo = astronaut();
     let mut random = vec![0u8; 4096];
     let mut x = 0x2545_f491_u32;
@@ -427,7 +343,7 @@ fn bad_input_gets_its_4xx_code_and_never_a_5xx() {
 #[test]
 fn keys_and_scopes_guard_the_api() {
     let cfg = "[[key]]\nname = \"portal\"\nkey_env = \"PORTAL_KEY\"\nscopes = [\"validate\", \"verify\"]\n";
-    let s = Server::start(
+    let s = Serve::start(
         "auth",
         cfg,
         &[("PORTAL_KEY", "portal-secret"), ("SAPA_API_KEYS", "kiosk-7=kiosk-secret:validate")],
@@ -456,7 +372,7 @@ fn keys_and_scopes_guard_the_api() {
     // Health stays open for the load balancer.
     assert_eq!(get(&s.url("/health/ready"), &[]).status, 200);
     let clients: Vec<String> = s
-        .audit(5)
+        .audit_at_least(5)
         .iter()
         .filter_map(|e| e["client"].as_str().map(String::from))
         .filter(|c| !c.is_empty())
@@ -482,7 +398,7 @@ fn without_keys_the_service_refuses_a_public_address() {
 
 #[test]
 fn overload_answers_503_with_retry_after() {
-    let s = Server::start("overload", "[limits]\nworkers = 1\nqueue = 0\n", &[]);
+    let s = Serve::start("overload", "[limits]\nworkers = 1\nqueue = 0\n", &[]);
     let photo = Arc::new(astronaut());
     let n = 8;
     let barrier = Arc::new(Barrier::new(n));
@@ -523,7 +439,7 @@ fn overload_answers_503_with_retry_after() {
     let pid = s.child.id().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     assert_eq!(wait_exit(&mut s.child, Duration::from_secs(60)), Some(0));
-    let audit = s.audit(ok + 1);
+    let audit = s.audit_at_least(ok + 1);
     let requests = audit.iter().filter(|e| e["event"] == "request").count();
     assert_eq!(requests, ok, "{audit:?}");
     let summed: u64 =
@@ -566,7 +482,7 @@ fn a_register_photo_becomes_a_reference_on_the_bounded_pool() {
     );
     // At the most verbose log level, the register's URL (which carries the IIN) is never printed.
     // On tract, whose model loading logs at debug level, so the log is surely verbose.
-    let s = Server::start("gbd-ok", &cfg, &[("SAPA_LOG", "trace"), ("SAPA_BACKEND", "tract")]);
+    let s = Serve::start("gbd-ok", &cfg, &[("SAPA_LOG", "trace"), ("SAPA_BACKEND", "tract")]);
     let (ct, body) = multipart(&[("probe", Some(&astronaut()), ""), ("iin", None, IIN)]);
     let r = post(&s.url("/v1/verify"), &ct, &body, &[]);
     assert_eq!(r.status, 200, "{}", r.text);
@@ -575,7 +491,7 @@ fn a_register_photo_becomes_a_reference_on_the_bounded_pool() {
         (Some("match"), Some("gbd"))
     );
     assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
-    let log = s.stderr.lock().unwrap().clone();
+    let log = s.log();
     assert!(log.contains("TRACE") || log.contains("DEBUG"), "the log is verbose: {log}");
     assert!(!log.contains(IIN), "an IIN in the trace log");
 }
@@ -587,7 +503,7 @@ fn a_failing_reference_source_is_a_clear_503_and_degraded_readiness() {
     let cfg = format!(
         "[gbd]\nurl_template = \"http://{dead}/photo/{{iin}}\"\nallow_insecure_http = true\nretries = 0\ntimeout_ms = 500\nbreaker_failures = 1\nbreaker_cooldown_ms = 600000\n"
     );
-    let s = Server::start("gbd-down", &cfg, &[]);
+    let s = Serve::start("gbd-down", &cfg, &[]);
     assert_eq!(get(&s.url("/health/ready"), &[]).json["status"], "ready");
     let photo = astronaut();
     let (ct, body) = multipart(&[("probe", Some(&photo), ""), ("iin", None, IIN)]);
@@ -609,7 +525,7 @@ fn a_failing_reference_source_is_a_clear_503_and_degraded_readiness() {
     assert!(m.contains("sapa_reference_source_down_seconds"), "{m}");
 }
 
-fn in_flight(s: &Server) -> f64 {
+fn in_flight(s: &Serve) -> f64 {
     let m = get(&s.url("/metrics"), &[]).text;
     m.lines()
         .find_map(|l| l.strip_prefix("sapa_in_flight "))
@@ -619,7 +535,7 @@ fn in_flight(s: &Server) -> f64 {
 
 #[test]
 fn sigterm_finishes_the_request_in_flight_then_exits() {
-    let mut s = Server::start("sigterm", "[limits]\nworkers = 1\n", &[]);
+    let mut s = Serve::start("sigterm", "[limits]\nworkers = 1\n", &[]);
     // A large photo keeps the worker busy long enough to signal while it runs.
     let big = {
         let img = image::load_from_memory(&astronaut()).unwrap().resize_exact(
@@ -643,8 +559,8 @@ fn sigterm_finishes_the_request_in_flight_then_exits() {
     let r = request.join().unwrap();
     assert_eq!(r.status, 200, "the request in flight is answered: {}", r.text);
     let exit = wait_exit(&mut s.child, Duration::from_secs(60));
-    assert_eq!(exit, Some(0), "clean exit after SIGTERM; log: {}", s.stderr.lock().unwrap());
-    assert!(s.stderr.lock().unwrap().contains("shutting down"));
+    assert_eq!(exit, Some(0), "clean exit after SIGTERM; log: {}", s.log());
+    assert!(s.log().contains("shutting down"));
 }
 
 fn wait_exit(child: &mut Child, limit: Duration) -> Option<i32> {
@@ -677,7 +593,7 @@ impl Seen {
 }
 
 /// Connects to the service on a plain TCP socket.
-fn connect(s: &Server) -> std::net::TcpStream {
+fn connect(s: &Serve) -> std::net::TcpStream {
     let addr = s.base.strip_prefix("http://").unwrap();
     std::net::TcpStream::connect(addr).unwrap()
 }
@@ -707,7 +623,7 @@ fn a_refused_body_is_drained_and_the_connection_carries_the_next_request() {
     // and thrown away so that the next request on the same connection is parsed from the right
     // byte and answered, instead of the connection being reset under the client.
     let cfg = "[[key]]\nname = \"portal\"\nkey_env = \"PORTAL_KEY\"\nscopes = [\"validate\"]\n";
-    let s = Server::start("drain", cfg, &[("PORTAL_KEY", "portal-secret")]);
+    let s = Serve::start("drain", cfg, &[("PORTAL_KEY", "portal-secret")]);
     let body = vec![0x5au8; 4 << 20];
     let mut stream = connect(&s);
     let head = format!(
@@ -727,7 +643,7 @@ fn a_refused_body_is_drained_and_the_connection_carries_the_next_request() {
         seen.answer
     );
     // The refusal is audited with its code.
-    let refused = s.audit(1);
+    let refused = s.audit_at_least(1);
     assert!(refused.iter().any(|e| e["error"] == "missing_api_key" && e["status"] == 401), "{refused:?}");
 }
 
@@ -736,7 +652,7 @@ fn a_request_is_admitted_before_its_body_is_read() {
     use std::io::Write;
     // One place in the pool. A slow upload takes it as soon as its headers arrive, so a second
     // request is refused at once, before its body is buffered; the slow one then completes.
-    let s = Server::start("admission", "[limits]\nworkers = 1\nqueue = 0\n", &[]);
+    let s = Serve::start("admission", "[limits]\nworkers = 1\nqueue = 0\n", &[]);
     let photo = astronaut();
     let mut slow = connect(&s);
     let head = format!(
@@ -758,7 +674,7 @@ fn a_request_is_admitted_before_its_body_is_read() {
 fn slow_clients_are_cut_off_at_the_configured_timeouts() {
     use std::io::Write;
     let cfg = "[limits]\nheader_read_timeout_ms = 1000\nbody_read_timeout_ms = 1000\n";
-    let s = Server::start("slow", cfg, &[]);
+    let s = Serve::start("slow", cfg, &[]);
     // Half the headers, then nothing: closed without an answer.
     let mut stream = connect(&s);
     stream.write_all(b"POST /v1/validate HTTP/1.1\r\nHost: sapa\r\nContent-Ty").unwrap();
@@ -805,7 +721,7 @@ fn slow_clients_are_cut_off_at_the_configured_timeouts() {
 #[test]
 fn an_oversize_body_is_read_to_the_end_and_answered_413() {
     use std::io::Write;
-    let s = Server::start("oversize", "[limits]\nmax_body_bytes = 1000000\n", &[]);
+    let s = Serve::start("oversize", "[limits]\nmax_body_bytes = 1000000\n", &[]);
     // Far more than the loopback socket buffers hold: a server that stopped reading at the limit
     // and closed would reset this client's connection while it is still writing.
     let big = vec![0u8; 24 * 1024 * 1024];
@@ -834,13 +750,13 @@ fn an_oversize_body_is_read_to_the_end_and_answered_413() {
 /// metrics; the API port's own `/health/live` waits for a slot.
 #[test]
 fn health_answers_on_its_own_listener_while_the_api_connections_are_all_held() {
-    let s = Server::start(
+    let s = Serve::start(
         "health-flood",
         "[limits]\nmax_connections = 4\n",
         &[("SAPA_HEALTH_ADDR", "127.0.0.1:0")],
     );
     let health = {
-        let log = s.stderr.lock().unwrap();
+        let log = s.log();
         let line = log.lines().find_map(|l| l.strip_prefix("sapa: health on ")).map(String::from);
         line.unwrap_or_else(|| panic!("no health listener in {log}"))
     };
@@ -862,7 +778,7 @@ fn health_answers_on_its_own_listener_while_the_api_connections_are_all_held() {
 
 #[test]
 fn connections_past_the_cap_wait_for_a_free_slot() {
-    let s = Server::start("cap", "[limits]\nmax_connections = 1\n", &[]);
+    let s = Serve::start("cap", "[limits]\nmax_connections = 1\n", &[]);
     // A client that connects and sends nothing holds the only slot.
     let idle = connect(&s);
     let url = s.url("/health/live");
@@ -975,7 +891,7 @@ fn encoded(img: image::DynamicImage, format: image::ImageFormat) -> Vec<u8> {
 /// header bomb `image_too_large`, and every EXIF orientation of a real portrait finds the face.
 #[test]
 fn a_generated_bad_input_corpus_gets_only_4xx_and_verdicts() {
-    let s = Server::start("corpus", "[limits]\nmax_body_bytes = 4000000\nmax_pixels = 16000000\n", &[]);
+    let s = Serve::start("corpus", "[limits]\nmax_body_bytes = 4000000\nmax_pixels = 16000000\n", &[]);
     let png = astronaut();
     let rgb = image::load_from_memory(&png).unwrap().to_rgb8();
     let dynamic = image::DynamicImage::ImageRgb8(rgb.clone());

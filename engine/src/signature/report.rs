@@ -4,7 +4,7 @@
 use super::code::SignatureCode;
 use super::messages::message;
 use crate::validate::Lang;
-use crate::validate::judged::{Judged, Tally, apply_policy, message_key, tally};
+use crate::validate::judged::{Tally, apply_policy, judged_by_fields, message_key, tally};
 use crate::validate::report::{Decision, Severity, Status, Threshold};
 use serde::Serialize;
 
@@ -116,21 +116,4 @@ impl SignatureReport {
     }
 }
 
-impl Judged for SignatureCheck {
-    type Code = SignatureCode;
-    fn code(&self) -> SignatureCode {
-        self.code
-    }
-    fn passed(&self) -> bool {
-        self.passed
-    }
-    fn status(&self) -> Status {
-        self.status
-    }
-    fn severity(&self) -> Severity {
-        self.severity
-    }
-    fn settle(&mut self, passed: bool, severity: Severity) {
-        (self.passed, self.severity) = (passed, severity);
-    }
-}
+judged_by_fields!(SignatureCheck, SignatureCode);

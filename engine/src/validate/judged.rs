@@ -14,6 +14,32 @@ pub trait Judged {
     fn settle(&mut self, passed: bool, severity: Severity);
 }
 
+/// Implements [`Judged`] for a check struct by its `code`, `passed`, `status` and `severity`
+/// fields.
+macro_rules! judged_by_fields {
+    ($check:ty, $code:ty) => {
+        impl $crate::validate::judged::Judged for $check {
+            type Code = $code;
+            fn code(&self) -> $code {
+                self.code
+            }
+            fn passed(&self) -> bool {
+                self.passed
+            }
+            fn status(&self) -> $crate::validate::report::Status {
+                self.status
+            }
+            fn severity(&self) -> $crate::validate::report::Severity {
+                self.severity
+            }
+            fn settle(&mut self, passed: bool, severity: $crate::validate::report::Severity) {
+                (self.passed, self.severity) = (passed, severity);
+            }
+        }
+    };
+}
+pub(crate) use judged_by_fields;
+
 /// Sets every result's severity and applies the unmeasurable policy. A not-measured result
 /// whose code was measured another way (a PNG has no quantisation table, but its blockiness is
 /// read) stays a pass: the code was judged.

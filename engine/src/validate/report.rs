@@ -2,7 +2,7 @@
 //! was judged against, pass/fail, a stable code and a message in the citizen's language.
 
 use super::code::Code;
-use super::judged::{Judged, Tally, message_key, tally};
+use super::judged::{Tally, judged_by_fields, message_key, tally};
 use super::messages::{Lang, message};
 use crate::image::resize::Rect;
 use serde::Serialize;
@@ -193,21 +193,4 @@ impl Report {
     }
 }
 
-impl Judged for CheckResult {
-    type Code = Code;
-    fn code(&self) -> Code {
-        self.code
-    }
-    fn passed(&self) -> bool {
-        self.passed
-    }
-    fn status(&self) -> Status {
-        self.status
-    }
-    fn severity(&self) -> Severity {
-        self.severity
-    }
-    fn settle(&mut self, passed: bool, severity: Severity) {
-        (self.passed, self.severity) = (passed, severity);
-    }
-}
+judged_by_fields!(CheckResult, Code);

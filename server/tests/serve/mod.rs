@@ -16,7 +16,8 @@ pub fn root() -> PathBuf {
 
 /// A running `sapa serve`.
 pub struct Serve {
-    child: Child,
+    /// The process, for tests that signal it.
+    pub child: Child,
     /// `http://127.0.0.1:PORT`.
     pub base: String,
     pub dir: PathBuf,
@@ -88,6 +89,19 @@ impl Serve {
             .lines()
             .filter_map(|l| serde_json::from_str(l).ok())
             .collect()
+    }
+
+    /// The audit lines, once at least `n` are written (or 20 s have passed): the service's writer
+    /// thread writes them just after each answer.
+    pub fn audit_at_least(&self, n: usize) -> Vec<serde_json::Value> {
+        let start = std::time::Instant::now();
+        loop {
+            let lines = self.audit();
+            if lines.len() >= n || start.elapsed() > Duration::from_secs(20) {
+                return lines;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 
